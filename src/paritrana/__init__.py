@@ -1,0 +1,1 @@
+"""Paritrana: universal coverage of employment social security for Indonesian local governments."""

@@ -1,0 +1,1 @@
+"""Shared kernel: settings, errors, money, audit, permissions (region scope)."""
