@@ -1,0 +1,1 @@
+"""Users, region-scoped roles and API tokens."""

@@ -1,0 +1,131 @@
+"""Assembly of the API: authentication, the one error body, and the routers of each app.
+
+Every failure answers ``{"code", "message", "details"}`` with the status of its class in
+``paritrana.core.errors``; ninja's own validation, authentication and 404 errors are mapped onto that tree here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.security import APIKeyHeader, HttpBearer, django_auth
+
+from paritrana.accounts.queries import user_for_token
+from paritrana.core.errors import (
+    N_,
+    BadRequest,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    ParitranaError,
+    PayloadTooLarge,
+    PermissionDenied,
+)
+
+__all__ = ["api", "error_response"]
+
+
+class BearerToken(HttpBearer):
+    """``Authorization: Bearer prt_...`` with a token from ``paritrana users token``."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class TokenHeader(APIKeyHeader):
+    """``X-API-Key: prt_...``, for tools that cannot send a bearer header."""
+
+    param_name = "X-API-Key"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = user_for_token(key or "")
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Paritrana API",
+    version="1",
+    description="Universal coverage of employment social security: regions, registry, sponsorship, indicators, "
+    "award. Errors always answer {code, message, details}.",
+    auth=[BearerToken(), TokenHeader(), django_auth],
+    urls_namespace="api",
+)
+
+
+def error_response(request: HttpRequest, exc: ParitranaError) -> HttpResponse:
+    return api.create_response(request, exc.as_body(gettext), status=exc.status)
+
+
+@api.exception_handler(ParitranaError)
+def _paritrana_error(request: HttpRequest, exc: ParitranaError) -> HttpResponse:
+    return error_response(request, exc)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or "body", "where": (e.get("loc") or ["body"])[0],
+         "message": e.get("msg", "")}
+        for e in exc.errors
+    ]
+    fields = ", ".join(e["field"] for e in errors)
+    # A query string that does not parse is a malformed request (400); a body field with a wrong value is 422.
+    if all(e["where"] in ("query", "path") for e in errors):
+        err: ParitranaError = BadRequest(N_("Invalid query parameters: {fields}."), fields=fields, errors=errors)
+    else:
+        err = InvalidInput(N_("Invalid values: {fields}."), field=fields, errors=errors)
+    return error_response(request, err)
+
+
+@api.exception_handler(AuthenticationError)
+def _not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, NotAuthenticated())
+
+
+@api.exception_handler(AuthorizationError)
+def _forbidden(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+    return error_response(request, PermissionDenied(N_("Forbidden: {reason}"), reason=exc.message))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 403:  # ninja's CSRF refusal for session-authenticated writes
+        return error_response(request, PermissionDenied(N_("Forbidden: {reason}"), reason=str(exc)))
+    if exc.status_code == 401:
+        return error_response(request, NotAuthenticated())
+    if "parse request body" in str(exc):
+        return error_response(request, BadRequest(N_("The request body is not valid JSON.")))
+    return error_response(request, BadRequest(N_("{reason}"), reason=str(exc)))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, NotFound())
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    from django.conf import settings
+
+    return error_response(request, PayloadTooLarge(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
+
+
+def _register_routers() -> None:
+    from paritrana.api.system import router as system_router
+    from paritrana.regions.api import router as regions_router
+
+    api.add_router("/", system_router)
+    api.add_router("/regions", regions_router)
+
+
+_register_routers()

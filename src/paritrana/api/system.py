@@ -1,0 +1,61 @@
+"""API of the signed-in user and the audit log."""
+
+
+from datetime import date, datetime
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+
+from paritrana.api.pagination import Page
+from paritrana.core.audit import filter_events
+from paritrana.core.models import AuditEvent
+from paritrana.core.permissions import require
+
+router = Router(tags=["system"])
+
+
+class RoleOut(Schema):
+    role: str
+    region_code: str
+
+
+class MeOut(Schema):
+    username: str
+    full_name: str
+    roles: list[RoleOut]
+
+
+class AuditOut(Schema):
+    id: int
+    at: datetime
+    actor_name: str
+    action: str
+    object_type: str
+    object_id: str
+    region_code: str
+    before: dict | None  # type: ignore[type-arg]
+    after: dict | None  # type: ignore[type-arg]
+
+
+class AuditFilter(Schema):
+    actor: str | None = Field(None, max_length=150)
+    action: str | None = Field(None, max_length=64)
+    object_type: str | None = Field(None, max_length=64)
+    since: date | None = None
+    until: date | None = None
+
+
+@router.get("/me", response=MeOut, summary="The signed-in user and their roles")
+def me(request: HttpRequest) -> MeOut:
+    user = request.user
+    roles = [RoleOut(role=r, region_code=c) for r, c in user.roles.values_list("role", "region_code")]  # type: ignore[union-attr]
+    return MeOut(username=user.get_username(), full_name=user.get_full_name(), roles=roles)  # type: ignore[union-attr]
+
+
+@router.get("/audit", response=list[AuditOut], summary="The audit log (system administrators)")
+@paginate(Page)
+def audit_log(request: HttpRequest, filters: Query[AuditFilter]):  # type: ignore[no-untyped-def]
+    require(request.user, "audit.view")
+    return filter_events(AuditEvent.objects.all(), **filters.dict())
+

@@ -1,0 +1,259 @@
+"""``paritrana``: the one command line. Thin: it parses, calls the same actions and queries as the web and the API,
+and prints a table (terminal) or JSON (``--format json``). Errors from the one exception tree print their message
+on stderr (JSON body with ``--format json``) and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+__all__ = ["main"]
+
+Handler = Callable[[argparse.Namespace], Any]
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paritrana.settings")
+    import django
+
+    django.setup()
+
+
+def _emit(args: argparse.Namespace, rows: Any, columns: Sequence[str] | None = None, title: str = "") -> None:
+    """Print JSON (``--format json``) or a rich table of ``rows`` (list of dicts) or a dict."""
+    if getattr(args, "format", "table") == "json":
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if isinstance(rows, dict):
+        rows = [{"key": k, "value": json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, dict | list)
+                 else v} for k, v in rows.items()]
+        columns = ["key", "value"]
+    table = Table(title=title or None)
+    columns = list(columns or (rows[0].keys() if rows else []))
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*[str(row.get(c, "")) for c in columns])
+    console.print(table)
+
+
+# --- commands -------------------------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    """Serve the app: gunicorn (a production server) by default, Django's autoreloading server with --dev."""
+    _setup_django()
+    from django.core.management import call_command
+
+    if args.dev:
+        call_command("runserver", f"{args.host}:{args.port}")
+        return
+    from gunicorn.app.wsgiapp import WSGIApplication
+
+    sys.argv = ["gunicorn", "paritrana.wsgi", "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
+                "--access-logfile", "-", "--timeout", "120"]
+    WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
+
+
+def cmd_migrate(args: argparse.Namespace) -> dict[str, str]:
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0 if args.format == "json" else 1)
+    result = {"status": "migrated"}
+    if args.format == "json":
+        _emit(args, result)
+    return result
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    _setup_django()
+    from django.core.management import call_command
+
+    from paritrana.demo.load import DEMO_PASSWORD, DEMO_USERS, load_demo
+
+    call_command("migrate", interactive=False, verbosity=0)
+    result = load_demo()
+    result["login"] = {"users": [u.username for u in DEMO_USERS], "password": DEMO_PASSWORD}
+    if args.format == "json":
+        _emit(args, result)
+        return
+    r = result["regions"]
+    added = ", ".join(result["users_added"]) or "none"
+    logins = "".join(f"  {u.username:<24} {u.role.value:<18} {' '.join(c or '*' for c in u.regions) or '(first desa)'}\n" for u in DEMO_USERS)
+    sys.stdout.write(
+        f"Regions: {r['created']} added, {r['renamed']} renamed, {r['unchanged']} unchanged.\n"
+        f"Zones and branch areas added: {result['groups_added']}. Users added: {added}.\n\n"
+        f"Demo logins (password '{DEMO_PASSWORD}'):\n{logins}"
+    )
+
+
+def cmd_regions(args: argparse.Namespace) -> list[dict[str, Any]]:
+    _setup_django()
+    from paritrana.regions import queries
+    from paritrana.regions.actions import do_load_regions
+
+    if args.action == "load":
+        counts = do_load_regions(actor=None)
+        _emit(args, counts)
+        return [counts]
+    if args.parent:
+        qs = queries.children_of(args.parent)
+    elif args.level:
+        from paritrana.regions.models import Region
+
+        qs = Region.objects.filter(level=args.level)
+    else:
+        qs = queries.children_of(None)
+    rows = [{"code": r.code, "name": r.name, "kind": r.kind} for r in qs.order_by("code")]
+    _emit(args, rows, ["code", "name", "kind"])
+    return rows
+
+
+def cmd_users(args: argparse.Namespace) -> Any:
+    _setup_django()
+    from django.contrib.auth import get_user_model
+
+    from paritrana.accounts.actions import do_assign_role, do_create_token, do_create_user
+    from paritrana.core.errors import NotFound
+
+    User = get_user_model()  # noqa: N806 - a class
+    if args.action == "list":
+        rows = [
+            {"username": u.username, "name": u.get_full_name(), "active": u.is_active,
+             "roles": ", ".join(f"{r.role}@{r.region_code or '*'}" for r in u.roles.all())}
+            for u in User.objects.prefetch_related("roles").order_by("username")
+        ]
+        _emit(args, rows, ["username", "name", "active", "roles"])
+        return rows
+    if not args.username:
+        raise SystemExit("paritrana users: give a USERNAME")
+    if args.action == "create":
+        import getpass
+
+        password = args.password or os.environ.get("PARITRANA_NEW_PASSWORD") or getpass.getpass("Password: ")
+        user = do_create_user(username=args.username, password=password, full_name=args.name or "", actor=None)
+        for code in args.region or [""]:
+            if args.role:
+                do_assign_role(user=user, role=args.role, region_code=code, actor=None)
+        _emit(args, {"username": user.username, "roles": [f"{args.role}@{c or '*'}" for c in args.region or [""]]})
+        return user
+    user = User.objects.filter(username=args.username).first()
+    if user is None:
+        raise NotFound("There is no user {username}.", username=args.username)
+    if args.action == "grant":
+        for code in args.region or [""]:
+            do_assign_role(user=user, role=args.role, region_code=code, actor=None)
+        _emit(args, {"username": user.username, "granted": args.role, "regions": args.region or ["*"]})
+        return user
+    token, key = do_create_token(user=user, label=args.label or "cli", actor=None)
+    _emit(args, {"username": user.username, "token": key, "label": token.label,
+                 "note": "Shown once; send it as 'Authorization: Bearer <token>'."})
+    return key
+
+
+def cmd_audit(args: argparse.Namespace) -> None:
+    _setup_django()
+    from paritrana.core import audit
+    from paritrana.core.models import AuditEvent
+
+    events = audit.filter_events(AuditEvent.objects.all(), actor=args.actor, action=args.action_prefix)
+    if args.format in ("csv", "xlsx"):
+        data = audit.export_csv(events.iterator()) if args.format == "csv" else audit.export_xlsx(events.iterator())
+        out = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115 - stdout is not ours
+        out.write(data)
+        return
+    rows = [{"id": e.pk, "at": e.at.isoformat(), "actor": e.actor_name, "action": e.action,
+             "object": f"{e.object_type}:{e.object_id}", "region": e.region_code}
+            for e in events[: args.limit]]
+    _emit(args, rows)
+
+
+# --- parser ---------------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="paritrana", description=__doc__.split("\n")[0] if __doc__ else None)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, handler: Handler, help_text: str, formats: Sequence[str] = ("table", "json")) -> Any:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        p.add_argument("--format", choices=list(formats), default=formats[0], help="output format")
+        return p
+
+    p = add("serve", cmd_serve, "Serve the web app and the API.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--dev", action="store_true", help="Django's development server with autoreload")
+
+    add("migrate", cmd_migrate, "Create or upgrade the database tables.")
+    add("demo", cmd_demo, "Load the demo data (idempotent; never deletes).")
+
+    p = add("regions", cmd_regions, "List Kemendagri regions, or load them ('regions load').")
+    p.add_argument("action", nargs="?", choices=["list", "load"], default="list")
+    p.add_argument("--parent", help="list the children of this code (36 = Banten)")
+    p.add_argument("--level", type=int, choices=[1, 2, 3, 4], help="list every region of a level")
+
+    p = add("users", cmd_users, "List users, create one, grant a role, or make an API token.")
+    p.add_argument("action", choices=["list", "create", "grant", "token"])
+    p.add_argument("username", nargs="?")
+    p.add_argument("--name", help="full name (create)")
+    p.add_argument("--password", help="password (create); else PARITRANA_NEW_PASSWORD or a prompt")
+    p.add_argument("--role", help="role to grant (create, grant)")
+    p.add_argument("--region", action="append", help="region scope code, repeatable; none = national")
+    p.add_argument("--label", help="token label (token)")
+
+    p = add("audit", cmd_audit, "Show or export the audit log.", formats=("table", "json", "csv", "xlsx"))
+    p.add_argument("--actor")
+    p.add_argument("--action", dest="action_prefix", help="actions starting with this")
+    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--output", "-o", help="file for csv/xlsx (default stdout)")
+
+    _register_more(add)
+    return parser
+
+
+def _register_more(add: Callable[..., Any]) -> None:
+    """Commands of later capabilities register here (rules, registry, sponsorship...)."""
+    try:
+        from paritrana.rules_cli import register
+    except ImportError:  # the rules command line lands with the rules engine
+        return
+    register(add)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from paritrana.core.errors import ParitranaError
+
+    try:
+        args.handler(args)
+    except ParitranaError as exc:
+        from django.conf import settings
+        from django.utils import translation
+        from django.utils.translation import gettext
+
+        with translation.override(settings.LANGUAGE_CODE if settings.configured else "id"):
+            body = exc.as_body(gettext)
+        if getattr(args, "format", "table") == "json":
+            sys.stderr.write(json.dumps(body, ensure_ascii=False) + "\n")
+        else:
+            sys.stderr.write(f"paritrana: {body['message']}\n")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""Write and read the audit log. Every ``do_*`` action calls ``record`` inside its transaction."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.forms.models import model_to_dict
+
+from paritrana.core.models import AuditEvent
+
+__all__ = ["EXPORT_COLUMNS", "export_csv", "export_xlsx", "record", "snapshot"]
+
+#: Fields never written to the log in clear (the log is itself read by admins; secrets stay out).
+SECRET_FIELDS = frozenset({"password", "key_hash"})
+
+
+def snapshot(obj: models.Model | Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A JSON-safe copy of a model instance (or mapping) for the before/after columns."""
+    if obj is None:
+        return None
+    raw = dict(obj) if isinstance(obj, Mapping) else model_to_dict(obj)
+    if isinstance(obj, models.Model):
+        raw.setdefault("id", obj.pk)
+    clean = {k: ("***" if k in SECRET_FIELDS else v) for k, v in raw.items()}
+    return json.loads(json.dumps(clean, cls=_Encoder))
+
+
+def record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    region_code: str = "",
+    before: Mapping[str, Any] | models.Model | None = None,
+    after: Mapping[str, Any] | models.Model | None = None,
+) -> AuditEvent:
+    """Append one event. ``actor`` is a user, or None for the system (command line, migrations)."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id if object_id is not None else obj.pk
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent.objects.create(
+        actor_id=actor.pk if authenticated else None,
+        actor_name=actor.get_username() if authenticated else "system",
+        action=action,
+        object_type=object_type or "",
+        object_id="" if object_id is None else str(object_id),
+        region_code=region_code or "",
+        before=snapshot(before),
+        after=snapshot(after),
+    )
+
+
+EXPORT_COLUMNS = ["id", "at", "actor_name", "action", "object_type", "object_id", "region_code", "before", "after"]
+
+
+def _rows(events: Iterable[AuditEvent]) -> Iterable[list[str]]:
+    for e in events:
+        yield [
+            str(e.pk),
+            e.at.isoformat(),
+            e.actor_name,
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.region_code,
+            json.dumps(e.before, ensure_ascii=False, sort_keys=True) if e.before is not None else "",
+            json.dumps(e.after, ensure_ascii=False, sort_keys=True) if e.after is not None else "",
+        ]
+
+
+def export_csv(events: Iterable[AuditEvent]) -> bytes:
+    """UTF-8 with a BOM so that Excel opens it with the right characters."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(EXPORT_COLUMNS)
+    for row in _rows(events):
+        writer.writerow([_neutralise(c) for c in row])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def export_xlsx(events: Iterable[AuditEvent]) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("audit")
+    ws.append(EXPORT_COLUMNS)
+    for row in _rows(events):
+        ws.append([_neutralise(c) for c in row])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _neutralise(cell: str) -> str:
+    """Keep a spreadsheet from running a value as a formula (CSV injection)."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
+class _Encoder(DjangoJSONEncoder):
+    def default(self, o: Any) -> Any:
+        if isinstance(o, Decimal):
+            return str(o)
+        if isinstance(o, datetime | date):
+            return o.isoformat()
+        if isinstance(o, models.Model):
+            return o.pk
+        if isinstance(o, set | frozenset):
+            return sorted(o)
+        return super().default(o)
+
+
+def filter_events(
+    queryset: Any,
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> Any:
+    """The audit events matching the filters an admin gives (dates are whole days in the display time zone)."""
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    if actor:
+        queryset = queryset.filter(actor_name=actor)
+    if action:
+        queryset = queryset.filter(action__startswith=action)
+    if object_type:
+        queryset = queryset.filter(object_type=object_type)
+    if since:
+        queryset = queryset.filter(at__gte=timezone.make_aware(datetime.combine(since, time.min)))
+    if until:
+        queryset = queryset.filter(at__lt=timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min)))
+    return queryset

@@ -1,0 +1,99 @@
+"""Typed settings: one object read from the environment (prefix ``PARITRANA_``).
+
+Every field is documented in docs/configuration.md; ``tests/core/test_config.py`` fails when one is not.
+Defaults work embedded: a SQLite file under ``var/``, debug off, loopback hosts.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from paritrana.core.errors import ConfigurationError
+
+__all__ = ["PLACEHOLDER_SECRETS", "Settings", "get_settings"]
+
+PROJECT_DIR = Path(__file__).resolve().parents[3]
+
+#: Secret keys that are refused outside debug: they are in this repository and so known to everyone.
+PLACEHOLDER_SECRETS = frozenset({"changethis", "change-me", "changeme", "secret", "insecure", "django-insecure"})
+
+
+class Settings(BaseSettings):
+    """Paritrana's settings. Field descriptions are the documentation's first line."""
+
+    model_config = SettingsConfigDict(env_prefix="PARITRANA_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(PROJECT_DIR / "var", description="Folder for the SQLite database, uploads and exports.")
+    database_url: str = Field(
+        "", description="Database URL; empty means the SQLite file `DATA_DIR/paritrana.sqlite3`."
+    )
+    secret_key: str = Field(
+        "",
+        description="Django secret key. Empty: a random key is made once and kept in `DATA_DIR/secret_key`. "
+        "A placeholder (`changethis`, ...) is refused unless debug is on.",
+    )
+    debug: bool = Field(False, description="Development mode: detailed error pages, placeholder secret allowed.")
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "[::1]"],
+        description="Host names the server answers to (JSON list or comma-separated).",
+    )
+    https: bool = Field(False, description="Served over HTTPS: secure cookies, HSTS and redirect to HTTPS.")
+    time_zone: str = Field("Asia/Jakarta", description="Time zone for showing timestamps (stored in UTC).")
+    language: str = Field("id", description="Default interface language: `id` (Bahasa Indonesia) or `en`.")
+    login_failure_limit: int = Field(5, ge=1, description="Failed logins before an account and address is locked.")
+    login_cooloff_minutes: int = Field(15, ge=1, description="Minutes a locked login stays locked.")
+    session_age_minutes: int = Field(480, ge=5, description="Minutes of inactivity after which a session expires.")
+    max_body_bytes: int = Field(
+        5 * 1024 * 1024, ge=1024, description="Largest request body accepted outside file uploads (bytes)."
+    )
+    page_size: int = Field(50, ge=1, le=1000, description="Default page size of lists and API pages.")
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip().startswith("["):
+            return [h.strip() for h in value.split(",") if h.strip()]
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in {"id", "en"}:
+            raise ValueError("language must be 'id' or 'en'")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if not self.debug and self.secret_key.lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "PARITRANA_SECRET_KEY is a placeholder; set a long random value (or PARITRANA_DEBUG=1 for development)"
+            )
+        return self
+
+    def effective_secret_key(self) -> str:
+        """The configured key, or the one kept in ``DATA_DIR/secret_key`` (made on first use, readable by owner only)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(50), encoding="ascii")
+        return path.read_text(encoding="ascii").strip()
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'paritrana.sqlite3'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise ConfigurationError(problem=str(exc)) from exc

@@ -1,0 +1,104 @@
+"""Region-scoped access, enforced here and only here.
+
+A user holds roles (``accounts.RoleAssignment``), each inside a region: a blank region is the whole country,
+``36`` is Banten and everything in it, ``36.03.01.2001`` one desa. What a role may do is the table
+``CAPABILITIES``. Views, API endpoints and the command line ask ``require`` (one object) or ``scoped``
+(a queryset); ``tests/test_access_matrix.py`` calls every URL as every role, inside and outside its scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from paritrana.accounts.choices import Role
+from paritrana.core.errors import NotAuthenticated, OutOfScope, PermissionDenied
+
+__all__ = ["CAPABILITIES", "Scope", "can", "in_scope", "region_q", "require", "scope_for", "scoped"]
+
+_ALL = frozenset(Role)
+CAPABILITIES: dict[str, frozenset[Role]] = {
+    # Reference data and dashboards, within the scope of any role.
+    "regions.view": _ALL,
+    # Editing award zones and BPJS branch-office areas, users and roles; reading the audit log.
+    "regions.manage": frozenset({Role.SYSTEM_ADMIN}),
+    "users.manage": frozenset({Role.SYSTEM_ADMIN}),
+    "audit.view": frozenset({Role.SYSTEM_ADMIN}),
+}
+
+
+def in_scope(code: str, scope_code: str) -> bool:
+    """True when region ``code`` is ``scope_code`` or lies below it (blank scope = the whole country)."""
+    return not scope_code or code == scope_code or code.startswith(scope_code + ".")
+
+
+def region_q(field: str, scope_code: str) -> Q:
+    """Rows whose ``field`` lies inside ``scope_code``: a range on the dotted code, so a B-tree index serves it
+    on SQLite and PostgreSQL alike ('/' sorts right after '.')."""
+    if not scope_code:
+        return Q()
+    return Q(**{field: scope_code}) | Q(**{f"{field}__gt": scope_code + ".", f"{field}__lt": scope_code + "/"})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The regions in which a user holds a capability; ``national`` means everywhere."""
+
+    codes: frozenset[str]
+    national: bool
+
+    def contains(self, code: str) -> bool:
+        return self.national or any(in_scope(code, c) for c in self.codes)
+
+    def q(self, field: str) -> Q:
+        if self.national:
+            return Q()
+        q = Q(pk__in=[])
+        for code in sorted(self.codes):
+            q |= region_q(field, code)
+        return q
+
+    @property
+    def empty(self) -> bool:
+        return not self.national and not self.codes
+
+
+def _assignments(user: Any) -> list[tuple[str, str]]:
+    cached = getattr(user, "_paritrana_roles", None)
+    if cached is None:
+        cached = list(user.roles.values_list("role", "region_code")) if user.is_authenticated else []
+        user._paritrana_roles = cached
+    return cached
+
+
+def scope_for(user: Any, capability: str) -> Scope:
+    """Where ``user`` holds ``capability``. Django superusers are system admins everywhere."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return Scope(frozenset(), national=True)
+    allowed = CAPABILITIES[capability]
+    codes = {code for role, code in _assignments(user) if role in allowed}
+    return Scope(frozenset(c for c in codes if c), national="" in codes)
+
+
+def can(user: Any, capability: str, region_code: str | None = None) -> bool:
+    scope = scope_for(user, capability)
+    return not scope.empty if region_code is None else scope.contains(region_code)
+
+
+def require(user: Any, capability: str, region_code: str | None = None) -> Scope:
+    """Raise unless ``user`` may use ``capability`` (at ``region_code``, when given); return the scope."""
+    if user is None or not user.is_authenticated:
+        raise NotAuthenticated()
+    scope = scope_for(user, capability)
+    if scope.empty:
+        raise PermissionDenied()
+    if region_code is not None and not scope.contains(region_code):
+        raise OutOfScope(region=region_code)
+    return scope
+
+
+def scoped(queryset: QuerySet[Any], user: Any, capability: str, field: str = "region_code") -> QuerySet[Any]:
+    """``queryset`` cut down to the rows inside the user's scope for ``capability``."""
+    return queryset.filter(require(user, capability).q(field))

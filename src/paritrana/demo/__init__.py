@@ -1,0 +1,1 @@
+"""Deterministic synthetic demo data for Banten: no real persons."""

@@ -1,0 +1,1 @@
+"""Kemendagri regions (provinsi -> kabupaten/kota -> kecamatan -> desa/kelurahan), award zones, BPJS branch areas."""

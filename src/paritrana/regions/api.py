@@ -1,0 +1,95 @@
+"""API of regions and region groups."""
+
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+
+from paritrana.api.pagination import Page
+from paritrana.core.permissions import require, scoped
+from paritrana.regions import queries
+from paritrana.regions.actions import do_save_region_group
+from paritrana.regions.models import Region, RegionGroup
+
+router = Router(tags=["regions"])
+
+
+class RegionOut(Schema):
+    code: str
+    name: str
+    kind: str
+    level: int
+    parent: str | None = Field(None, alias="parent_id")
+
+
+class RegionFilter(Schema):
+    parent: str | None = Field(None, description="Only the direct children of this code (e.g. 36 for Banten).")
+    level: int | None = Field(None, ge=1, le=4, description="1 provinsi, 2 kabupaten/kota, 3 kecamatan, 4 desa.")
+    q: str | None = Field(None, max_length=100, description="Part of the name, case-insensitive.")
+
+
+class GroupIn(Schema):
+    kind: str = Field(description="award_zone or branch_area")
+    name: str = Field(max_length=120)
+    slug: str = Field("", max_length=50)
+    region_codes: list[str]
+
+
+class GroupOut(Schema):
+    kind: str
+    slug: str
+    name: str
+    region_codes: list[str]
+
+
+def _group_out(group: RegionGroup) -> GroupOut:
+    return GroupOut(kind=group.kind, slug=group.slug, name=group.name,
+                    region_codes=sorted(r.code for r in group.regions.all()))
+
+
+@router.get("", response=list[RegionOut], summary="Regions inside your scope")
+@paginate(Page)
+def list_regions(request: HttpRequest, filters: Query[RegionFilter]):  # type: ignore[no-untyped-def]
+    qs = scoped(Region.objects.all(), request.user, "regions.view", field="code")
+    if filters.parent:
+        qs = qs.filter(parent=queries.get_region(filters.parent))
+    if filters.level:
+        qs = qs.filter(level=filters.level)
+    if filters.q:
+        qs = qs.filter(name__icontains=filters.q)
+    if not (filters.parent or filters.level or filters.q):
+        qs = qs.filter(level=1) if require(request.user, "regions.view").national else qs.order_by("level", "code")
+    return qs.order_by("code")
+
+
+@router.get("/groups", response=list[GroupOut], summary="Award zones and BPJS branch-office areas")
+def list_groups(request: HttpRequest, kind: str | None = None) -> list[GroupOut]:
+    require(request.user, "regions.view")
+    qs = RegionGroup.objects.prefetch_related("regions")
+    if kind:
+        qs = qs.filter(kind=kind)
+    return [_group_out(g) for g in qs]
+
+
+@router.put("/groups", response=GroupOut, summary="Create or replace an award zone or branch area (admin)")
+def put_group(request: HttpRequest, payload: GroupIn) -> GroupOut:
+    require(request.user, "regions.manage")
+    group = do_save_region_group(kind=payload.kind, name=payload.name, slug=payload.slug,
+                                 region_codes=payload.region_codes, actor=request.user)
+    return _group_out(group)
+
+
+@router.get("/{code}", response=RegionOut, summary="One region")
+def get_region(request: HttpRequest, code: str) -> Region:
+    region = queries.get_region(code)
+    require(request.user, "regions.view", region_code=region.code)
+    return region
+
+
+@router.get("/{code}/children", response=list[RegionOut], summary="Direct children of a region")
+@paginate(Page)
+def region_children(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
+    region = queries.get_region(code)
+    require(request.user, "regions.view", region_code=region.code)
+    return Region.objects.filter(parent=region).order_by("code")
+

@@ -1,0 +1,17 @@
+"""Root URLs: the web pages, the API under /api/v1, language switching and the health check."""
+
+from django.urls import include, path
+
+from paritrana.api.main import api
+from paritrana.web import views as web_views
+
+urlpatterns = [
+    path("healthz", web_views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("paritrana.web.urls")),
+]
+
+handler404 = "paritrana.web.errors.not_found"
+handler403 = "paritrana.web.errors.forbidden"
+handler500 = "paritrana.web.errors.server_error"

@@ -1,0 +1,30 @@
+"""Django's own 403/404/500 pages, in the same shape as the rest (JSON under /api/)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext
+
+from paritrana.core.errors import NotFound, ParitranaError, PermissionDenied
+
+
+def _render(request: HttpRequest, exc: ParitranaError, status: int) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(exc.as_body(gettext), status=status)
+    return render(request, "web/error.html", {"error": exc, "message": exc.render_message(gettext)}, status=status)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _render(request, NotFound(), 404)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _render(request, PermissionDenied(), 403)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    exc = ParitranaError("An unexpected error happened; it has been logged.")
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "server_error", "message": exc.render_message(gettext), "details": {}}, status=500)
+    return HttpResponse(exc.render_message(gettext), status=500, content_type="text/plain; charset=utf-8")

@@ -1,0 +1,21 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path, re_path
+
+from paritrana.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
+         name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("regions/", views.regions, name="regions"),
+    path("regions/groups/", views.groups, name="groups"),
+    path("regions/groups/new/", views.group_edit, name="group_new"),
+    path("regions/groups/<int:pk>/", views.group_edit, name="group_edit"),
+    path("regions/groups/<int:pk>/delete/", views.group_delete, name="group_delete"),
+    path("regions/<str:code>/", views.region_detail, name="region"),
+    path("audit/", views.audit_list, name="audit"),
+    re_path(r"^audit/export\.(?P<fmt>csv|xlsx)$", views.audit_export, name="audit_export"),
+]

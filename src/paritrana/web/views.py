@@ -1,0 +1,162 @@
+"""Pages of the shared kernel: dashboard, regions, zones and branch areas, audit log, health."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from paritrana.core import audit
+from paritrana.core.errors import N_, BadRequest, NotFound, ParitranaError
+from paritrana.core.models import AuditEvent
+from paritrana.core.permissions import require, scope_for
+from paritrana.regions import queries
+from paritrana.regions.actions import do_delete_region_group, do_save_region_group
+from paritrana.regions.models import Region, RegionGroup
+from paritrana.web.forms import AuditFilterForm, RegionGroupForm
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database reachability, for load balancers and monitoring."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        db = "ok"
+    except Exception:  # noqa: BLE001 - any database failure is reported, not raised
+        db = "unavailable"
+    status = 200 if db == "ok" else 503
+    return JsonResponse({"status": "ok" if status == 200 else "degraded", "database": db}, status=status)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    scope = require(request.user, "regions.view")
+    if scope.national:
+        regions = list(Region.objects.filter(level=1))
+    else:
+        regions = list(Region.objects.filter(code__in=scope.codes))
+    roles = list(request.user.roles.all())  # type: ignore[union-attr]
+    return render(request, "web/home.html", {"regions": regions, "roles": roles, "national": scope.national})
+
+
+@login_required
+def regions(request: HttpRequest) -> HttpResponse:
+    """The regions a user can open: the whole country for national roles, else the regions of their scope."""
+    return home(request) if not scope_for(request.user, "regions.view").national else region_detail(request, "")
+
+
+@login_required
+def region_detail(request: HttpRequest, code: str) -> HttpResponse:
+    if code:
+        region = queries.get_region(code)
+        require(request.user, "regions.view", region_code=region.code)
+        ancestors = list(Region.objects.filter(code__in=_ancestor_codes(region.code)).order_by("level"))
+    else:
+        require(request.user, "regions.view", region_code="")
+        region, ancestors = None, []
+    children = Region.objects.filter(parent=region) if region else Region.objects.filter(level=1)
+    q = request.GET.get("q", "").strip()[:100]
+    if q:
+        children = children.filter(name__icontains=q)
+    scope = scope_for(request.user, "regions.view")
+    context = {
+        "region": region,
+        "ancestors": [a for a in ancestors if scope.contains(a.code)],
+        "children": children.order_by("code"),
+        "q": q,
+        "groups": region.groups.all() if region else [],
+    }
+    template = "web/_region_children.html" if getattr(request, "htmx", False) else "web/region.html"
+    return render(request, template, context)
+
+
+def _ancestor_codes(code: str) -> list[str]:
+    parts = code.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+@login_required
+def groups(request: HttpRequest) -> HttpResponse:
+    require(request.user, "regions.view")
+    all_groups = RegionGroup.objects.prefetch_related("regions")
+    can_manage = scope_for(request.user, "regions.manage").national
+    return render(request, "web/groups.html", {"groups": all_groups, "can_manage": can_manage})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    require(request.user, "regions.manage")
+    group = RegionGroup.objects.filter(pk=pk).first() if pk else None
+    if pk and group is None:
+        raise NotFound(N_("There is no zone or branch area {id}."), id=pk)
+    initial = (
+        {"kind": group.kind, "name": group.name, "region_codes": " ".join(group.regions.values_list("code", flat=True))}
+        if group
+        else {}
+    )
+    form = RegionGroupForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = do_save_region_group(kind=form.cleaned_data["kind"], name=form.cleaned_data["name"],
+                                         slug=group.slug if group else "", region_codes=form.codes(),
+                                         actor=request.user)
+        except ParitranaError as exc:
+            form.add_error("region_codes" if "region_codes" in str(exc.details) else None,
+                           exc.render_message(_))
+        else:
+            messages.success(request, _("Saved %(name)s.") % {"name": saved.name})
+            return redirect("web:groups")
+    return render(request, "web/group_edit.html", {"form": form, "group": group}, status=422 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["POST"])
+def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, "regions.manage")
+    group = RegionGroup.objects.filter(pk=pk).first()
+    if group is None:
+        raise NotFound(N_("There is no zone or branch area {id}."), id=pk)
+    do_delete_region_group(group=group, actor=request.user)
+    messages.success(request, _("Deleted %(name)s.") % {"name": group.name})
+    return redirect("web:groups")
+
+
+def _audit_events(request: HttpRequest):  # type: ignore[no-untyped-def]
+    require(request.user, "audit.view")
+    form = AuditFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        raise BadRequest(N_("Invalid filter: {fields}."), fields=", ".join(form.errors))
+    filters = form.cleaned_data if form.is_bound else {}
+    return form, audit.filter_events(AuditEvent.objects.all(), **{k: v or None for k, v in filters.items()})
+
+
+@login_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    form, events = _audit_events(request)
+    page = Paginator(events, settings.PARITRANA.page_size).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "web/audit.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@login_required
+def audit_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    _form, events = _audit_events(request)
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        body, ctype = audit.export_csv(events.iterator()), "text/csv; charset=utf-8"
+    else:
+        body = audit.export_xlsx(events.iterator())
+        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(body, content_type=ctype)
+    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{fmt}"'
+    return response
