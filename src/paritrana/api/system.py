@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 from paritrana.api.pagination import Page
 from paritrana.core.audit import filter_events
 from paritrana.core.models import AuditEvent
-from paritrana.core.permissions import require
+from paritrana.core.permissions import scoped
 
 router = Router(tags=["system"])
 
@@ -56,6 +56,5 @@ def me(request: HttpRequest) -> MeOut:
 @router.get("/audit", response=list[AuditOut], summary="The audit log (system administrators)")
 @paginate(Page)
 def audit_log(request: HttpRequest, filters: Query[AuditFilter]):  # type: ignore[no-untyped-def]
-    require(request.user, "audit.view")
-    return filter_events(AuditEvent.objects.all(), **filters.dict())
+    return filter_events(scoped(AuditEvent.objects.all(), request.user, "audit.view"), **filters.dict())
 

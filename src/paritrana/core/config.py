@@ -6,12 +6,14 @@ Defaults work embedded: a SQLite file under ``var/``, debug off, loopback hosts.
 
 from __future__ import annotations
 
+import json
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from paritrana.core.errors import ConfigurationError
 
@@ -38,7 +40,7 @@ class Settings(BaseSettings):
         "A placeholder (`changethis`, ...) is refused unless debug is on.",
     )
     debug: bool = Field(False, description="Development mode: detailed error pages, placeholder secret allowed.")
-    allowed_hosts: list[str] = Field(
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["127.0.0.1", "localhost", "[::1]"],
         description="Host names the server answers to (JSON list or comma-separated).",
     )
@@ -56,7 +58,9 @@ class Settings(BaseSettings):
     @field_validator("allowed_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:
-        if isinstance(value, str) and not value.strip().startswith("["):
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
             return [h.strip() for h in value.split(",") if h.strip()]
         return value
 

@@ -16,7 +16,8 @@ from django.db.models import Q, QuerySet
 from paritrana.accounts.choices import Role
 from paritrana.core.errors import NotAuthenticated, OutOfScope, PermissionDenied
 
-__all__ = ["CAPABILITIES", "Scope", "can", "in_scope", "region_q", "require", "scope_for", "scoped"]
+__all__ = ["CAPABILITIES", "Scope", "can", "in_scope", "region_q", "require", "require_national", "scope_for",
+           "scoped"]
 
 _ALL = frozenset(Role)
 CAPABILITIES: dict[str, frozenset[Role]] = {
@@ -96,6 +97,14 @@ def require(user: Any, capability: str, region_code: str | None = None) -> Scope
         raise PermissionDenied()
     if region_code is not None and not scope.contains(region_code):
         raise OutOfScope(region=region_code)
+    return scope
+
+
+def require_national(user: Any, capability: str) -> Scope:
+    """Like ``require``, for things that belong to the whole country (award zones, users): national scope only."""
+    scope = require(user, capability)
+    if not scope.national:
+        raise OutOfScope(region="*")
     return scope
 
 

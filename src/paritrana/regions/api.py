@@ -6,7 +6,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from paritrana.api.pagination import Page
-from paritrana.core.permissions import require, scoped
+from paritrana.core.permissions import require, require_national, scoped
 from paritrana.regions import queries
 from paritrana.regions.actions import do_save_region_group
 from paritrana.regions.models import Region, RegionGroup
@@ -73,7 +73,7 @@ def list_groups(request: HttpRequest, kind: str | None = None) -> list[GroupOut]
 
 @router.put("/groups", response=GroupOut, summary="Create or replace an award zone or branch area (admin)")
 def put_group(request: HttpRequest, payload: GroupIn) -> GroupOut:
-    require(request.user, "regions.manage")
+    require_national(request.user, "regions.manage")
     group = do_save_region_group(kind=payload.kind, name=payload.name, slug=payload.slug,
                                  region_codes=payload.region_codes, actor=request.user)
     return _group_out(group)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from paritrana.core import audit
 from paritrana.core.errors import N_, BadRequest, NotFound, ParitranaError
 from paritrana.core.models import AuditEvent
-from paritrana.core.permissions import require, scope_for
+from paritrana.core.permissions import require, require_national, scope_for, scoped
 from paritrana.regions import queries
 from paritrana.regions.actions import do_delete_region_group, do_save_region_group
 from paritrana.regions.models import Region, RegionGroup
@@ -94,7 +94,7 @@ def groups(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    require(request.user, "regions.manage")
+    require_national(request.user, "regions.manage")
     group = RegionGroup.objects.filter(pk=pk).first() if pk else None
     if pk and group is None:
         raise NotFound(N_("There is no zone or branch area {id}."), id=pk)
@@ -121,7 +121,7 @@ def group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @login_required
 @require_http_methods(["POST"])
 def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request.user, "regions.manage")
+    require_national(request.user, "regions.manage")
     group = RegionGroup.objects.filter(pk=pk).first()
     if group is None:
         raise NotFound(N_("There is no zone or branch area {id}."), id=pk)
@@ -131,12 +131,12 @@ def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _audit_events(request: HttpRequest):  # type: ignore[no-untyped-def]
-    require(request.user, "audit.view")
     form = AuditFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         raise BadRequest(N_("Invalid filter: {fields}."), fields=", ".join(form.errors))
     filters = form.cleaned_data if form.is_bound else {}
-    return form, audit.filter_events(AuditEvent.objects.all(), **{k: v or None for k, v in filters.items()})
+    events = scoped(AuditEvent.objects.all(), request.user, "audit.view")
+    return form, audit.filter_events(events, **{k: v or None for k, v in filters.items()})
 
 
 @login_required

@@ -1,0 +1,36 @@
+"""Fixtures shared by the whole suite. The same tests run on SQLite and on PostgreSQL
+(``PARITRANA_DATABASE_URL`` set by ``scripts/with-postgres``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tests.factories import load_test_regions, make_user
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """The test database with the regions of every province and kabupaten/kota, and Banten down to the desa."""
+    with django_db_blocker.unblock():
+        load_test_regions()
+
+
+@pytest.fixture
+def admin_user(db: Any) -> Any:
+    """A system administrator with national scope."""
+    return make_user("admin.test", "system_admin")
+
+
+@pytest.fixture
+def kab_operator(db: Any) -> Any:
+    """A regional (Disnaker) operator of Kabupaten Tangerang (36.03)."""
+    return make_user("op.kabtangerang", "regional_operator", "36.03")
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client

@@ -1,0 +1,145 @@
+"""Every URL and API endpoint, called as every role, inside and outside the role's region scope.
+
+Each role is held by a user scoped to Kabupaten Tangerang (36.03); "admin (national)" is a system administrator
+with no region limit. "inside" addresses are in 36.03, "outside" in Kota Cilegon (36.72). The table below states
+what each caller must get; ``test_matrix_covers_every_url`` fails when a URL or endpoint is added without a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from paritrana.accounts.choices import Role
+from paritrana.api.main import api
+from paritrana.core.models import AuditEvent
+from paritrana.regions.actions import do_save_region_group
+from tests.factories import make_user
+
+SCOPED = [r.value for r in Role]
+CALLERS = ["anonymous", "admin (national)", *SCOPED]
+INSIDE, OUTSIDE = "36.03.01", "36.72"
+
+ALL = {c: 200 for c in CALLERS if c != "anonymous"}
+
+
+def only(status_for_admin: int, others: int = 403) -> dict[str, int]:
+    """National admin gets ``status_for_admin``; every scoped role gets ``others``."""
+    return {c: (status_for_admin if c == "admin (national)" else others) for c in CALLERS if c != "anonymous"}
+
+
+def scoped_region(outside_status: int) -> dict[str, int]:
+    return {c: (200 if c == "admin (national)" else outside_status) for c in CALLERS if c != "anonymous"}
+
+
+# (name for coverage, method, path builder, anonymous status, statuses by caller)
+Row = tuple[str, str, Callable[[dict[str, Any]], str], int, dict[str, int]]
+ROWS: list[Row] = [
+    ("healthz", "get", lambda o: "/healthz", 200, ALL),
+    ("web:home", "get", lambda o: "/", 302, ALL),
+    ("web:login", "get", lambda o: "/login/", 200, {c: 302 for c in ALL}),
+    ("web:logout", "post", lambda o: "/logout/", 302, {c: 302 for c in ALL}),
+    ("set_language", "post", lambda o: "/i18n/setlang/", 302, {c: 302 for c in ALL}),
+    ("web:regions", "get", lambda o: "/regions/", 302, ALL),
+    ("web:region", "get", lambda o: f"/regions/{INSIDE}/", 302, ALL),
+    ("web:region", "get", lambda o: f"/regions/{OUTSIDE}/", 302, scoped_region(403)),
+    ("web:groups", "get", lambda o: "/regions/groups/", 302, ALL),
+    ("web:group_new", "get", lambda o: "/regions/groups/new/", 302, only(200)),
+    ("web:group_edit", "get", lambda o: f"/regions/groups/{o['group'].pk}/", 302, only(200)),
+    ("web:group_delete", "post", lambda o: f"/regions/groups/{o['group'].pk}/delete/", 302, only(302)),
+    ("web:audit", "get", lambda o: "/audit/", 302, {**only(200), Role.SYSTEM_ADMIN.value: 200}),
+    ("web:audit_export", "get", lambda o: "/audit/export.csv", 302, {**only(200), Role.SYSTEM_ADMIN.value: 200}),
+    ("api:openapi-json", "get", lambda o: "/api/v1/openapi.json", 200, ALL),
+    ("api:openapi-view", "get", lambda o: "/api/v1/docs", 200, ALL),
+    ("GET /api/v1/me", "get", lambda o: "/api/v1/me", 401, ALL),
+    ("GET /api/v1/audit", "get", lambda o: "/api/v1/audit", 401, {**only(200), Role.SYSTEM_ADMIN.value: 200}),
+    ("GET /api/v1/regions", "get", lambda o: "/api/v1/regions?parent=36", 401, ALL),
+    ("GET /api/v1/regions/groups", "get", lambda o: "/api/v1/regions/groups", 401, ALL),
+    ("PUT /api/v1/regions/groups", "put", lambda o: "/api/v1/regions/groups", 401, only(200)),
+    ("GET /api/v1/regions/{code}", "get", lambda o: f"/api/v1/regions/{INSIDE}", 401, ALL),
+    ("GET /api/v1/regions/{code}", "get", lambda o: f"/api/v1/regions/{OUTSIDE}", 401, scoped_region(403)),
+    ("GET /api/v1/regions/{code}/children", "get", lambda o: f"/api/v1/regions/{INSIDE}/children", 401, ALL),
+    ("GET /api/v1/regions/{code}/children", "get", lambda o: f"/api/v1/regions/{OUTSIDE}/children", 401,
+     scoped_region(403)),
+]
+
+BODIES = {
+    "PUT /api/v1/regions/groups": {"kind": "branch_area", "name": "KC Uji", "region_codes": ["36.03"]},
+    "set_language": {"language": "en", "next": "/"},
+}
+
+
+def _caller_client(caller: str) -> Client:
+    client = Client()
+    if caller == "anonymous":
+        return client
+    if caller == "admin (national)":
+        user = make_user("matrix.admin.national", Role.SYSTEM_ADMIN)
+    else:
+        user = make_user(f"matrix.{caller}", caller, "36.03")
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("row", ROWS, ids=[f"{r[0]}:{r[2]({'group': type('G', (), {'pk': 1})})}" for r in ROWS])
+def test_access(row: Row, caller: str) -> None:
+    name, method, path_for, anonymous, expected = row
+    group = do_save_region_group(kind="branch_area", name="KC Matrix", region_codes=["36.72"], actor=None)
+    client = _caller_client(caller)
+    path = path_for({"group": group})
+    body = BODIES.get(name)
+    if method == "get":
+        response = client.get(path)
+    elif name.startswith(("GET", "PUT", "POST")):
+        response = getattr(client, method)(path, data=body or {}, content_type="application/json")
+    else:
+        response = getattr(client, method)(path, data=body or {})
+    want = anonymous if caller == "anonymous" else expected[caller]
+    assert response.status_code == want, f"{caller} {method.upper()} {path}: {response.status_code}"
+    if path.startswith("/api/") and want >= 400:
+        assert set(response.json()) == {"code", "message", "details"}
+    if want == 403 and path.startswith("/api/v1/regions/") and caller != "anonymous":
+        assert OUTSIDE not in response.content.decode().replace(f'"{OUTSIDE}"', "")  # no data, only the refusal
+
+
+@pytest.mark.django_db
+def test_scoped_admin_sees_only_audit_events_of_its_region() -> None:
+    make_user("other", Role.VIEWER, "36.72")  # audits role.assign in 36.72
+    make_user("inside", Role.VIEWER, "36.03.01")
+    client = _caller_client(Role.SYSTEM_ADMIN.value)
+    regions = {e["region_code"] for e in client.get("/api/v1/audit?limit=1000").json()["items"]}
+    assert regions and all(r == "36.03" or r.startswith("36.03.") for r in regions)
+    assert AuditEvent.objects.filter(region_code="36.72").exists()
+
+
+def _web_url_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns: list[Any], namespace: str = "") -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if "api" in str(p.pattern):
+                    continue  # the API is covered by its OpenAPI paths below
+                walk(p.url_patterns, f"{namespace}{p.namespace}:" if p.namespace else namespace)
+            elif isinstance(p, URLPattern) and p.name:
+                names.add(f"{namespace}{p.name}")
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_matrix_covers_every_url() -> None:
+    covered = {r[0] for r in ROWS}
+    api_ops = {
+        f"{method.upper()} /api/v1{path.removeprefix('/api/v1')}"
+        for path, ops in api.get_openapi_schema()["paths"].items()
+        for method in ops
+    }
+    missing = (_web_url_names() | api_ops) - covered
+    assert not missing, f"add these to the access matrix: {sorted(missing)}"
