@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from paritrana.accounts.actions import do_assign_role, do_create_user
+from paritrana.accounts.actions import do_create_user
 from paritrana.accounts.choices import Role
 from paritrana.regions.actions import do_load_regions, kemendagri_regions
 
@@ -20,9 +20,6 @@ def load_test_regions() -> dict[str, int]:
 
 
 def make_user(username: str, role: Role | str | None = None, *regions: str, password: str = PASSWORD) -> Any:
-    user = do_create_user(username=username, password=password, full_name=username.title(), actor=None,
+    roles = [(str(role), code) for code in regions or ("",)] if role is not None else []
+    return do_create_user(username=username, password=password, full_name=username.title(), roles=roles, actor=None,
                           check_password=False)
-    if role is not None:
-        for code in regions or ("",):
-            do_assign_role(user=user, role=str(role), region_code=code, actor=None)
-    return user

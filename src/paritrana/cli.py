@@ -141,18 +141,20 @@ def cmd_users(args: argparse.Namespace) -> Any:
         import getpass
 
         password = args.password or os.environ.get("PARITRANA_NEW_PASSWORD") or getpass.getpass("Password: ")
-        user = do_create_user(username=args.username, password=password, full_name=args.name or "", actor=None)
-        for code in args.region or [""]:
-            if args.role:
-                do_assign_role(user=user, role=args.role, region_code=code, actor=None)
+        roles = [(args.role, code) for code in args.region or [""]] if args.role else []
+        user = do_create_user(username=args.username, password=password, full_name=args.name or "", roles=roles,
+                              actor=None)
         _emit(args, {"username": user.username, "roles": [f"{args.role}@{c or '*'}" for c in args.region or [""]]})
         return user
     user = User.objects.filter(username=args.username).first()
     if user is None:
         raise NotFound("There is no user {username}.", username=args.username)
     if args.action == "grant":
-        for code in args.region or [""]:
-            do_assign_role(user=user, role=args.role, region_code=code, actor=None)
+        from django.db import transaction
+
+        with transaction.atomic():  # all regions or none
+            for code in args.region or [""]:
+                do_assign_role(user=user, role=args.role, region_code=code, actor=None)
         _emit(args, {"username": user.username, "granted": args.role, "regions": args.region or ["*"]})
         return user
     token, key = do_create_token(user=user, label=args.label or "cli", actor=None)

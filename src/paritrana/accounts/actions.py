@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -28,9 +29,17 @@ def hash_token(key: str) -> str:
 
 @transaction.atomic
 def do_create_user(
-    *, username: str, password: str, actor: Any, full_name: str = "", email: str = "", check_password: bool = True
+    *,
+    username: str,
+    password: str,
+    actor: Any,
+    full_name: str = "",
+    email: str = "",
+    roles: Sequence[tuple[str, str]] = (),
+    check_password: bool = True,
 ) -> Any:
-    """Create a user. The password passes Django's validators unless ``check_password`` is off (demo data)."""
+    """Create a user with its ``roles`` (role, region code) at once: a bad role or region leaves no user behind.
+    The password passes Django's validators unless ``check_password`` is off (demo data)."""
     User = get_user_model()  # noqa: N806 - a class
     if not username.strip():
         raise InvalidInput(field="username")
@@ -47,6 +56,8 @@ def do_create_user(
                                     first_name=first[:150], last_name=last[:150])
     audit.record(actor=actor, action="user.create", obj=user,
                  after={"username": user.username, "email": email, "full_name": full_name})
+    for role, region_code in roles:
+        do_assign_role(user=user, role=role, region_code=region_code, actor=actor)
     return user
 
 

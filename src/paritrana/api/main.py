@@ -73,18 +73,23 @@ def _paritrana_error(request: HttpRequest, exc: ParitranaError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = [
-        {"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or "body", "where": (e.get("loc") or ["body"])[0],
-         "message": e.get("msg", "")}
-        for e in exc.errors
-    ]
+    errors = [{"field": _field_name(e.get("loc", ())), "where": (e.get("loc") or ["body"])[0],
+               "message": e.get("msg", "")} for e in exc.errors]
     fields = ", ".join(e["field"] for e in errors)
     # A query string that does not parse is a malformed request (400); a body field with a wrong value is 422.
     if all(e["where"] in ("query", "path") for e in errors):
         err: ParitranaError = BadRequest(N_("Invalid query parameters: {fields}."), fields=fields, errors=errors)
     else:
-        err = InvalidInput(N_("Invalid values: {fields}."), field=fields, errors=errors)
+        err = InvalidInput(N_("Invalid values: {fields}."), field=fields, fields=fields, errors=errors)
     return error_response(request, err)
+
+
+def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    """("body", "payload", "name") -> "name"; ("query", "limit") -> "limit"."""
+    parts = [str(p) for p in loc[1:]]
+    if loc and loc[0] == "body" and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
 
 
 @api.exception_handler(AuthenticationError)

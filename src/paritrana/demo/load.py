@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from paritrana.accounts.actions import do_assign_role, do_create_user
+from paritrana.accounts.actions import do_create_user
 from paritrana.accounts.choices import Role
 from paritrana.regions.actions import do_load_regions, do_save_region_group
 from paritrana.regions.models import Region, RegionGroup
@@ -82,9 +82,8 @@ def load_demo(*, actor: Any = None) -> dict[str, Any]:
     for demo in DEMO_USERS:
         if User.objects.filter(username=demo.username).exists():
             continue
-        user = do_create_user(username=demo.username, password=DEMO_PASSWORD, full_name=demo.full_name,
-                              actor=actor, check_password=False)
-        for code in demo.regions or (first_desa(),):
-            do_assign_role(user=user, role=demo.role, region_code=code, actor=actor)
+        roles = [(demo.role.value, code) for code in demo.regions or (first_desa(),)]
+        do_create_user(username=demo.username, password=DEMO_PASSWORD, full_name=demo.full_name, roles=roles,
+                       actor=actor, check_password=False)
         users.append(demo.username)
     return {"regions": regions, "groups_added": zones, "users_added": users}
