@@ -1,0 +1,66 @@
+"""What a person sees in Chromium."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import login
+
+pytestmark = pytest.mark.browser
+
+
+def test_regional_operator_sees_only_its_region(page: Any, app_url: str) -> None:
+    login(page, app_url, "disnaker.kabtangerang")
+    regions = page.locator("[data-testid=scope-regions]")
+    assert regions.inner_text().count("Kabupaten Tangerang") == 1
+    for other in ("Kota Cilegon", "Kabupaten Serang", "Kota Tangerang Selatan"):
+        assert other not in page.content()
+    if os.environ.get("PARITRANA_SCREENSHOT"):
+        page.screenshot(path=os.environ["PARITRANA_SCREENSHOT"], full_page=True)
+
+    refused = page.goto(f"{app_url}/regions/36.72/")
+    assert refused is not None and refused.status == 403
+    assert "di luar cakupan wilayah" in page.inner_text("main")
+    assert "Kota Cilegon" not in page.content()
+
+    api = page.evaluate("fetch('/api/v1/regions?parent=36').then(r => r.json())")
+    assert [r["code"] for r in api["items"]] == ["36.03"]
+
+
+def test_region_search_filters_children_without_reloading(page: Any, app_url: str) -> None:
+    login(page, app_url, "disnaker.kabtangerang")
+    page.click("text=Kabupaten Tangerang")
+    page.wait_for_url(f"{app_url}/regions/36.03/")
+    page.evaluate("window.__marker = 'same page'")
+    page.fill("input[type=search]", "bala")
+    page.wait_for_function("!document.querySelector('[data-testid=children]').innerText.includes('Cikupa')")
+    assert "Balaraja" in page.inner_text("[data-testid=children]")
+    assert page.evaluate("window.__marker") == "same page"  # HTMX swapped the table, no navigation
+
+
+def test_language_switches_to_english_and_back(page: Any, app_url: str) -> None:
+    login(page, app_url, "pemantau")
+    assert "Dasbor" in page.inner_text("h1")
+    with page.expect_navigation():
+        page.select_option("[data-testid=language]", "en")
+    assert "Dashboard" in page.inner_text("h1")
+    with page.expect_navigation():
+        page.select_option("[data-testid=language]", "id")
+    assert "Dasbor" in page.inner_text("h1")
+
+
+def test_wrong_password_is_refused_in_indonesian(page: Any, app_url: str) -> None:
+    page.goto(f"{app_url}/login/")
+    page.fill("input[name=username]", "pemantau")
+    page.fill("input[name=password]", "salah-sekali")
+    page.click("button[type=submit]")
+    assert "Nama pengguna atau kata sandi salah" in page.inner_text("main")
+
+
+def test_admin_reads_the_audit_log(page: Any, app_url: str) -> None:
+    login(page, app_url, "admin")
+    page.click("nav >> text=Log audit")
+    assert "user.create" in page.inner_text("[data-testid=audit]")
