@@ -55,8 +55,9 @@ def test_users_create_grant_and_token(capsys: pytest.CaptureFixture[str]) -> Non
 
 @pytest.mark.django_db
 def test_weak_password_and_unknown_region_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["users", "create", "weak", "--password", "123"]) == 2
-    assert "password" in capsys.readouterr().err.lower()
+    assert main(["users", "create", "weak", "--password", "123", "--format", "json"]) == 2
+    err = json.loads(capsys.readouterr().err)
+    assert err["details"]["field"] == "password" and "Kata sandi terlalu lemah" in err["message"]
     assert main(["users", "create", "nowhere", "--password", "a-long-enough-pass-99", "--role", "viewer",
                  "--region", "98.01"]) == 2
     assert "98.01" in capsys.readouterr().err

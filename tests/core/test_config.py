@@ -30,7 +30,8 @@ def test_empty_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
-def test_database_url_defaults_to_sqlite_under_data_dir(tmp_path: Path) -> None:
+def test_database_url_defaults_to_sqlite_under_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PARITRANA_DATABASE_URL", raising=False)
     assert Settings(data_dir=tmp_path).effective_database_url == f"sqlite:///{tmp_path / 'paritrana.sqlite3'}"
 
 
