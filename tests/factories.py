@@ -21,5 +21,6 @@ def load_test_regions() -> dict[str, int]:
 
 def make_user(username: str, role: Role | str | None = None, *regions: str, password: str = PASSWORD) -> Any:
     roles = [(str(role), code) for code in regions or ("",)] if role is not None else []
-    return do_create_user(username=username, password=password, full_name=username.title(), roles=roles, actor=None,
-                          check_password=False)
+    return do_create_user(
+        username=username, password=password, full_name=username.title(), roles=roles, actor=None, check_password=False
+    )

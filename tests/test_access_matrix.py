@@ -41,9 +41,9 @@ Row = tuple[str, str, Callable[[dict[str, Any]], str], int, dict[str, int]]
 ROWS: list[Row] = [
     ("healthz", "get", lambda o: "/healthz", 200, ALL),
     ("web:home", "get", lambda o: "/", 302, ALL),
-    ("web:login", "get", lambda o: "/login/", 200, {c: 302 for c in ALL}),
-    ("web:logout", "post", lambda o: "/logout/", 302, {c: 302 for c in ALL}),
-    ("set_language", "post", lambda o: "/i18n/setlang/", 302, {c: 302 for c in ALL}),
+    ("web:login", "get", lambda o: "/login/", 200, dict.fromkeys(ALL, 302)),
+    ("web:logout", "post", lambda o: "/logout/", 302, dict.fromkeys(ALL, 302)),
+    ("set_language", "post", lambda o: "/i18n/setlang/", 302, dict.fromkeys(ALL, 302)),
     ("web:regions", "get", lambda o: "/regions/", 302, ALL),
     ("web:region", "get", lambda o: f"/regions/{INSIDE}/", 302, ALL),
     ("web:region", "get", lambda o: f"/regions/{OUTSIDE}/", 302, scoped_region(403)),
@@ -63,8 +63,13 @@ ROWS: list[Row] = [
     ("GET /api/v1/regions/{code}", "get", lambda o: f"/api/v1/regions/{INSIDE}", 401, ALL),
     ("GET /api/v1/regions/{code}", "get", lambda o: f"/api/v1/regions/{OUTSIDE}", 401, scoped_region(403)),
     ("GET /api/v1/regions/{code}/children", "get", lambda o: f"/api/v1/regions/{INSIDE}/children", 401, ALL),
-    ("GET /api/v1/regions/{code}/children", "get", lambda o: f"/api/v1/regions/{OUTSIDE}/children", 401,
-     scoped_region(403)),
+    (
+        "GET /api/v1/regions/{code}/children",
+        "get",
+        lambda o: f"/api/v1/regions/{OUTSIDE}/children",
+        401,
+        scoped_region(403),
+    ),
 ]
 
 BODIES = {

@@ -26,10 +26,23 @@ def test_regions_of_banten_through_the_api_as_a_national_user() -> None:
     _row, key = do_create_token(user=make_user("nasional", "viewer"), label="t", actor=None)
     body = get("/api/v1/regions?parent=36", key).json()
     assert body["count"] == 8
-    assert [r["code"] for r in body["items"]] == ["36.01", "36.02", "36.03", "36.04", "36.71", "36.72", "36.73",
-                                                  "36.74"]
-    assert body["items"][2] == {"code": "36.03", "name": "Kabupaten Tangerang", "kind": "kabupaten", "level": 2,
-                                "parent": "36"}
+    assert [r["code"] for r in body["items"]] == [
+        "36.01",
+        "36.02",
+        "36.03",
+        "36.04",
+        "36.71",
+        "36.72",
+        "36.73",
+        "36.74",
+    ]
+    assert body["items"][2] == {
+        "code": "36.03",
+        "name": "Kabupaten Tangerang",
+        "kind": "kabupaten",
+        "level": 2,
+        "parent": "36",
+    }
 
 
 @pytest.mark.django_db
@@ -98,15 +111,24 @@ def test_bodies_that_are_not_json_or_wrong_or_too_large(admin_user, settings) ->
     put = Client().put
     not_json = put("/api/v1/regions/groups", data="{bad", content_type="application/json", headers=headers)
     assert (not_json.status_code, not_json.json()["code"]) == (400, "bad_request")
-    missing = put("/api/v1/regions/groups", data={"kind": "award_zone"}, content_type="application/json",
-                  headers=headers)
+    missing = put(
+        "/api/v1/regions/groups", data={"kind": "award_zone"}, content_type="application/json", headers=headers
+    )
     assert (missing.status_code, missing.json()["code"]) == (422, "invalid_input")
     assert "name" in missing.json()["message"] and "region_codes" in missing.json()["message"]
-    wrong = put("/api/v1/regions/groups", data={"kind": "award_zone", "name": "Z", "region_codes": ["36.03"]},
-                content_type="application/json", headers=headers)
+    wrong = put(
+        "/api/v1/regions/groups",
+        data={"kind": "award_zone", "name": "Z", "region_codes": ["36.03"]},
+        content_type="application/json",
+        headers=headers,
+    )
     assert (wrong.status_code, wrong.json()["details"]["field"]) == (422, "region_codes")
-    big = put("/api/v1/regions/groups", data={"name": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)},
-              content_type="application/json", headers=headers)
+    big = put(
+        "/api/v1/regions/groups",
+        data={"name": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)},
+        content_type="application/json",
+        headers=headers,
+    )
     assert (big.status_code, big.json()["code"]) == (413, "payload_too_large")
 
 
@@ -118,8 +140,12 @@ def test_session_writes_need_the_csrf_token(admin_user) -> None:  # type: ignore
     refused = client.put("/api/v1/regions/groups", data=body, content_type="application/json")
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
     client.get("/")  # sets the CSRF cookie
-    accepted = client.put("/api/v1/regions/groups", data=body, content_type="application/json",
-                          headers={"X-CSRFToken": client.cookies["csrftoken"].value})
+    accepted = client.put(
+        "/api/v1/regions/groups",
+        data=body,
+        content_type="application/json",
+        headers={"X-CSRFToken": client.cookies["csrftoken"].value},
+    )
     assert accepted.status_code == 200, accepted.content
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from django.contrib.auth.models import User
 
 from paritrana.accounts.models import RoleAssignment
@@ -40,8 +39,24 @@ def test_unknown_or_malformed_parent_exits_2_with_the_error_body(
 
 @pytest.mark.django_db
 def test_users_create_grant_and_token(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["users", "create", "rina", "--password", "a-long-enough-pass-99", "--role", "village_operator",
-                 "--region", "36.03.01.2003", "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "users",
+                "create",
+                "rina",
+                "--password",
+                "a-long-enough-pass-99",
+                "--role",
+                "village_operator",
+                "--region",
+                "36.03.01.2003",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     assert RoleAssignment.objects.filter(user__username="rina", region_code="36.03.01.2003").exists()
     assert main(["users", "grant", "rina", "--role", "viewer", "--region", "36.03", "--format", "json"]) == 0
     capsys.readouterr()
@@ -58,8 +73,22 @@ def test_weak_password_and_unknown_region_are_refused(capsys: pytest.CaptureFixt
     assert main(["users", "create", "weak", "--password", "123", "--format", "json"]) == 2
     err = json.loads(capsys.readouterr().err)
     assert err["details"]["field"] == "password" and "Kata sandi terlalu lemah" in err["message"]
-    assert main(["users", "create", "nowhere", "--password", "a-long-enough-pass-99", "--role", "viewer",
-                 "--region", "98.01"]) == 2
+    assert (
+        main(
+            [
+                "users",
+                "create",
+                "nowhere",
+                "--password",
+                "a-long-enough-pass-99",
+                "--role",
+                "viewer",
+                "--region",
+                "98.01",
+            ]
+        )
+        == 2
+    )
     assert "98.01" in capsys.readouterr().err
     assert not User.objects.filter(username="nowhere").exists()  # nothing half-written
 

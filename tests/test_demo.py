@@ -28,8 +28,7 @@ def test_the_same_seed_gives_the_same_people() -> None:
     assert synthetic_people(20, desa_codes=BANTEN_DESA, seed=1) != synthetic_people(20, desa_codes=BANTEN_DESA, seed=2)
 
 
-@given(st.dates(min_value=date(1940, 1, 1), max_value=date(2023, 12, 31)), st.sampled_from("LP"),
-       st.integers(1, 9999))
+@given(st.dates(min_value=date(1940, 1, 1), max_value=date(2023, 12, 31)), st.sampled_from("LP"), st.integers(1, 9999))
 def test_make_nik_round_trips_through_the_parser(birth: date, sex: str, seq: int) -> None:
     nik = make_nik(kecamatan_code="36.03.01", birth_date=birth, sex=sex, sequence=seq)
     info = parse_nik(nik, reference_date=date(2039, 12, 31))  # the two-digit year is read within 100 years

@@ -34,8 +34,10 @@ def _emit(args: argparse.Namespace, rows: Any, columns: Sequence[str] | None = N
 
     console = Console()
     if isinstance(rows, dict):
-        rows = [{"key": k, "value": json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, dict | list)
-                 else v} for k, v in rows.items()]
+        rows = [
+            {"key": k, "value": json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, dict | list) else v}
+            for k, v in rows.items()
+        ]
         columns = ["key", "value"]
     table = Table(title=title or None)
     columns = list(columns or (rows[0].keys() if rows else []))
@@ -59,8 +61,18 @@ def cmd_serve(args: argparse.Namespace) -> None:
         return
     from gunicorn.app.wsgiapp import WSGIApplication
 
-    sys.argv = ["gunicorn", "paritrana.wsgi", "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
-                "--access-logfile", "-", "--timeout", "120"]
+    sys.argv = [
+        "gunicorn",
+        "paritrana.wsgi",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--access-logfile",
+        "-",
+        "--timeout",
+        "120",
+    ]
     WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
 
 
@@ -89,7 +101,10 @@ def cmd_demo(args: argparse.Namespace) -> None:
         return
     r = result["regions"]
     added = ", ".join(result["users_added"]) or "none"
-    logins = "".join(f"  {u.username:<24} {u.role.value:<18} {' '.join(c or '*' for c in u.regions) or '(first desa)'}\n" for u in DEMO_USERS)
+    logins = "".join(
+        f"  {u.username:<24} {u.role.value:<18} {' '.join(c or '*' for c in u.regions) or '(first desa)'}\n"
+        for u in DEMO_USERS
+    )
     sys.stdout.write(
         f"Regions: {r['created']} added, {r['renamed']} renamed, {r['unchanged']} unchanged.\n"
         f"Zones and branch areas added: {result['groups_added']}. Users added: {added}.\n\n"
@@ -129,8 +144,12 @@ def cmd_users(args: argparse.Namespace) -> Any:
     User = get_user_model()  # noqa: N806 - a class
     if args.action == "list":
         rows = [
-            {"username": u.username, "name": u.get_full_name(), "active": u.is_active,
-             "roles": ", ".join(f"{r.role}@{r.region_code or '*'}" for r in u.roles.all())}
+            {
+                "username": u.username,
+                "name": u.get_full_name(),
+                "active": u.is_active,
+                "roles": ", ".join(f"{r.role}@{r.region_code or '*'}" for r in u.roles.all()),
+            }
             for u in User.objects.prefetch_related("roles").order_by("username")
         ]
         _emit(args, rows, ["username", "name", "active", "roles"])
@@ -142,8 +161,9 @@ def cmd_users(args: argparse.Namespace) -> Any:
 
         password = args.password or os.environ.get("PARITRANA_NEW_PASSWORD") or getpass.getpass("Password: ")
         roles = [(args.role, code) for code in args.region or [""]] if args.role else []
-        user = do_create_user(username=args.username, password=password, full_name=args.name or "", roles=roles,
-                              actor=None)
+        user = do_create_user(
+            username=args.username, password=password, full_name=args.name or "", roles=roles, actor=None
+        )
         _emit(args, {"username": user.username, "roles": [f"{args.role}@{c or '*'}" for c in args.region or [""]]})
         return user
     user = User.objects.filter(username=args.username).first()
@@ -158,8 +178,15 @@ def cmd_users(args: argparse.Namespace) -> Any:
         _emit(args, {"username": user.username, "granted": args.role, "regions": args.region or ["*"]})
         return user
     token, key = do_create_token(user=user, label=args.label or "cli", actor=None)
-    _emit(args, {"username": user.username, "token": key, "label": token.label,
-                 "note": "Shown once; send it as 'Authorization: Bearer <token>'."})
+    _emit(
+        args,
+        {
+            "username": user.username,
+            "token": key,
+            "label": token.label,
+            "note": "Shown once; send it as 'Authorization: Bearer <token>'.",
+        },
+    )
     return key
 
 
@@ -174,9 +201,17 @@ def cmd_audit(args: argparse.Namespace) -> None:
         out = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115 - stdout is not ours
         out.write(data)
         return
-    rows = [{"id": e.pk, "at": e.at.isoformat(), "actor": e.actor_name, "action": e.action,
-             "object": f"{e.object_type}:{e.object_id}", "region": e.region_code}
-            for e in events[: args.limit]]
+    rows = [
+        {
+            "id": e.pk,
+            "at": e.at.isoformat(),
+            "actor": e.actor_name,
+            "action": e.action,
+            "object": f"{e.object_type}:{e.object_id}",
+            "region": e.region_code,
+        }
+        for e in events[: args.limit]
+    ]
     _emit(args, rows)
 
 

@@ -15,10 +15,18 @@ from typing import Any
 
 import pytest
 
+from paritrana.demo.load import DEMO_PASSWORD
+
 CHROMIUM = os.environ.get("PARITRANA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -34,11 +42,12 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = {k: v for k, v in os.environ.items() if k != "PARITRANA_DATABASE_URL"}
     env["PARITRANA_DATA_DIR"] = str(data)
     cli = [sys.executable, "-m", "paritrana.cli"]
-    subprocess.run([*cli, "demo"], env=env, check=True, capture_output=True)
+    subprocess.run([*cli, "demo"], env=env, check=True, capture_output=True)  # noqa: S603 - our own command line
     port = _free_port()
     log = (data / "server.log").open("w")
-    server = subprocess.Popen([*cli, "serve", "--port", str(port), "--workers", "2"], env=env, stdout=log,
-                              stderr=subprocess.STDOUT)
+    server = subprocess.Popen(  # noqa: S603 - our own command line
+        [*cli, "serve", "--port", str(port), "--workers", "2"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -76,7 +85,7 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-def login(page: Any, app_url: str, username: str, password: str = "paritrana-demo") -> None:
+def login(page: Any, app_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
     page.goto(f"{app_url}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)

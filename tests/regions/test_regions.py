@@ -71,8 +71,9 @@ def test_a_renamed_region_is_updated_and_audited() -> None:
     assert AuditEvent.objects.filter(action="regions.load").exists()
 
 
-@pytest.mark.parametrize(("raw", "dotted"), [("3603", "36.03"), ("36.03", "36.03"), ("3603012001", "36.03.01.2001"),
-                                             (" 36 ", "36")])
+@pytest.mark.parametrize(
+    ("raw", "dotted"), [("3603", "36.03"), ("36.03", "36.03"), ("3603012001", "36.03.01.2001"), (" 36 ", "36")]
+)
 def test_codes_are_accepted_dotted_or_not(raw: str, dotted: str) -> None:
     assert queries.normalize_code(raw) == dotted
 

@@ -20,7 +20,7 @@ from paritrana.regions.queries import get_region
 
 __all__ = ["do_assign_role", "do_create_token", "do_create_user", "do_revoke_token", "hash_token"]
 
-TOKEN_PREFIX = "prt_"
+TOKEN_PREFIX = "prt_"  # noqa: S105 - a visible prefix that marks Paritrana tokens, not a secret
 
 
 def hash_token(key: str) -> str:
@@ -49,13 +49,19 @@ def do_create_user(
         try:
             validate_password(password)
         except ValidationError as exc:
-            raise InvalidInput(N_("The password is too weak: {reasons}"), field="password",
-                               reasons=" ".join(exc.messages)) from exc
+            raise InvalidInput(
+                N_("The password is too weak: {reasons}"), field="password", reasons=" ".join(exc.messages)
+            ) from exc
     first, _, last = full_name.partition(" ")
-    user = User.objects.create_user(username=username, password=password, email=email,
-                                    first_name=first[:150], last_name=last[:150])
-    audit.record(actor=actor, action="user.create", obj=user,
-                 after={"username": user.username, "email": email, "full_name": full_name})
+    user = User.objects.create_user(
+        username=username, password=password, email=email, first_name=first[:150], last_name=last[:150]
+    )
+    audit.record(
+        actor=actor,
+        action="user.create",
+        obj=user,
+        after={"username": user.username, "email": email, "full_name": full_name},
+    )
     for role, region_code in roles:
         do_assign_role(user=user, role=role, region_code=region_code, actor=actor)
     return user
@@ -65,14 +71,20 @@ def do_create_user(
 def do_assign_role(*, user: Any, role: str, region_code: str, actor: Any) -> RoleAssignment:
     """Give ``user`` a role inside a region (blank = national). The region must exist."""
     if role not in Role.values:
-        raise InvalidInput(N_("Unknown role {value}; valid roles: {valid}."), field="role", value=role,
-                           valid=", ".join(Role.values))
+        raise InvalidInput(
+            N_("Unknown role {value}; valid roles: {valid}."), field="role", value=role, valid=", ".join(Role.values)
+        )
     if region_code:
         get_region(region_code)  # NotFound for an unknown code
     assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, region_code=region_code)
     if created:
-        audit.record(actor=actor, action="role.assign", obj=assignment, region_code=region_code,
-                     after={"user": user.username, "role": role, "region_code": region_code})
+        audit.record(
+            actor=actor,
+            action="role.assign",
+            obj=assignment,
+            region_code=region_code,
+            after={"user": user.username, "role": role, "region_code": region_code},
+        )
     return assignment
 
 
@@ -81,8 +93,12 @@ def do_create_token(*, user: Any, label: str, actor: Any) -> tuple[ApiToken, str
     """Make a bearer token; returns the row and the token itself, which is not stored and shown only once."""
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, label=label or "api", prefix=key[:10], key_hash=hash_token(key))
-    audit.record(actor=actor, action="token.create", obj=token,
-                 after={"user": user.username, "label": token.label, "prefix": token.prefix})
+    audit.record(
+        actor=actor,
+        action="token.create",
+        obj=token,
+        after={"user": user.username, "label": token.label, "prefix": token.prefix},
+    )
     return token, key
 
 
@@ -94,6 +110,5 @@ def do_revoke_token(*, token_id: int, actor: Any) -> ApiToken:
     if not token.revoked:
         token.revoked = True
         token.save(update_fields=["revoked"])
-        audit.record(actor=actor, action="token.revoke", obj=token, before={"revoked": False},
-                     after={"revoked": True})
+        audit.record(actor=actor, action="token.revoke", obj=token, before={"revoked": False}, after={"revoked": True})
     return token

@@ -73,8 +73,10 @@ def _paritrana_error(request: HttpRequest, exc: ParitranaError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = [{"field": _field_name(e.get("loc", ())), "where": (e.get("loc") or ["body"])[0],
-               "message": e.get("msg", "")} for e in exc.errors]
+    errors = [
+        {"field": _field_name(e.get("loc", ())), "where": (e.get("loc") or ["body"])[0], "message": e.get("msg", "")}
+        for e in exc.errors
+    ]
     fields = ", ".join(e["field"] for e in errors)
     # A query string that does not parse is a malformed request (400); a body field with a wrong value is 422.
     if all(e["where"] in ("query", "path") for e in errors):

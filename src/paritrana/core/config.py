@@ -31,9 +31,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PARITRANA_", env_file=None, extra="ignore")
 
     data_dir: Path = Field(PROJECT_DIR / "var", description="Folder for the SQLite database, uploads and exports.")
-    database_url: str = Field(
-        "", description="Database URL; empty means the SQLite file `DATA_DIR/paritrana.sqlite3`."
-    )
+    database_url: str = Field("", description="Database URL; empty means the SQLite file `DATA_DIR/paritrana.sqlite3`.")
     secret_key: str = Field(
         "",
         description="Django secret key. Empty: a random key is made once and kept in `DATA_DIR/secret_key`. "
@@ -80,7 +78,7 @@ class Settings(BaseSettings):
         return self
 
     def effective_secret_key(self) -> str:
-        """The configured key, or the one kept in ``DATA_DIR/secret_key`` (made on first use, readable by owner only)."""
+        """The configured key, or the one kept in ``DATA_DIR/secret_key`` (made on first use, owner-readable)."""
         if self.secret_key:
             return self.secret_key
         path = self.data_dir / "secret_key"

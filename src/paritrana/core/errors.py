@@ -137,7 +137,7 @@ class ConfigurationError(ParitranaError):
     default_message = N_("The configuration is invalid: {problem}")
 
 
-class _Safe(dict):  # type: ignore[type-arg]
+class _Safe(dict[str, Any]):
     """format_map helper: a placeholder without a detail stays visible instead of raising KeyError."""
 
     def __missing__(self, key: str) -> str:

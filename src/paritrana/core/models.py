@@ -7,7 +7,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from paritrana.core.errors import Conflict, N_
+from paritrana.core.errors import N_, Conflict
 
 __all__ = ["AuditEvent"]
 

@@ -16,8 +16,7 @@ from django.db.models import Q, QuerySet
 from paritrana.accounts.choices import Role
 from paritrana.core.errors import NotAuthenticated, OutOfScope, PermissionDenied
 
-__all__ = ["CAPABILITIES", "Scope", "can", "in_scope", "region_q", "require", "require_national", "scope_for",
-           "scoped"]
+__all__ = ["CAPABILITIES", "Scope", "can", "in_scope", "region_q", "require", "require_national", "scope_for", "scoped"]
 
 _ALL = frozenset(Role)
 CAPABILITIES: dict[str, frozenset[Role]] = {

@@ -59,8 +59,11 @@ DEMO_BRANCH_AREAS = {
 
 def first_desa(kabupaten: str = "36.03") -> str:
     return (
-        Region.objects.filter(code__startswith=kabupaten + ".", level=4, kind="desa").order_by("code")
-        .values_list("code", flat=True).first() or kabupaten
+        Region.objects.filter(code__startswith=kabupaten + ".", level=4, kind="desa")
+        .order_by("code")
+        .values_list("code", flat=True)
+        .first()
+        or kabupaten
     )
 
 
@@ -83,7 +86,13 @@ def load_demo(*, actor: Any = None) -> dict[str, Any]:
         if User.objects.filter(username=demo.username).exists():
             continue
         roles = [(demo.role.value, code) for code in demo.regions or (first_desa(),)]
-        do_create_user(username=demo.username, password=DEMO_PASSWORD, full_name=demo.full_name, roles=roles,
-                       actor=actor, check_password=False)
+        do_create_user(
+            username=demo.username,
+            password=DEMO_PASSWORD,
+            full_name=demo.full_name,
+            roles=roles,
+            actor=actor,
+            check_password=False,
+        )
         users.append(demo.username)
     return {"regions": regions, "groups_added": zones, "users_added": users}

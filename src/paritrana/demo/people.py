@@ -33,10 +33,11 @@ def make_nik(*, kecamatan_code: str, birth_date: date, sex: str, sequence: int) 
     return f"{pp}{kk}{cc}{day:02d}{birth_date.month:02d}{birth_date.year % 100:02d}{sequence:04d}"
 
 
-def synthetic_people(count: int, *, desa_codes: Sequence[str], seed: int = 2024,
-                     reference: date = date(2024, 1, 1)) -> list[SyntheticPerson]:
-    """``count`` people living in the given desa, aged 18 to 64 on ``reference``; the same seed gives the same people."""
-    rng = random.Random(seed)
+def synthetic_people(
+    count: int, *, desa_codes: Sequence[str], seed: int = 2024, reference: date = date(2024, 1, 1)
+) -> list[SyntheticPerson]:
+    """``count`` people living in the given desa, aged 18 to 64 on ``reference``; one seed, the same people."""
+    rng = random.Random(seed)  # noqa: S311 - repeatable synthetic data, not a secret
     fake = Faker("id_ID")
     fake.seed_instance(seed)
     people = []

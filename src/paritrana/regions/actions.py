@@ -70,8 +70,13 @@ def do_save_region_group(
     wrong = [c for c in codes if found[c].level != level]
     if wrong:
         expected = N_("provinces") if level == 1 else N_("kabupaten/kota")
-        raise InvalidInput(N_("A {kind} is made of {expected}; these are not: {codes}."), field="region_codes",
-                           kind=kind, expected=expected, codes=", ".join(wrong))
+        raise InvalidInput(
+            N_("A {kind} is made of {expected}; these are not: {codes}."),
+            field="region_codes",
+            kind=kind,
+            expected=expected,
+            codes=", ".join(wrong),
+        )
     slug = slug or slugify(name)[:50]
     group = RegionGroup.objects.filter(kind=kind, slug=slug).first()
     before = {"name": group.name, "regions": sorted(group.regions.values_list("code", flat=True))} if group else None
@@ -83,14 +88,16 @@ def do_save_region_group(
     group.regions.set(found.values())
     after = {"name": name, "regions": codes}
     if before != after:
-        audit.record(actor=actor, action="region_group.save", obj=group, object_id=f"{kind}:{slug}",
-                     before=before, after=after)
+        audit.record(
+            actor=actor, action="region_group.save", obj=group, object_id=f"{kind}:{slug}", before=before, after=after
+        )
     return group
 
 
 @transaction.atomic
 def do_delete_region_group(*, group: RegionGroup, actor: Any) -> None:
     before = {"name": group.name, "kind": group.kind, "regions": sorted(group.regions.values_list("code", flat=True))}
-    audit.record(actor=actor, action="region_group.delete", obj=group, object_id=f"{group.kind}:{group.slug}",
-                 before=before)
+    audit.record(
+        actor=actor, action="region_group.delete", obj=group, object_id=f"{group.kind}:{group.slug}", before=before
+    )
     group.delete()

@@ -1,6 +1,5 @@
 """API of regions and region groups."""
 
-
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
@@ -43,13 +42,14 @@ class GroupOut(Schema):
 
 
 def _group_out(group: RegionGroup) -> GroupOut:
-    return GroupOut(kind=group.kind, slug=group.slug, name=group.name,
-                    region_codes=sorted(r.code for r in group.regions.all()))
+    return GroupOut(
+        kind=group.kind, slug=group.slug, name=group.name, region_codes=sorted(r.code for r in group.regions.all())
+    )
 
 
 @router.get("", response=list[RegionOut], summary="Regions inside your scope")
 @paginate(Page)
-def list_regions(request: HttpRequest, filters: Query[RegionFilter]):  # type: ignore[no-untyped-def]
+def list_regions(request: HttpRequest, filters: Query[RegionFilter]):
     qs = scoped(Region.objects.all(), request.user, "regions.view", field="code")
     if filters.parent:
         qs = qs.filter(parent=queries.get_region(filters.parent))
@@ -74,8 +74,9 @@ def list_groups(request: HttpRequest, kind: str | None = None) -> list[GroupOut]
 @router.put("/groups", response=GroupOut, summary="Create or replace an award zone or branch area (admin)")
 def put_group(request: HttpRequest, payload: GroupIn) -> GroupOut:
     require_national(request.user, "regions.manage")
-    group = do_save_region_group(kind=payload.kind, name=payload.name, slug=payload.slug,
-                                 region_codes=payload.region_codes, actor=request.user)
+    group = do_save_region_group(
+        kind=payload.kind, name=payload.name, slug=payload.slug, region_codes=payload.region_codes, actor=request.user
+    )
     return _group_out(group)
 
 
@@ -88,8 +89,7 @@ def get_region(request: HttpRequest, code: str) -> Region:
 
 @router.get("/{code}/children", response=list[RegionOut], summary="Direct children of a region")
 @paginate(Page)
-def region_children(request: HttpRequest, code: str):  # type: ignore[no-untyped-def]
+def region_children(request: HttpRequest, code: str):
     region = queries.get_region(code)
     require(request.user, "regions.view", region_code=region.code)
     return Region.objects.filter(parent=region).order_by("code")
-

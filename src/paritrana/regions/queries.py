@@ -23,7 +23,8 @@ def normalize_code(code: str) -> str:
     if not _CODE.match(raw):
         raise BadRequest(
             N_("{value} is not a Kemendagri region code (e.g. 36, 36.03, 36.03.01 or 36.03.01.2001)."),
-            field="code", value=str(code)[:40],
+            field="code",
+            value=str(code)[:40],
         )
     return raw
 

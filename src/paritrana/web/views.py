@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -106,12 +107,15 @@ def group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = RegionGroupForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = do_save_region_group(kind=form.cleaned_data["kind"], name=form.cleaned_data["name"],
-                                         slug=group.slug if group else "", region_codes=form.codes(),
-                                         actor=request.user)
+            saved = do_save_region_group(
+                kind=form.cleaned_data["kind"],
+                name=form.cleaned_data["name"],
+                slug=group.slug if group else "",
+                region_codes=form.codes(),
+                actor=request.user,
+            )
         except ParitranaError as exc:
-            form.add_error("region_codes" if "region_codes" in str(exc.details) else None,
-                           exc.render_message(_))
+            form.add_error("region_codes" if "region_codes" in str(exc.details) else None, exc.render_message(_))
         else:
             messages.success(request, _("Saved %(name)s.") % {"name": saved.name})
             return redirect("web:groups")
@@ -130,7 +134,7 @@ def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("web:groups")
 
 
-def _audit_events(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _audit_events(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AuditEvent]]:
     form = AuditFilterForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         raise BadRequest(N_("Invalid filter: {fields}."), fields=", ".join(form.errors))
