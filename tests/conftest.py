@@ -11,6 +11,14 @@ from django.test import Client
 from tests.factories import load_test_regions, make_user
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Argon2 is deliberately slow; the suite creates hundreds of users, so it hashes with a fast hasher.
+    ``test_passwords_are_hashed_with_argon2`` checks the real setting."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     """The test database with the regions of every province and kabupaten/kota, and Banten down to the desa."""

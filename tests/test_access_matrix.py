@@ -53,6 +53,17 @@ ROWS: list[Row] = [
     ("web:group_delete", "post", lambda o: f"/regions/groups/{o['group'].pk}/delete/", 302, only(302)),
     ("web:audit", "get", lambda o: "/audit/", 302, {**only(200), Role.SYSTEM_ADMIN.value: 200}),
     ("web:audit_export", "get", lambda o: "/audit/export.csv", 302, {**only(200), Role.SYSTEM_ADMIN.value: 200}),
+    ("accounts:list", "get", lambda o: "/users/", 302, only(200)),
+    ("accounts:new", "get", lambda o: "/users/new/", 302, only(200)),
+    ("accounts:detail", "get", lambda o: f"/users/{o['subject'].pk}/", 302, only(200)),
+    (
+        "accounts:role_remove",
+        "post",
+        lambda o: f"/users/{o['subject'].pk}/roles/{o['role'].pk}/remove/",
+        302,
+        only(302),
+    ),
+    ("accounts:active", "post", lambda o: f"/users/{o['subject'].pk}/active/", 302, only(302)),
     ("api:openapi-json", "get", lambda o: "/api/v1/openapi.json", 200, ALL),
     ("api:openapi-view", "get", lambda o: "/api/v1/docs", 200, ALL),
     ("GET /api/v1/me", "get", lambda o: "/api/v1/me", 401, ALL),
@@ -71,6 +82,8 @@ ROWS: list[Row] = [
         scoped_region(403),
     ),
 ]
+
+_PLACEHOLDERS = {k: type("Obj", (), {"pk": 1})() for k in ("group", "subject", "role")}
 
 BODIES = {
     "PUT /api/v1/regions/groups": {"kind": "branch_area", "name": "KC Uji", "region_codes": ["36.03"]},
@@ -92,12 +105,14 @@ def _caller_client(caller: str) -> Client:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("caller", CALLERS)
-@pytest.mark.parametrize("row", ROWS, ids=[f"{r[0]}:{r[2]({'group': type('G', (), {'pk': 1})})}" for r in ROWS])
+@pytest.mark.parametrize("row", ROWS, ids=[f"{r[0]}:{r[2](_PLACEHOLDERS)}" for r in ROWS])
 def test_access(row: Row, caller: str) -> None:
     name, method, path_for, anonymous, expected = row
     group = do_save_region_group(kind="branch_area", name="KC Matrix", region_codes=["36.72"], actor=None)
+    subject = make_user("matrix.subject", Role.VIEWER, "36.72")
+    objects = {"group": group, "subject": subject, "role": subject.roles.get()}
     client = _caller_client(caller)
-    path = path_for({"group": group})
+    path = path_for(objects)
     body = BODIES.get(name)
     if method == "get":
         response = client.get(path)

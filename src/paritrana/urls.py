@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("users/", include("paritrana.accounts.urls")),
     path("", include("paritrana.web.urls")),
 ]
 

@@ -43,3 +43,11 @@ def test_allowed_hosts_accept_a_comma_separated_list(monkeypatch: pytest.MonkeyP
 def test_unknown_language_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="language"):
         Settings(language="fr", data_dir=tmp_path)
+
+
+def test_passwords_are_hashed_with_argon2() -> None:
+    import importlib
+
+    import paritrana.settings as production
+
+    assert importlib.reload(production).PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"

@@ -18,7 +18,15 @@ from paritrana.core import audit
 from paritrana.core.errors import N_, Conflict, InvalidInput, NotFound
 from paritrana.regions.queries import get_region
 
-__all__ = ["do_assign_role", "do_create_token", "do_create_user", "do_revoke_token", "hash_token"]
+__all__ = [
+    "do_assign_role",
+    "do_create_token",
+    "do_create_user",
+    "do_remove_role",
+    "do_revoke_token",
+    "do_set_active",
+    "hash_token",
+]
 
 TOKEN_PREFIX = "prt_"  # noqa: S105 - a visible prefix that marks Paritrana tokens, not a secret
 
@@ -112,3 +120,33 @@ def do_revoke_token(*, token_id: int, actor: Any) -> ApiToken:
         token.save(update_fields=["revoked"])
         audit.record(actor=actor, action="token.revoke", obj=token, before={"revoked": False}, after={"revoked": True})
     return token
+
+
+@transaction.atomic
+def do_remove_role(*, assignment: RoleAssignment, actor: Any) -> None:
+    audit.record(
+        actor=actor,
+        action="role.remove",
+        obj=assignment,
+        region_code=assignment.region_code,
+        before={"user": assignment.user.username, "role": assignment.role, "region_code": assignment.region_code},
+    )
+    assignment.delete()
+
+
+@transaction.atomic
+def do_set_active(*, user: Any, active: bool, actor: Any) -> Any:
+    """Deactivate (or reactivate) a user; users are never deleted, so the audit log keeps its meaning."""
+    if user == actor and not active:
+        raise Conflict(N_("You cannot deactivate yourself."))
+    if user.is_active != active:
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        audit.record(
+            actor=actor,
+            action="user.activate" if active else "user.deactivate",
+            obj=user,
+            before={"is_active": not active},
+            after={"is_active": active},
+        )
+    return user

@@ -8,14 +8,15 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from paritrana.core.permissions import can
+from paritrana.core.permissions import can, scope_for
 
-#: (url name, label, capability). Later capabilities add their pages here.
+#: (url name, label, capability, needs national scope). Later capabilities add their pages here.
 NAVIGATION = [
-    ("web:home", _("Dashboard"), "regions.view"),
-    ("web:regions", _("Regions"), "regions.view"),
-    ("web:groups", _("Zones and branch offices"), "regions.view"),
-    ("web:audit", _("Audit log"), "audit.view"),
+    ("web:home", _("Dashboard"), "regions.view", False),
+    ("web:regions", _("Regions"), "regions.view", False),
+    ("web:groups", _("Zones and branch offices"), "regions.view", False),
+    ("accounts:list", _("Users"), "users.manage", True),
+    ("web:audit", _("Audit log"), "audit.view", False),
 ]
 
 
@@ -25,7 +26,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav": []}
     items = [
         {"url": reverse(name), "label": label, "active": request.path == reverse(name)}
-        for name, label, capability in NAVIGATION
-        if can(user, capability)
+        for name, label, capability, national in NAVIGATION
+        if (scope_for(user, capability).national if national else can(user, capability))
     ]
     return {"nav": items}

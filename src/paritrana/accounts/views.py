@@ -1,0 +1,104 @@
+"""User pages for national system administrators: list, create with a role, add and remove roles, deactivate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from paritrana.accounts.actions import do_assign_role, do_create_user, do_remove_role, do_set_active
+from paritrana.accounts.forms import RoleForm, UserCreateForm
+from paritrana.accounts.models import RoleAssignment
+from paritrana.core.errors import N_, NotFound, ParitranaError
+from paritrana.core.permissions import require_national
+from paritrana.regions.queries import normalize_code
+
+
+def _user_or_404(pk: int) -> Any:
+    user = get_user_model().objects.filter(pk=pk).first()
+    if user is None:
+        raise NotFound(N_("There is no user {id}."), id=pk)
+    return user
+
+
+def _region(form: Form) -> str:
+    code = form.cleaned_data["region_code"].strip()
+    return normalize_code(code) if code else ""
+
+
+def _attach(form: Form, exc: ParitranaError) -> None:
+    field = exc.details.get("field")
+    form.add_error(field if field in form.fields else None, exc.render_message(_))
+
+
+@login_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    require_national(request.user, "users.manage")
+    users = get_user_model().objects.prefetch_related("roles").order_by("username")
+    return render(request, "accounts/user_list.html", {"users": users})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_new(request: HttpRequest) -> HttpResponse:
+    require_national(request.user, "users.manage")
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = do_create_user(
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                full_name=form.cleaned_data["full_name"],
+                roles=[(form.cleaned_data["role"], _region(form))],
+                actor=request.user,
+            )
+        except ParitranaError as exc:
+            _attach(form, exc)
+        else:
+            messages.success(request, _("Created %(name)s.") % {"name": user.username})
+            return redirect("accounts:detail", pk=user.pk)
+    return render(request, "accounts/user_new.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_national(request.user, "users.manage")
+    user = _user_or_404(pk)
+    form = RoleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_assign_role(user=user, role=form.cleaned_data["role"], region_code=_region(form), actor=request.user)
+        except ParitranaError as exc:
+            _attach(form, exc)
+        else:
+            return redirect("accounts:detail", pk=user.pk)
+    context = {"subject": user, "roles": user.roles.all(), "form": form}
+    return render(request, "accounts/user_detail.html", context, status=422 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def role_remove(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
+    require_national(request.user, "users.manage")
+    assignment = RoleAssignment.objects.filter(pk=role_pk, user_id=pk).first()
+    if assignment is None:
+        raise NotFound(N_("There is no such role assignment."))
+    do_remove_role(assignment=assignment, actor=request.user)
+    return redirect("accounts:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def user_active(request: HttpRequest, pk: int) -> HttpResponse:
+    require_national(request.user, "users.manage")
+    user = _user_or_404(pk)
+    do_set_active(user=user, active=request.POST.get("active") == "1", actor=request.user)
+    return redirect("accounts:detail", pk=pk)
