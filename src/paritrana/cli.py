@@ -261,13 +261,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Modules whose ``register(add)`` adds their commands (each capability keeps its commands beside its code).
+COMMAND_MODULES = ["paritrana.calculator.cli"]
+
+
 def _register_more(add: Callable[..., Any]) -> None:
-    """Commands of later capabilities register here (rules, registry, sponsorship...)."""
-    try:
-        from paritrana.rules_cli import register
-    except ImportError:  # the rules command line lands with the rules engine
-        return
-    register(add)
+    import importlib
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(add)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

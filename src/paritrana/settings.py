@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "paritrana.core",
     "paritrana.accounts",
     "paritrana.regions",
+    "paritrana.calculator",
     "paritrana.web",
 ]
 

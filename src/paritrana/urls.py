@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("users/", include("paritrana.accounts.urls")),
+    path("simulasi/", include("paritrana.calculator.urls")),
     path("", include("paritrana.web.urls")),
 ]
 

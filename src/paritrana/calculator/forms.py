@@ -1,0 +1,47 @@
+"""Forms of the Simulasi page. Amounts are taken as text and validated by the rules engine, which names the field
+and the valid range in its errors (so the page and the API say the same thing)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+SEGMENTS = [("bpu", _("BPU (informal workers)")), ("pu", _("PU (wage earners)")),
+            ("jakon", _("Construction services")), ("pmi", _("Migrant workers (PMI)"))]
+PROGRAMS = [("jkk", "JKK"), ("jkm", "JKM"), ("jht", "JHT"), ("jp", "JP"), ("jkp", "JKP")]
+BENEFITS = [("jkm", _("JKM: death")), ("jkk-death", _("JKK: death from a work accident")),
+            ("jkk-disability", _("JKK: disability")), ("beasiswa", _("Scholarship (beasiswa)")),
+            ("jkp", _("JKP: job loss")), ("jht", _("JHT: old-age savings")), ("jp", _("JP: pension"))]
+
+
+def _amount(label: str) -> forms.CharField:
+    return forms.CharField(label=label, required=False, max_length=20,
+                           widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+
+
+class QuoteForm(forms.Form):
+    segment = forms.ChoiceField(label=_("Segment"), choices=SEGMENTS)
+    date = forms.DateField(label=_("Month priced"), initial=date.today,
+                           widget=forms.DateInput(attrs={"type": "date"}))
+    programs = forms.MultipleChoiceField(label=_("Programs"), choices=PROGRAMS, initial=["jkk", "jkm"],
+                                         widget=forms.CheckboxSelectMultiple)
+    income = _amount(_("Declared monthly income (BPU)"))
+    wage = _amount(_("Monthly wage (PU)"))
+    risk_group = forms.TypedChoiceField(label=_("JKK risk group (PU)"), required=False, coerce=int,
+                                        empty_value=None, choices=[("", "-")] + [(i, str(i)) for i in range(1, 6)])
+    contract_value = _amount(_("Contract value (construction)"))
+    contract_months = forms.IntegerField(label=_("Contract months (PMI)"), required=False, min_value=1)
+    workers = forms.IntegerField(label=_("Workers"), initial=1, min_value=1)
+    months = forms.IntegerField(label=_("Months"), initial=12, min_value=1, max_value=600)
+
+
+class BenefitForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Benefit"), choices=BENEFITS)
+    date = forms.DateField(label=_("Event date"), initial=date.today, widget=forms.DateInput(attrs={"type": "date"}))
+    wage = _amount(_("Monthly wage"))
+    percentage = forms.FloatField(label=_("Disability percentage"), required=False, min_value=0, max_value=100)
+    total = forms.BooleanField(label=_("Total permanent disability"), required=False)
+    children = forms.CharField(label=_("Children's school levels (beasiswa), e.g. sd,smp"), required=False)
+    contribution_years = forms.FloatField(label=_("Years of contributions"), required=False, min_value=0)
