@@ -64,6 +64,9 @@ ROWS: list[Row] = [
         only(302),
     ),
     ("accounts:active", "post", lambda o: f"/users/{o['subject'].pk}/active/", 302, only(302)),
+    ("calculator:simulate", "get", lambda o: "/simulasi/", 302, ALL),
+    ("POST /api/v1/quote", "post", lambda o: "/api/v1/quote", 401, ALL),
+    ("POST /api/v1/benefits/{kind}", "post", lambda o: "/api/v1/benefits/jkm", 401, ALL),
     ("api:openapi-json", "get", lambda o: "/api/v1/openapi.json", 200, ALL),
     ("api:openapi-view", "get", lambda o: "/api/v1/docs", 200, ALL),
     ("GET /api/v1/me", "get", lambda o: "/api/v1/me", 401, ALL),
@@ -88,6 +91,8 @@ _PLACEHOLDERS = {k: type("Obj", (), {"pk": 1})() for k in ("group", "subject", "
 BODIES = {
     "PUT /api/v1/regions/groups": {"kind": "branch_area", "name": "KC Uji", "region_codes": ["36.03"]},
     "set_language": {"language": "en", "next": "/"},
+    "POST /api/v1/quote": {"segment": "bpu", "date": "2024-01-01", "programs": "jkk,jkm", "income": 1000000},
+    "POST /api/v1/benefits/{kind}": {"date": "2024-01-01"},
 }
 
 

@@ -17,7 +17,7 @@ Amount = int | str  # whole rupiah; strings of digits are accepted, fractions ar
 class QuoteIn(Schema):
     segment: str = Field(description="pu, bpu, jakon or pmi")
     date: date
-    programs: list[str] | str = Field(description="e.g. [\"jkk\", \"jkm\"] or \"jkk,jkm\"")
+    programs: list[str] | str = Field(description='e.g. ["jkk", "jkm"] or "jkk,jkm"')
     months: int = Field(1, ge=1, le=600)
     workers: int = Field(1, ge=1, le=100_000_000)
     income: Amount | None = Field(None, description="BPU declared monthly income")
@@ -51,7 +51,8 @@ def quote_params(payload: QuoteIn) -> dict[str, Any]:
     programs = data.pop("programs")
     if isinstance(programs, str):
         programs = [p.strip() for p in programs.split(",") if p.strip()]
-    return {**data, "on": data.pop("date"), "programs": programs}
+    on = data.pop("date")
+    return {**data, "on": on, "programs": programs}
 
 
 @router.post("/quote", summary="Price contributions (iuran) for a segment, date, programs, workers and months")

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from paritrana.core.dates import today
+
 BENEFIT_KINDS = ["jkm", "jkk-death", "jkk-disability", "beasiswa", "jkp", "jht", "jp"]
 
 
@@ -68,23 +70,35 @@ def cmd_benefit(args: argparse.Namespace) -> None:
     from paritrana import rules
 
     params: dict[str, Any] = {}
-    for name in ("wage", "percentage", "function_percentage", "contribution_years", "months_unemployed", "income",
-                 "segment", "years", "annual_return", "average_wage"):
+    for name in (
+        "wage",
+        "percentage",
+        "function_percentage",
+        "contribution_years",
+        "months_unemployed",
+        "income",
+        "segment",
+        "years",
+        "annual_return",
+        "average_wage",
+    ):
         if getattr(args, name) is not None:
             params[name] = getattr(args, name)
     if args.total:
         params["total"] = True
     if args.children:
-        params["children"] = json.loads(args.children) if args.children.startswith("[") else [
-            {"level": level.strip()} for level in args.children.split(",") if level.strip()
-        ]
+        params["children"] = (
+            json.loads(args.children)
+            if args.children.startswith("[")
+            else [{"level": level.strip()} for level in args.children.split(",") if level.strip()]
+        )
     _print(args, rules.benefit(args.kind, on=args.date, **params).as_dict())
 
 
 def register(add: Callable[..., Any]) -> None:
     p = add("quote", cmd_quote, "Price contributions (iuran) for a segment, date, programs, workers and months.")
     p.add_argument("--segment", required=True, help="pu, bpu, jakon or pmi")
-    p.add_argument("--date", type=_date, default=date.today(), help="the month priced, YYYY-MM-DD (default today)")
+    p.add_argument("--date", type=_date, default=today(), help="the month priced, YYYY-MM-DD (default today)")
     p.add_argument("--programs", default="jkk,jkm", help="comma-separated: jkk,jkm,jht,jp,jkp")
     p.add_argument("--months", type=int, default=1)
     p.add_argument("--workers", type=int, default=1)
@@ -98,12 +112,12 @@ def register(add: Callable[..., Any]) -> None:
 
     p = add("benefit", cmd_benefit, "Compute a benefit (manfaat) as of an event date.")
     p.add_argument("kind", choices=BENEFIT_KINDS)
-    p.add_argument("--date", type=_date, default=date.today(), help="event date, YYYY-MM-DD (default today)")
+    p.add_argument("--date", type=_date, default=today(), help="event date, YYYY-MM-DD (default today)")
     p.add_argument("--wage", help="monthly wage (whole rupiah)")
     p.add_argument("--percentage", type=float, help="jkk-disability: percentage from the disability table")
     p.add_argument("--function-percentage", type=float, help="jkk-disability: percentage of function lost")
     p.add_argument("--total", action="store_true", help="jkk-disability: total permanent disability")
-    p.add_argument("--children", help="beasiswa: levels 'sd,smp' or JSON [{\"level\": \"sd\", \"years\": 6}]")
+    p.add_argument("--children", help='beasiswa: levels \'sd,smp\' or JSON [{"level": "sd", "years": 6}]')
     p.add_argument("--contribution-years", type=float, help="years of contributions")
     p.add_argument("--months-unemployed", type=int, help="jkp: months without work")
     p.add_argument("--income", help="jht (BPU): declared income")

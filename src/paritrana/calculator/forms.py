@@ -3,34 +3,55 @@ and the valid range in its errors (so the page and the API say the same thing)."
 
 from __future__ import annotations
 
-from datetime import date
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-SEGMENTS = [("bpu", _("BPU (informal workers)")), ("pu", _("PU (wage earners)")),
-            ("jakon", _("Construction services")), ("pmi", _("Migrant workers (PMI)"))]
+from paritrana.core.dates import today
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+SEGMENTS = [
+    ("bpu", _("BPU (informal workers)")),
+    ("pu", _("PU (wage earners)")),
+    ("jakon", _("Construction services")),
+    ("pmi", _("Migrant workers (PMI)")),
+]
 PROGRAMS = [("jkk", "JKK"), ("jkm", "JKM"), ("jht", "JHT"), ("jp", "JP"), ("jkp", "JKP")]
-BENEFITS = [("jkm", _("JKM: death")), ("jkk-death", _("JKK: death from a work accident")),
-            ("jkk-disability", _("JKK: disability")), ("beasiswa", _("Scholarship (beasiswa)")),
-            ("jkp", _("JKP: job loss")), ("jht", _("JHT: old-age savings")), ("jp", _("JP: pension"))]
+BENEFITS = [
+    ("jkm", _("JKM: death")),
+    ("jkk-death", _("JKK: death from a work accident")),
+    ("jkk-disability", _("JKK: disability")),
+    ("beasiswa", _("Scholarship (beasiswa)")),
+    ("jkp", _("JKP: job loss")),
+    ("jht", _("JHT: old-age savings")),
+    ("jp", _("JP: pension")),
+]
 
 
-def _amount(label: str) -> forms.CharField:
-    return forms.CharField(label=label, required=False, max_length=20,
-                           widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+def _amount(label: StrOrPromise) -> forms.CharField:
+    return forms.CharField(
+        label=label, required=False, max_length=20, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
 
 
 class QuoteForm(forms.Form):
     segment = forms.ChoiceField(label=_("Segment"), choices=SEGMENTS)
-    date = forms.DateField(label=_("Month priced"), initial=date.today,
-                           widget=forms.DateInput(attrs={"type": "date"}))
-    programs = forms.MultipleChoiceField(label=_("Programs"), choices=PROGRAMS, initial=["jkk", "jkm"],
-                                         widget=forms.CheckboxSelectMultiple)
+    date = forms.DateField(label=_("Month priced"), initial=today, widget=forms.DateInput(attrs={"type": "date"}))
+    programs = forms.MultipleChoiceField(
+        label=_("Programs"), choices=PROGRAMS, initial=["jkk", "jkm"], widget=forms.CheckboxSelectMultiple
+    )
     income = _amount(_("Declared monthly income (BPU)"))
     wage = _amount(_("Monthly wage (PU)"))
-    risk_group = forms.TypedChoiceField(label=_("JKK risk group (PU)"), required=False, coerce=int,
-                                        empty_value=None, choices=[("", "-")] + [(i, str(i)) for i in range(1, 6)])
+    risk_group = forms.TypedChoiceField(
+        label=_("JKK risk group (PU)"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "-")] + [(i, str(i)) for i in range(1, 6)],
+    )
     contract_value = _amount(_("Contract value (construction)"))
     contract_months = forms.IntegerField(label=_("Contract months (PMI)"), required=False, min_value=1)
     workers = forms.IntegerField(label=_("Workers"), initial=1, min_value=1)
@@ -39,7 +60,7 @@ class QuoteForm(forms.Form):
 
 class BenefitForm(forms.Form):
     kind = forms.ChoiceField(label=_("Benefit"), choices=BENEFITS)
-    date = forms.DateField(label=_("Event date"), initial=date.today, widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Event date"), initial=today, widget=forms.DateInput(attrs={"type": "date"}))
     wage = _amount(_("Monthly wage"))
     percentage = forms.FloatField(label=_("Disability percentage"), required=False, min_value=0, max_value=100)
     total = forms.BooleanField(label=_("Total permanent disability"), required=False)
