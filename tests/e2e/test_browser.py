@@ -64,3 +64,20 @@ def test_admin_reads_the_audit_log(page: Any, app_url: str) -> None:
     login(page, app_url, "admin")
     page.click("nav >> text=Log audit")
     assert "user.create" in page.inner_text("[data-testid=audit]")
+
+
+def test_budget_officer_simulates_the_apbd_premium(page: Any, app_url: str) -> None:
+    login(page, app_url, "disnaker.kabtangerang")
+    page.click("nav >> text=Simulasi")
+    form = page.locator("[data-testid=quote-form]")
+    form.locator("[name=income]").fill("1000000")
+    form.locator("[name=workers]").fill("116000")
+    form.locator("[name=months]").fill("12")
+    form.locator("[name=date]").fill("2024-01-01")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("[data-testid=result]")
+    assert page.inner_text("[data-testid=total]") == "Rp23.385.600.000"
+    form.locator("[name=income]").fill("500000")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("[data-testid=errors]")
+    assert "1000000" in page.inner_text("[data-testid=errors]")
