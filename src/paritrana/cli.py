@@ -59,7 +59,14 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if args.dev:
         call_command("runserver", f"{args.host}:{args.port}")
         return
+    import atexit
+    import subprocess
+
     from gunicorn.app.wsgiapp import WSGIApplication
+
+    if not args.no_worker:  # imports run in the background: start their worker beside the web server
+        worker = subprocess.Popen([sys.executable, "-m", "paritrana.cli", "worker"])  # noqa: S603 - our own command
+        atexit.register(worker.terminate)
 
     sys.argv = [
         "gunicorn",
@@ -85,6 +92,13 @@ def cmd_migrate(args: argparse.Namespace) -> dict[str, str]:
     if args.format == "json":
         _emit(args, result)
     return result
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command("db_worker", *(["--batch"] if args.batch else []), "--no-startup-delay")
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -233,9 +247,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--dev", action="store_true", help="Django's development server with autoreload")
+    p.add_argument("--no-worker", action="store_true", help="do not start the background worker (run it apart)")
 
     add("migrate", cmd_migrate, "Create or upgrade the database tables.")
     add("demo", cmd_demo, "Load the demo data (idempotent; never deletes).")
+    p = add("worker", cmd_worker, "Run background jobs (imports) from the database queue.")
+    p.add_argument("--batch", action="store_true", help="stop when the queue is empty")
 
     p = add("regions", cmd_regions, "List Kemendagri regions, or load them ('regions load').")
     p.add_argument("action", nargs="?", choices=["list", "load"], default="list")
@@ -262,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Modules whose ``register(add)`` adds their commands (each capability keeps its commands beside its code).
-COMMAND_MODULES = ["paritrana.calculator.cli"]
+COMMAND_MODULES = ["paritrana.calculator.cli", "paritrana.registry.cli"]
 
 
 def _register_more(add: Callable[..., Any]) -> None:
@@ -278,7 +295,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from paritrana.core.errors import ParitranaError
 
     try:
-        args.handler(args)
+        if args.command not in ("serve",):
+            _setup_django()
+        status = args.handler(args)
     except ParitranaError as exc:
         from django.conf import settings
         from django.utils import translation
@@ -291,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             sys.stderr.write(f"paritrana: {body['message']}\n")
         return 2
-    return 0
+    return status if isinstance(status, int) else 0
 
 
 if __name__ == "__main__":

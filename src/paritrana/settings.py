@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "paritrana.accounts",
     "paritrana.regions",
     "paritrana.calculator",
+    "paritrana.registry",
+    "django_tasks",
+    "django_tasks_db",
     "paritrana.web",
 ]
 
@@ -145,6 +148,9 @@ WHITENOISE_USE_FINDERS = True  # serve straight from the package when collectsta
 MEDIA_ROOT = CONFIG.data_dir / "files"  # outside the web root: served only through permission-checked views
 
 PARITRANA = CONFIG
+
+# Background work (imports) runs in `paritrana worker`, with the database as the queue.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGGING = {
     "version": 1,

@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("users/", include("paritrana.accounts.urls")),
     path("simulasi/", include("paritrana.calculator.urls")),
+    path("workers/", include("paritrana.registry.urls")),
     path("", include("paritrana.web.urls")),
 ]
 

@@ -26,6 +26,10 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "regions.manage": frozenset({Role.SYSTEM_ADMIN}),
     "users.manage": frozenset({Role.SYSTEM_ADMIN}),
     "audit.view": frozenset({Role.SYSTEM_ADMIN}),
+    # The worker registry: personal data. Lists show masked NIKs; the full NIK is for roles that act on it.
+    "registry.view": frozenset({Role.SYSTEM_ADMIN, Role.REGIONAL_OPERATOR, Role.VILLAGE_OPERATOR, Role.BPJS_OFFICER}),
+    "registry.import": frozenset({Role.SYSTEM_ADMIN, Role.REGIONAL_OPERATOR, Role.VILLAGE_OPERATOR}),
+    "registry.view_nik": frozenset({Role.SYSTEM_ADMIN, Role.REGIONAL_OPERATOR, Role.BPJS_OFFICER}),
 }
 
 
@@ -110,3 +114,18 @@ def require_national(user: Any, capability: str) -> Scope:
 def scoped(queryset: QuerySet[Any], user: Any, capability: str, field: str = "region_code") -> QuerySet[Any]:
     """``queryset`` cut down to the rows inside the user's scope for ``capability``."""
     return queryset.filter(require(user, capability).q(field))
+
+
+class SystemActor:
+    """The console: the command line acts with national scope and is audited as "system" (or ``--user``)."""
+
+    pk = None
+    is_authenticated = True
+    is_active = True
+    is_superuser = True
+
+    def get_username(self) -> str:
+        return "system"
+
+
+SYSTEM = SystemActor()

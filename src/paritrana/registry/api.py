@@ -1,0 +1,102 @@
+"""Registry API: workers (masked NIKs) and imports."""
+
+import uuid
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
+from ninja.pagination import paginate
+
+from paritrana.api.pagination import Page
+from paritrana.core.errors import N_, PayloadTooLarge
+from paritrana.core.permissions import require
+from paritrana.regions.queries import normalize_code
+from paritrana.registry import queries
+from paritrana.registry.ingest import MAX_BYTES
+from paritrana.registry.models import ImportJob, Worker
+from paritrana.registry.tasks import import_workers_task
+
+router = Router(tags=["registry"])
+
+
+class WorkerOut(Schema):
+    id: int
+    nik: str = Field(alias="masked_nik", description="Masked: 3603**********01")
+    name: str
+    birth_date: date
+    sex: str
+    desa_code: str
+    occupation: str
+    segment: str
+    status: str
+    poverty_decile: int | None
+    needs_review: bool
+
+
+class WorkerFilter(Schema):
+    q: str = Field("", max_length=100, description="part of the name, or a full 16-digit NIK")
+    region: str = Field("", max_length=20, description="a region code: workers whose desa lies inside it")
+    occupation: str = Field("", max_length=32)
+    segment: str = Field("", max_length=8)
+    status: str = Field("", max_length=16)
+
+
+class ImportOut(Schema):
+    id: int
+    filename: str
+    status: str
+    mode: str
+    dry_run: bool
+    progress: int
+    total: int
+    summary: dict[str, Any]
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+@router.get("/workers", response=list[WorkerOut], summary="Workers inside your scope (NIKs masked)")
+@paginate(Page)
+def list_workers(request: HttpRequest, filters: Query[WorkerFilter]):  # type: ignore[no-untyped-def]
+    params = filters.dict()
+    if params["region"]:
+        params["region"] = normalize_code(params["region"])
+    return queries.workers_for(request.user, **params)
+
+
+@router.get("/workers/{worker_id}", response=WorkerOut, summary="One worker (NIK masked)")
+def get_worker(request: HttpRequest, worker_id: int) -> Worker:
+    return queries.get_worker(request.user, worker_id)
+
+
+@router.post("/workers/import", response={202: ImportOut}, summary="Queue the import of a CSV/XLSX worker list")
+def post_import(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    mode: Form[str] = "all-or-nothing",
+    dry_run: Form[bool] = False,
+    sheet: Form[str] = "",
+) -> tuple[int, ImportJob]:
+    require(request.user, "registry.import")
+    if (file.size or 0) > MAX_BYTES:
+        raise PayloadTooLarge(N_("{filename} is {size} bytes; the limit is {limit} bytes."), filename=file.name,
+                              size=file.size, limit=MAX_BYTES)
+    folder = Path(settings.MEDIA_ROOT) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = folder / f"{uuid.uuid4().hex}{Path(file.name or 'list').suffix.lower()[:6]}"
+    with stored.open("wb") as out:
+        for chunk in file.chunks():
+            out.write(chunk)
+    job = ImportJob.objects.create(created_by=request.user, filename=(file.name or "list")[:255],
+                                   stored_path=str(stored), mode=mode, dry_run=dry_run, sheet=sheet)
+    import_workers_task.enqueue(job.pk)
+    job.refresh_from_db()
+    return 202, job
+
+
+@router.get("/imports/{job_id}", response=ImportOut, summary="An import's progress and outcome")
+def get_import(request: HttpRequest, job_id: int) -> ImportJob:
+    return queries.get_job(request.user, job_id)

@@ -1,0 +1,44 @@
+"""Reads on the registry, always cut to the user's region scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from paritrana.core.errors import N_, NotFound
+from paritrana.core.permissions import require, scoped
+from paritrana.registry.models import ImportJob, Worker
+
+
+def workers_for(user: Any, *, q: str = "", region: str = "", occupation: str = "", segment: str = "",
+                status: str = "") -> QuerySet[Worker]:
+    qs = scoped(Worker.objects.all(), user, "registry.view", field="desa_code")
+    if q:
+        qs = qs.filter(nik=q) if q.isdigit() and len(q) == 16 else qs.filter(name__icontains=q)
+    if region:
+        qs = qs.filter(Q(desa_code=region) | Q(desa_code__startswith=region + "."))
+    if occupation:
+        qs = qs.filter(occupation=occupation)
+    if segment:
+        qs = qs.filter(segment=segment)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def get_worker(user: Any, pk: int) -> Worker:
+    worker = Worker.objects.filter(pk=pk).first()
+    if worker is None:
+        raise NotFound(N_("There is no worker {id}."), id=pk)
+    require(user, "registry.view", region_code=worker.desa_code)
+    return worker
+
+
+def get_job(user: Any, pk: int) -> ImportJob:
+    """An import is seen by whoever uploaded it and by national administrators."""
+    scope = require(user, "registry.import")
+    job = ImportJob.objects.filter(pk=pk).first()
+    if job is None or (job.created_by_id != user.pk and not scope.national):
+        raise NotFound(N_("There is no import {id}."), id=pk)
+    return job

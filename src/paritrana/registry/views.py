@@ -1,0 +1,91 @@
+"""Registry pages: worker list and page (masked NIKs), upload of a list, the import's progress and report."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from paritrana.core.errors import N_, NotFound, PayloadTooLarge
+from paritrana.core.permissions import can, require
+from paritrana.regions.queries import normalize_code
+from paritrana.registry import queries
+from paritrana.registry.actions import do_reveal_nik
+from paritrana.registry.forms import ImportForm, WorkerFilterForm
+from paritrana.registry.ingest import MAX_BYTES
+from paritrana.registry.models import ImportJob
+from paritrana.registry.tasks import import_workers_task
+
+
+@login_required
+def worker_list(request: HttpRequest) -> HttpResponse:
+    form = WorkerFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    if filters.get("region"):
+        filters["region"] = normalize_code(filters["region"])
+    workers = queries.workers_for(request.user, **{k: v for k, v in filters.items() if v})
+    page = Paginator(workers, settings.PARITRANA.page_size).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(), "can_import": can(request.user, "registry.import")}
+    template = "registry/_worker_rows.html" if getattr(request, "htmx", False) else "registry/worker_list.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    worker = queries.get_worker(request.user, pk)
+    full_nik = do_reveal_nik(worker=worker, actor=request.user) if request.method == "POST" else None
+    context = {"worker": worker, "full_nik": full_nik,
+               "can_reveal": can(request.user, "registry.view_nik", worker.desa_code)}
+    return render(request, "registry/worker_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_new(request: HttpRequest) -> HttpResponse:
+    require(request.user, "registry.import")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise PayloadTooLarge(N_("{filename} is {size} bytes; the limit is {limit} bytes."),
+                                  filename=upload.name, size=upload.size, limit=MAX_BYTES)
+        folder = Path(settings.MEDIA_ROOT) / "imports"
+        folder.mkdir(parents=True, exist_ok=True)
+        stored = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()[:6]}"
+        with stored.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        job = ImportJob.objects.create(created_by=request.user, filename=upload.name[:255], stored_path=str(stored),
+                                       mode=form.cleaned_data["mode"], dry_run=form.cleaned_data["dry_run"],
+                                       sheet=form.cleaned_data["sheet"])
+        import_workers_task.enqueue(job.pk)
+        return redirect("registry:import", pk=job.pk)
+    jobs = ImportJob.objects.filter(created_by=request.user)[:20]
+    return render(request, "registry/import_new.html", {"form": form, "jobs": jobs},
+                  status=422 if form.errors else 200)
+
+
+@login_required
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = queries.get_job(request.user, pk)
+    template = "registry/_import_status.html" if getattr(request, "htmx", False) else "registry/import_detail.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+def import_report(request: HttpRequest, pk: int) -> FileResponse:
+    job = queries.get_job(request.user, pk)
+    if not job.report_path or not Path(job.report_path).exists():
+        raise NotFound(N_("This import has no report."))
+    return FileResponse(Path(job.report_path).open("rb"), as_attachment=True,
+                        filename=f"{Path(job.filename).stem}-laporan.xlsx")
+
