@@ -8,9 +8,12 @@ what each caller must get; ``test_matrix_covers_every_url`` fails when a URL or 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -18,6 +21,7 @@ from paritrana.accounts.choices import Role
 from paritrana.api.main import api
 from paritrana.core.models import AuditEvent
 from paritrana.regions.actions import do_save_region_group
+from paritrana.registry.models import ImportJob, Worker
 from tests.factories import make_user
 
 SCOPED = [r.value for r in Role]
@@ -25,6 +29,18 @@ CALLERS = ["anonymous", "admin (national)", *SCOPED]
 INSIDE, OUTSIDE = "36.03.01", "36.72"
 
 ALL = {c: 200 for c in CALLERS if c != "anonymous"}
+
+
+def roles(allowed: set[str], ok: int = 200, refused: int = 403) -> dict[str, int]:
+    """The national admin and the scoped roles in ``allowed`` get ``ok``; the other roles ``refused``."""
+    return {c: (ok if c == "admin (national)" or c in allowed else refused) for c in CALLERS if c != "anonymous"}
+
+
+VIEW = {"system_admin", "regional_operator", "village_operator", "bpjs_officer"}
+IMPORT = {"system_admin", "regional_operator", "village_operator"}
+NIK = {"system_admin", "regional_operator", "bpjs_officer"}
+# An import is seen by its uploader (the national admin here); other importers get 404, non-importers 403.
+JOB = {**roles(IMPORT, refused=403), **dict.fromkeys(IMPORT, 404)}
 
 
 def only(status_for_admin: int, others: int = 403) -> dict[str, int]:
@@ -67,6 +83,36 @@ ROWS: list[Row] = [
     ("calculator:simulate", "get", lambda o: "/simulasi/", 302, ALL),
     ("POST /api/v1/quote", "post", lambda o: "/api/v1/quote", 401, ALL),
     ("POST /api/v1/benefits/{kind}", "post", lambda o: "/api/v1/benefits/jkm", 401, ALL),
+    ("registry:workers", "get", lambda o: "/workers/", 302, roles(VIEW)),
+    ("registry:worker", "get", lambda o: f"/workers/{o['worker_in'].pk}/", 302, roles(VIEW)),
+    (
+        "registry:worker",
+        "get",
+        lambda o: f"/workers/{o['worker_out'].pk}/",
+        302,
+        {**roles(set()), "admin (national)": 200},
+    ),
+    (
+        "registry:worker",
+        "post",
+        lambda o: f"/workers/{o['worker_in'].pk}/",
+        302,
+        {**roles(VIEW), **roles(NIK)} | dict.fromkeys(VIEW - NIK, 403),
+    ),
+    ("registry:import_new", "get", lambda o: "/workers/import/", 302, roles(IMPORT)),
+    ("registry:import", "get", lambda o: f"/workers/import/{o['job'].pk}/", 302, JOB),
+    ("registry:import_report", "get", lambda o: f"/workers/import/{o['job'].pk}/report.xlsx", 302, JOB),
+    ("GET /api/v1/workers", "get", lambda o: "/api/v1/workers", 401, roles(VIEW)),
+    ("GET /api/v1/workers/{worker_id}", "get", lambda o: f"/api/v1/workers/{o['worker_in'].pk}", 401, roles(VIEW)),
+    (
+        "GET /api/v1/workers/{worker_id}",
+        "get",
+        lambda o: f"/api/v1/workers/{o['worker_out'].pk}",
+        401,
+        {**roles(set()), "admin (national)": 200},
+    ),
+    ("POST /api/v1/imports", "post", lambda o: "/api/v1/imports", 401, roles(IMPORT, ok=202)),
+    ("GET /api/v1/imports/{job_id}", "get", lambda o: f"/api/v1/imports/{o['job'].pk}", 401, JOB),
     ("api:openapi-json", "get", lambda o: "/api/v1/openapi.json", 200, ALL),
     ("api:openapi-view", "get", lambda o: "/api/v1/docs", 200, ALL),
     ("GET /api/v1/me", "get", lambda o: "/api/v1/me", 401, ALL),
@@ -86,7 +132,27 @@ ROWS: list[Row] = [
     ),
 ]
 
-_PLACEHOLDERS = {k: type("Obj", (), {"pk": 1})() for k in ("group", "subject", "role")}
+_PLACEHOLDERS = {
+    k: type("Obj", (), {"pk": 1})() for k in ("group", "subject", "role", "worker_in", "worker_out", "job")
+}
+
+
+def _registry_objects(folder: Path) -> dict[str, Any]:
+    """A worker inside Kabupaten Tangerang, one in Kota Cilegon, and an import (with report) by the national admin."""
+    inside = Worker.objects.create(
+        nik="3603014507900001", name="Siti", birth_date=date(1990, 7, 5), sex="P", desa_code="36.03.01.2003"
+    )
+    outside = Worker.objects.create(
+        nik="3672014507900001", name="Ani", birth_date=date(1990, 7, 5), sex="P", desa_code="36.72.01.1001"
+    )
+    report = folder / "report.xlsx"
+    report.write_bytes(b"PK")
+    uploader = make_user("matrix.uploader", Role.SYSTEM_ADMIN)
+    job = ImportJob.objects.create(
+        created_by=uploader, filename="x.csv", stored_path=str(folder / "x.csv"), status="done", report_path=str(report)
+    )
+    return {"worker_in": inside, "worker_out": outside, "job": job}
+
 
 BODIES = {
     "PUT /api/v1/regions/groups": {"kind": "branch_area", "name": "KC Uji", "region_codes": ["36.03"]},
@@ -111,15 +177,18 @@ def _caller_client(caller: str) -> Client:
 @pytest.mark.django_db
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("row", ROWS, ids=[f"{r[0]}:{r[2](_PLACEHOLDERS)}" for r in ROWS])
-def test_access(row: Row, caller: str) -> None:
+def test_access(row: Row, caller: str, tmp_path: Path) -> None:
     name, method, path_for, anonymous, expected = row
     group = do_save_region_group(kind="branch_area", name="KC Matrix", region_codes=["36.72"], actor=None)
     subject = make_user("matrix.subject", Role.VIEWER, "36.72")
-    objects = {"group": group, "subject": subject, "role": subject.roles.get()}
+    objects = {"group": group, "subject": subject, "role": subject.roles.get(), **_registry_objects(tmp_path)}
     client = _caller_client(caller)
     path = path_for(objects)
     body = BODIES.get(name)
-    if method == "get":
+    if name == "POST /api/v1/imports":
+        upload = SimpleUploadedFile("x.csv", b"NIK;Nama;Kode Desa\n3603014507900001;Siti;3603012003\n")
+        response = client.post(path, {"file": upload, "dry_run": "true"})
+    elif method == "get":
         response = client.get(path)
     elif name.startswith(("GET", "PUT", "POST")):
         response = getattr(client, method)(path, data=body or {}, content_type="application/json")

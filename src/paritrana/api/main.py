@@ -130,8 +130,8 @@ def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 def _register_routers() -> None:
     from paritrana.api.system import router as system_router
     from paritrana.calculator.api import router as calculator_router
-    from paritrana.registry.api import router as registry_router
     from paritrana.regions.api import router as regions_router
+    from paritrana.registry.api import router as registry_router
 
     api.add_router("/", system_router)
     api.add_router("/regions", regions_router)

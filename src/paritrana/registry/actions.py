@@ -85,18 +85,34 @@ def do_import_workers(
     valid, issues = checked.valid, checked.issues
     outside = _out_of_scope(valid, scope)
     if outside.height:
-        issues = pl.concat([issues, outside.select(
-            "row", pl.lit("desa_code").alias("field"), pl.lit("desa_out_of_scope").alias("code"),
-            pl.lit("error").alias("severity"), pl.col("desa_code").alias("value"),
-            pl.lit("Desa/kelurahan di luar cakupan wilayah Anda.").alias("message_id"),
-            pl.lit("The desa/kelurahan is outside your region scope.").alias("message_en"))]).sort("row")
+        issues = pl.concat(
+            [
+                issues,
+                outside.select(
+                    "row",
+                    pl.lit("desa_code").alias("field"),
+                    pl.lit("desa_out_of_scope").alias("code"),
+                    pl.lit("error").alias("severity"),
+                    pl.col("desa_code").alias("value"),
+                    pl.lit("Desa/kelurahan di luar cakupan wilayah Anda.").alias("message_id"),
+                    pl.lit("The desa/kelurahan is outside your region scope.").alias("message_en"),
+                ),
+            ]
+        ).sort("row")
         valid = valid.join(outside.select("row"), on="row", how="anti")
     rejected = issues.filter(pl.col("severity") == "error")["row"].n_unique()
     summary: dict[str, Any] = {
-        "rows": checked.rows, "created": 0, "updated": 0, "unchanged": 0, "rejected": rejected,
+        "rows": checked.rows,
+        "created": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": rejected,
         "flagged": issues.filter(pl.col("code") == "possible_duplicate")["row"].n_unique(),
-        "warnings": issues.filter(pl.col("severity") == "warning").height, "blank_rows": table.blank_rows,
-        "mode": mode, "dry_run": dry_run, "mapping": columns,
+        "warnings": issues.filter(pl.col("severity") == "warning").height,
+        "blank_rows": table.blank_rows,
+        "mode": mode,
+        "dry_run": dry_run,
+        "mapping": columns,
     }
     if rejected and mode == ImportMode.ALL_OR_NOTHING:
         summary["rejected"] = checked.rows  # nothing is imported
@@ -107,7 +123,7 @@ def do_import_workers(
     rows = valid.to_dicts()
     existing: dict[str, dict[str, Any]] = {}
     for start in range(0, len(rows), CHUNK):
-        niks = [r["nik"] for r in rows[start:start + CHUNK]]
+        niks = [r["nik"] for r in rows[start : start + CHUNK]]
         for w in Worker.objects.filter(nik__in=niks).values("id", "nik", *FIELDS):
             existing[w["nik"]] = w
     new, changed = [], []
@@ -120,28 +136,42 @@ def do_import_workers(
             diff = {f: (old[f], v) for f, v in values.items() if old[f] != v}
             if diff:
                 changed.append((old["id"], r["nik"], values, diff))
-    summary.update(created=len(new), updated=len(changed), unchanged=len(rows) - len(new) - len(changed),
-                   status="dry-run" if dry_run else "done")
+    summary.update(
+        created=len(new),
+        updated=len(changed),
+        unchanged=len(rows) - len(new) - len(changed),
+        status="dry-run" if dry_run else "done",
+    )
     if dry_run:
         return ImportResult(summary, issues, table, written=False)
 
     with transaction.atomic():
         total = len(new) + len(changed)
         for start in range(0, len(new), CHUNK):
-            Worker.objects.bulk_create(new[start:start + CHUNK])
+            Worker.objects.bulk_create(new[start : start + CHUNK])
             if progress:
                 progress(min(start + CHUNK, len(new)), total)
         for done, (pk, nik, values, diff) in enumerate(changed, start=1):
             Worker.objects.filter(pk=pk).update(**values, updated_at=timezone.now())
-            audit.record(actor=actor, action="worker.update", object_type="registry.worker", object_id=pk,
-                         region_code=values["desa_code"],
-                         before={"nik": ingest.mask_nik(nik), **{f: d[0] for f, d in diff.items()}},
-                         after={"nik": ingest.mask_nik(nik), **{f: d[1] for f, d in diff.items()}})
+            audit.record(
+                actor=actor,
+                action="worker.update",
+                object_type="registry.worker",
+                object_id=pk,
+                region_code=values["desa_code"],
+                before={"nik": ingest.mask_nik(nik), **{f: d[0] for f, d in diff.items()}},
+                after={"nik": ingest.mask_nik(nik), **{f: d[1] for f, d in diff.items()}},
+            )
             if progress and done % CHUNK == 0:
                 progress(len(new) + done, total)
-        audit.record(actor=actor, action="workers.import", object_type="registry.importjob", object_id=filename[:64],
-                     region_code=next(iter(sorted(scope.codes)), "") if not scope.national else "",
-                     after={k: v for k, v in summary.items() if k != "mapping"})
+        audit.record(
+            actor=actor,
+            action="workers.import",
+            object_type="registry.importjob",
+            object_id=filename[:64],
+            region_code=next(iter(sorted(scope.codes)), "") if not scope.national else "",
+            after={k: v for k, v in summary.items() if k != "mapping"},
+        )
     logger.info("import %s: %s created, %s updated, %s rejected", filename, len(new), len(changed), rejected)
     return ImportResult(summary, issues, table, written=True)
 
@@ -149,6 +179,11 @@ def do_import_workers(
 def do_reveal_nik(*, worker: Worker, actor: Any) -> str:
     """The full NIK, for roles allowed to see it; every reveal is audited."""
     require(actor, "registry.view_nik", region_code=worker.desa_code)
-    audit.record(actor=actor, action="worker.view_nik", obj=worker, region_code=worker.desa_code,
-                 after={"nik": ingest.mask_nik(worker.nik)})
+    audit.record(
+        actor=actor,
+        action="worker.view_nik",
+        obj=worker,
+        region_code=worker.desa_code,
+        after={"nik": ingest.mask_nik(worker.nik)},
+    )
     return worker.nik

@@ -3,9 +3,10 @@
 import uuid
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
@@ -60,7 +61,7 @@ class ImportOut(Schema):
 
 @router.get("/workers", response=list[WorkerOut], summary="Workers inside your scope (NIKs masked)")
 @paginate(Page)
-def list_workers(request: HttpRequest, filters: Query[WorkerFilter]):  # type: ignore[no-untyped-def]
+def list_workers(request: HttpRequest, filters: Query[WorkerFilter]):
     params = filters.dict()
     if params["region"]:
         params["region"] = normalize_code(params["region"])
@@ -72,7 +73,7 @@ def get_worker(request: HttpRequest, worker_id: int) -> Worker:
     return queries.get_worker(request.user, worker_id)
 
 
-@router.post("/workers/import", response={202: ImportOut}, summary="Queue the import of a CSV/XLSX worker list")
+@router.post("/imports", response={202: ImportOut}, summary="Queue the import of a CSV/XLSX worker list")
 def post_import(
     request: HttpRequest,
     file: File[UploadedFile],
@@ -82,16 +83,26 @@ def post_import(
 ) -> tuple[int, ImportJob]:
     require(request.user, "registry.import")
     if (file.size or 0) > MAX_BYTES:
-        raise PayloadTooLarge(N_("{filename} is {size} bytes; the limit is {limit} bytes."), filename=file.name,
-                              size=file.size, limit=MAX_BYTES)
+        raise PayloadTooLarge(
+            N_("{filename} is {size} bytes; the limit is {limit} bytes."),
+            filename=file.name,
+            size=file.size,
+            limit=MAX_BYTES,
+        )
     folder = Path(settings.MEDIA_ROOT) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
     stored = folder / f"{uuid.uuid4().hex}{Path(file.name or 'list').suffix.lower()[:6]}"
     with stored.open("wb") as out:
         for chunk in file.chunks():
             out.write(chunk)
-    job = ImportJob.objects.create(created_by=request.user, filename=(file.name or "list")[:255],
-                                   stored_path=str(stored), mode=mode, dry_run=dry_run, sheet=sheet)
+    job = ImportJob.objects.create(
+        created_by=cast(User, request.user),
+        filename=(file.name or "list")[:255],
+        stored_path=str(stored),
+        mode=mode,
+        dry_run=dry_run,
+        sheet=sheet,
+    )
     import_workers_task.enqueue(job.pk)
     job.refresh_from_db()
     return 202, job

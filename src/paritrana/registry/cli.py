@@ -46,8 +46,16 @@ def cmd_workers(args: argparse.Namespace) -> int:
             bar.update(task, completed=done, total=total)
 
     try:
-        result = do_import_workers(source=path, filename=path.name, actor=_actor(args.user), mode=args.mode,
-                                   dry_run=args.dry_run, mapping=mapping, sheet=args.sheet, progress=progress_cb)
+        result = do_import_workers(
+            source=path,
+            filename=path.name,
+            actor=_actor(args.user),
+            mode=args.mode,
+            dry_run=args.dry_run,
+            mapping=mapping,
+            sheet=args.sheet,
+            progress=progress_cb,
+        )
     finally:
         if bar is not None:
             bar.stop()
@@ -55,8 +63,9 @@ def cmd_workers(args: argparse.Namespace) -> int:
         fmt = "csv" if args.report.lower().endswith(".csv") else "xlsx"
         Path(args.report).write_bytes(result.report(fmt))
     summary = {k: result.summary[k] for k in ("rows", "created", "updated", "unchanged", "rejected", "flagged")}
-    summary.update(status=result.summary["status"], warnings=result.summary["warnings"],
-                   blank_rows=result.summary["blank_rows"])
+    summary.update(
+        status=result.summary["status"], warnings=result.summary["warnings"], blank_rows=result.summary["blank_rows"]
+    )
     if args.format == "json":
         sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
     else:

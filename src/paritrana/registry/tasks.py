@@ -24,12 +24,20 @@ def run_import_job(job_id: int) -> None:
         ImportJob.objects.filter(pk=job.pk).update(progress=done, total=total)
 
     try:
-        result = do_import_workers(source=Path(job.stored_path), filename=job.filename, actor=job.created_by,
-                                   mode=job.mode, dry_run=job.dry_run, mapping=job.mapping or None,
-                                   sheet=job.sheet or None, progress=progress)
+        result = do_import_workers(
+            source=Path(job.stored_path),
+            filename=job.filename,
+            actor=job.created_by,
+            mode=job.mode,
+            dry_run=job.dry_run,
+            mapping=job.mapping or None,
+            sheet=job.sheet or None,
+            progress=progress,
+        )
     except ParitranaError as exc:
-        ImportJob.objects.filter(pk=job.pk).update(status="failed", error=exc.render_message(),
-                                                   finished_at=timezone.now())
+        ImportJob.objects.filter(pk=job.pk).update(
+            status="failed", error=exc.render_message(), finished_at=timezone.now()
+        )
         return
     report = ""
     if result.issues.height:
@@ -38,8 +46,14 @@ def run_import_job(job_id: int) -> None:
         report = str(path)
     summary = {k: v for k, v in result.summary.items() if k != "mapping"}
     ImportJob.objects.filter(pk=job.pk).update(
-        status="rejected" if summary["status"] == "rejected" else "done", summary=summary, report_path=report,
-        mapping=result.summary["mapping"], progress=summary["rows"], total=summary["rows"], finished_at=timezone.now())
+        status="rejected" if summary["status"] == "rejected" else "done",
+        summary=summary,
+        report_path=report,
+        mapping=result.summary["mapping"],
+        progress=summary["rows"],
+        total=summary["rows"],
+        finished_at=timezone.now(),
+    )
 
 
 @task()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,7 +35,12 @@ def worker_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(workers, settings.PARITRANA.page_size).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode(), "can_import": can(request.user, "registry.import")}
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "can_import": can(request.user, "registry.import"),
+    }
     template = "registry/_worker_rows.html" if getattr(request, "htmx", False) else "registry/worker_list.html"
     return render(request, template, context)
 
@@ -43,8 +50,11 @@ def worker_list(request: HttpRequest) -> HttpResponse:
 def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
     worker = queries.get_worker(request.user, pk)
     full_nik = do_reveal_nik(worker=worker, actor=request.user) if request.method == "POST" else None
-    context = {"worker": worker, "full_nik": full_nik,
-               "can_reveal": can(request.user, "registry.view_nik", worker.desa_code)}
+    context = {
+        "worker": worker,
+        "full_nik": full_nik,
+        "can_reveal": can(request.user, "registry.view_nik", worker.desa_code),
+    }
     return render(request, "registry/worker_detail.html", context)
 
 
@@ -56,22 +66,30 @@ def import_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > MAX_BYTES:
-            raise PayloadTooLarge(N_("{filename} is {size} bytes; the limit is {limit} bytes."),
-                                  filename=upload.name, size=upload.size, limit=MAX_BYTES)
+            raise PayloadTooLarge(
+                N_("{filename} is {size} bytes; the limit is {limit} bytes."),
+                filename=upload.name,
+                size=upload.size,
+                limit=MAX_BYTES,
+            )
         folder = Path(settings.MEDIA_ROOT) / "imports"
         folder.mkdir(parents=True, exist_ok=True)
         stored = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()[:6]}"
         with stored.open("wb") as out:
             for chunk in upload.chunks():
                 out.write(chunk)
-        job = ImportJob.objects.create(created_by=request.user, filename=upload.name[:255], stored_path=str(stored),
-                                       mode=form.cleaned_data["mode"], dry_run=form.cleaned_data["dry_run"],
-                                       sheet=form.cleaned_data["sheet"])
+        job = ImportJob.objects.create(
+            created_by=cast(User, request.user),
+            filename=upload.name[:255],
+            stored_path=str(stored),
+            mode=form.cleaned_data["mode"],
+            dry_run=form.cleaned_data["dry_run"],
+            sheet=form.cleaned_data["sheet"],
+        )
         import_workers_task.enqueue(job.pk)
         return redirect("registry:import", pk=job.pk)
-    jobs = ImportJob.objects.filter(created_by=request.user)[:20]
-    return render(request, "registry/import_new.html", {"form": form, "jobs": jobs},
-                  status=422 if form.errors else 200)
+    jobs = ImportJob.objects.filter(created_by=cast(User, request.user))[:20]
+    return render(request, "registry/import_new.html", {"form": form, "jobs": jobs}, status=422 if form.errors else 200)
 
 
 @login_required
@@ -86,6 +104,6 @@ def import_report(request: HttpRequest, pk: int) -> FileResponse:
     job = queries.get_job(request.user, pk)
     if not job.report_path or not Path(job.report_path).exists():
         raise NotFound(N_("This import has no report."))
-    return FileResponse(Path(job.report_path).open("rb"), as_attachment=True,
-                        filename=f"{Path(job.filename).stem}-laporan.xlsx")
-
+    return FileResponse(
+        Path(job.report_path).open("rb"), as_attachment=True, filename=f"{Path(job.filename).stem}-laporan.xlsx"
+    )

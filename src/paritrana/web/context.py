@@ -15,7 +15,7 @@ NAVIGATION = [
     ("web:home", _("Dashboard"), "regions.view", False),
     ("web:regions", _("Regions"), "regions.view", False),
     ("web:groups", _("Zones and branch offices"), "regions.view", False),
-    ("registry:workers", _("Workers"), "registry.view", False),
+    ("registry:workers", _("Worker registry"), "registry.view", False),
     ("calculator:simulate", _("Simulation"), "regions.view", False),
     ("accounts:list", _("Users"), "users.manage", True),
     ("web:audit", _("Audit log"), "audit.view", False),
