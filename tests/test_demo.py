@@ -41,7 +41,9 @@ def test_demo_gives_every_role_a_user_and_is_idempotent() -> None:
     first = load_demo()
     assert sorted(first["users_added"]) == sorted(u.username for u in DEMO_USERS)
     assert {a.role for a in RoleAssignment.objects.all()} >= set(Role.values)
+    assert first["workers"]["created"] == 2000 and first["workers"]["rejected"] == 0
     second = load_demo()
     assert second["users_added"] == [] and second["groups_added"] == 0
+    assert second["workers"] == {"created": 0, "updated": 0, "unchanged": 2000, "rejected": 0}
     desa = RoleAssignment.objects.get(user__username="desa.operator").region_code
     assert desa.startswith("36.03.") and len(desa) == 13

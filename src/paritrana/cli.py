@@ -121,7 +121,8 @@ def cmd_demo(args: argparse.Namespace) -> None:
     )
     sys.stdout.write(
         f"Regions: {r['created']} added, {r['renamed']} renamed, {r['unchanged']} unchanged.\n"
-        f"Zones and branch areas added: {result['groups_added']}. Users added: {added}.\n\n"
+        f"Zones and branch areas added: {result['groups_added']}. Users added: {added}.\n"
+        f"Workers (synthetic, Kabupaten Tangerang): {result['workers']}\n\n"
         f"Demo logins (password '{DEMO_PASSWORD}'):\n{logins}"
     )
 

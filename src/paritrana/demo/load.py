@@ -67,6 +67,48 @@ def first_desa(kabupaten: str = "36.03") -> str:
     )
 
 
+DEMO_WORKERS = 2000
+
+
+def demo_worker_list(count: int = DEMO_WORKERS) -> bytes:
+    """A CSV of synthetic workers of Kabupaten Tangerang, as a Disnaker would upload it."""
+    import csv
+    import io
+    import random
+
+    from paritrana.demo.people import synthetic_people
+    from paritrana.registry.vocab import OCCUPATIONS
+
+    desa = list(Region.objects.filter(code__startswith="36.03.", level=4).values_list("code", flat=True))
+    rng = random.Random(7)  # noqa: S311 - repeatable synthetic data
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";")
+    writer.writerow(["NIK", "Nama Lengkap", "Tgl Lahir", "JK", "Kode Desa", "Pekerjaan", "No HP", "Desil"])
+    for p in synthetic_people(count, desa_codes=desa, seed=2024):
+        writer.writerow(
+            [
+                p.nik,
+                p.name,
+                p.birth_date.strftime("%d/%m/%Y"),
+                p.sex,
+                p.desa_code.replace(".", ""),
+                rng.choice(OCCUPATIONS[:-1]).replace("_", " "),
+                p.phone,
+                rng.randint(1, 5),
+            ]
+        )
+    return buf.getvalue().encode("utf-8")
+
+
+def load_workers(*, actor: Any) -> dict[str, Any]:
+    from paritrana.core.permissions import SYSTEM
+    from paritrana.registry.actions import do_import_workers
+
+    return do_import_workers(
+        source=demo_worker_list(), filename="demo-kab-tangerang.csv", actor=actor or SYSTEM, mode="valid-only"
+    ).summary
+
+
 @transaction.atomic
 def load_demo(*, actor: Any = None) -> dict[str, Any]:
     """Load the demo; returns what was added."""
@@ -95,4 +137,10 @@ def load_demo(*, actor: Any = None) -> dict[str, Any]:
             check_password=False,
         )
         users.append(demo.username)
-    return {"regions": regions, "groups_added": zones, "users_added": users}
+    workers = load_workers(actor=actor)
+    return {
+        "regions": regions,
+        "groups_added": zones,
+        "users_added": users,
+        "workers": {k: workers[k] for k in ("created", "updated", "unchanged", "rejected")},
+    }

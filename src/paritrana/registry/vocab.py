@@ -79,8 +79,7 @@ SEX_WORDS = {
     "pr": "P",
     "perempuan": "P",
     "wanita": "P",
-    "f": "F",
+    "f": "P",
     "female": "P",
     "2": "P",
 }
-SEX_WORDS["f"] = "P"
