@@ -81,3 +81,29 @@ def test_budget_officer_simulates_the_apbd_premium(page: Any, app_url: str) -> N
     form.locator("button[type=submit]").click()
     page.wait_for_selector("[data-testid=errors]")
     assert "1000000" in page.inner_text("[data-testid=errors]")
+
+
+def test_operator_imports_a_list_and_watches_it_finish(page: Any, app_url: str, tmp_path: Any) -> None:
+    """The import runs in the background worker that `paritrana serve` starts; the page polls until done."""
+    good = "\n".join(
+        f"360301{day + 40:02d}0790{seq:04d};Pekerja {seq};{day:02d}/07/1990;P;3603012003;petani"
+        for day, seq in ((d, 9000 + d) for d in range(1, 29))
+    )
+    csv = tmp_path / "daftar.csv"
+    csv.write_text(
+        "NIK;Nama;Tgl Lahir;JK;Kode Desa;Pekerjaan\n" + good + "\n3.60301E+15;Salah;;P;3603012003;\n", encoding="utf-8"
+    )
+    login(page, app_url, "disnaker.kabtangerang")
+    page.goto(f"{app_url}/workers/import/")
+    form = page.locator("[data-testid=import-form]")
+    form.locator("input[name=file]").set_input_files(str(csv))
+    form.locator("select[name=mode]").select_option("valid-only")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("[data-testid=import-status][data-status=done]", timeout=30_000)
+    summary = page.inner_text("[data-testid=summary]")
+    assert "28" in summary and "1" in summary
+    with page.expect_download() as download:
+        page.click("text=Unduh laporan")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    page.goto(f"{app_url}/workers/?q=Pekerja 9001")
+    assert "3603**********01" in page.inner_text("[data-testid=workers]")

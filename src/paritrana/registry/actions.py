@@ -68,12 +68,29 @@ _SCHEMA = {
 
 
 def _existing(niks: pl.Series) -> pl.DataFrame:
-    """The workers already registered under these NIKs, as a frame to join (queried in chunks)."""
-    found: list[tuple[Any, ...]] = []
-    values = niks.to_list()
-    for start in range(0, len(values), CHUNK):
-        found += Worker.objects.filter(nik__in=values[start : start + CHUNK]).values_list("id", "nik", *FIELDS)
-    return pl.DataFrame(found, schema=_SCHEMA, orient="row")
+    """The workers already registered under these NIKs, as a frame to join. A large list against a registry not
+    much larger reads the registry in one pass; a small list asks for its NIKs in chunks."""
+    registered = Worker.objects.count()
+    columns = ", ".join(("id", "nik", *FIELDS))
+    if registered == 0:
+        frame = pl.DataFrame(schema=_SCHEMA)
+    elif registered <= 4 * niks.len():
+        # Polars reads the rows straight from the driver's cursor, without a list of Python tuples in between.
+        connection.ensure_connection()
+        query = f"SELECT {columns} FROM {Worker._meta.db_table}"  # noqa: S608 - fixed names
+        frame = pl.read_database(
+            query, connection.connection, schema_overrides={"poverty_decile": pl.Int32}, infer_schema_length=None
+        )
+    else:
+        values = niks.to_list()
+        found: list[tuple[Any, ...]] = []
+        for start in range(0, len(values), CHUNK):
+            found += Worker.objects.filter(nik__in=values[start : start + CHUNK]).values_list("id", "nik", *FIELDS)
+        frame = pl.DataFrame(found, schema=_SCHEMA, orient="row")
+    if frame.schema["birth_date"] == pl.String:  # SQLite hands dates back as text
+        frame = frame.with_columns(pl.col("birth_date").str.to_date())
+    frame = frame.with_columns(pl.col("poverty_decile").cast(pl.Int32), pl.col("id").cast(pl.Int64))
+    return frame.join(niks.to_frame("nik"), on="nik", how="semi")
 
 
 INSERT_COLUMNS = ("nik", *FIELDS, "status", "needs_review", "created_at", "updated_at")
@@ -86,24 +103,30 @@ def _insert(new: pl.DataFrame, *, progress: Callable[[int, int], None] | None, t
         return
     ops = connection.ops
     now = ops.adapt_datetimefield_value(timezone.now())
-    frame = new.select("nik", *FIELDS, "needs_review")
+    # Sorted by NIK, the unique index grows at its end instead of splitting pages all over: several times faster.
+    frame = new.sort("nik").select(
+        "nik",
+        *FIELDS,
+        pl.lit("active").alias("status"),
+        "needs_review",
+        pl.lit(now).alias("created_at"),
+        pl.lit(now).alias("updated_at"),
+    )
     table = Worker._meta.db_table
     columns = ", ".join(INSERT_COLUMNS)
-    batch = 50_000
+    batch = 100_000
     with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA cache_size = -262144")  # 256 MB of page cache while the indexes grow
         for offset in range(0, frame.height, batch):
             part = frame.slice(offset, batch)
             if connection.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                    for row in part.iter_rows():
-                        copy.write_row((*row[:-1], "active", row[-1], now, now))
+                # CSV with every text quoted: an empty phone stays '' and a missing decile stays NULL.
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
+                    copy.write(part.write_csv(include_header=False, quote_style="non_numeric").encode("utf-8"))
             else:
-                dates = part["birth_date"].cast(pl.String)
-                rows = [
-                    (*row[:2], d, *row[3:-1], "active", row[-1], now, now)
-                    for row, d in zip(part.iter_rows(), dates, strict=True)
-                ]
                 placeholders = ", ".join(["%s"] * len(INSERT_COLUMNS))
+                rows = part.with_columns(pl.col("birth_date").cast(pl.String)).rows()
                 cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608 - fixed names
             if progress:
                 progress(min(offset + batch, frame.height), total)

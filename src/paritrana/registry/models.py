@@ -33,7 +33,6 @@ class Worker(models.Model):
 
     class Meta:
         ordering = ["desa_code", "name"]
-        indexes = [models.Index(fields=["name"], name="worker_name")]
         verbose_name = _("worker")
         verbose_name_plural = _("workers")
 
