@@ -24,3 +24,43 @@ def make_user(username: str, role: Role | str | None = None, *regions: str, pass
     return do_create_user(
         username=username, password=password, full_name=username.title(), roles=roles, actor=None, check_password=False
     )
+
+
+_NIK_SEQ = iter(range(1, 10_000_000))
+
+
+def make_worker(desa_code: str, **fields: Any) -> Any:
+    """A worker written straight to the registry (the import pipeline has its own tests); NIKs are unique."""
+    from datetime import date
+
+    from paritrana.registry.models import Worker
+
+    n = next(_NIK_SEQ)
+    values: dict[str, Any] = {
+        "nik": f"{desa_code.replace('.', '')[:6]}0101{90 + n // 10000 % 10:02d}{n % 10000:04d}"[:16].ljust(16, "0"),
+        "name": f"Pekerja {n}",
+        "birth_date": date(1990, 1, 1),
+        "sex": "L",
+        "desa_code": desa_code,
+        "occupation": "petani_pekebun",
+        "poverty_decile": 2,
+    }
+    values.update(fields)
+    return Worker.objects.create(**values)
+
+
+def make_program(sponsor_region: str = "36.03", *, kind: str = "apbd_kabkota", **fields: Any) -> Any:
+    """An active program of a new sponsor, through the actions (audited as the system)."""
+    from paritrana.core.permissions import SYSTEM
+    from paritrana.sponsorship.actions import do_advance_program, do_create_program, do_create_sponsor
+
+    sponsor = do_create_sponsor(actor=SYSTEM, name=f"Pemda {sponsor_region}", kind=kind, region_code=sponsor_region)
+    values: dict[str, Any] = {"name": "Perlindungan pekerja rentan", "fiscal_year": 2024, "pagu": 10_000_000}
+    values.update(fields)
+    status = values.pop("status", "active")
+    program = do_create_program(actor=SYSTEM, sponsor=sponsor, **values)
+    for step in ("approved", "active", "closed"):
+        if program.status == status:
+            break
+        program = do_advance_program(actor=SYSTEM, program=program, to=step)
+    return program

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "paritrana.regions",
     "paritrana.calculator",
     "paritrana.registry",
+    "paritrana.sponsorship",
     "django_tasks",
     "django_tasks_db",
     "paritrana.web",

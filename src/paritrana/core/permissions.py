@@ -30,6 +30,14 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "registry.view": frozenset({Role.SYSTEM_ADMIN, Role.REGIONAL_OPERATOR, Role.VILLAGE_OPERATOR, Role.BPJS_OFFICER}),
     "registry.import": frozenset({Role.SYSTEM_ADMIN, Role.REGIONAL_OPERATOR, Role.VILLAGE_OPERATOR}),
     "registry.view_nik": frozenset({Role.SYSTEM_ADMIN, Role.REGIONAL_OPERATOR, Role.BPJS_OFFICER}),
+    # Sponsorship: sponsors, programs, bills and monev figures carry no personal data; enrollments and claims
+    # name workers, so their lists also need registry.view.
+    "sponsorship.view": _ALL - {Role.JURY},
+    "sponsorship.manage": frozenset({Role.SYSTEM_ADMIN, Role.REGIONAL_OPERATOR, Role.VILLAGE_OPERATOR}),
+    "sponsorship.approve": frozenset({Role.SYSTEM_ADMIN, Role.REGIONAL_OPERATOR, Role.VILLAGE_OPERATOR}),
+    "payments.record": frozenset({Role.SYSTEM_ADMIN, Role.REGIONAL_OPERATOR, Role.VILLAGE_OPERATOR, Role.BPJS_OFFICER}),
+    "payments.reconcile": frozenset({Role.SYSTEM_ADMIN, Role.BPJS_OFFICER}),
+    "claims.record": frozenset({Role.SYSTEM_ADMIN, Role.BPJS_OFFICER}),
 }
 
 

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from paritrana.core import audit
+from paritrana.core.bulk import insert_frame, read_frame, sql_now
 from paritrana.core.dates import today
 from paritrana.core.errors import InvalidInput
 from paritrana.core.permissions import Scope, require
@@ -75,35 +76,21 @@ def _existing(niks: pl.Series) -> pl.DataFrame:
     if registered == 0:
         frame = pl.DataFrame(schema=_SCHEMA)
     elif registered <= 4 * niks.len():
-        # Polars reads the rows straight from the driver's cursor, without a list of Python tuples in between.
-        connection.ensure_connection()
-        query = f"SELECT {columns} FROM {Worker._meta.db_table}"  # noqa: S608 - fixed names
-        frame = pl.read_database(
-            query, connection.connection, schema_overrides={"poverty_decile": pl.Int32}, infer_schema_length=None
-        )
+        frame = read_frame(f"SELECT {columns} FROM {Worker._meta.db_table}", schema=_SCHEMA)  # noqa: S608 - fixed names
     else:
         values = niks.to_list()
         found: list[tuple[Any, ...]] = []
         for start in range(0, len(values), CHUNK):
             found += Worker.objects.filter(nik__in=values[start : start + CHUNK]).values_list("id", "nik", *FIELDS)
         frame = pl.DataFrame(found, schema=_SCHEMA, orient="row")
-    if frame.schema["birth_date"] == pl.String:  # SQLite hands dates back as text
-        frame = frame.with_columns(pl.col("birth_date").str.to_date())
     frame = frame.with_columns(pl.col("poverty_decile").cast(pl.Int32), pl.col("id").cast(pl.Int64))
     return frame.join(niks.to_frame("nik"), on="nik", how="semi")
 
 
-INSERT_COLUMNS = ("nik", *FIELDS, "status", "needs_review", "created_at", "updated_at")
-
-
 def _insert(new: pl.DataFrame, *, progress: Callable[[int, int], None] | None, total: int) -> None:
-    """Insert new workers in bulk: COPY on PostgreSQL, executemany on SQLite; the ORM's per-object work would
-    dominate a million-row import. Values are adapted by the backend's own operations."""
-    if new.height == 0:
-        return
-    ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
-    # Sorted by NIK, the unique index grows at its end instead of splitting pages all over: several times faster.
+    """Insert new workers in bulk. Sorted by NIK, the unique index grows at its end instead of splitting pages
+    all over: several times faster."""
+    now = sql_now()
     frame = new.sort("nik").select(
         "nik",
         *FIELDS,
@@ -112,24 +99,7 @@ def _insert(new: pl.DataFrame, *, progress: Callable[[int, int], None] | None, t
         pl.lit(now).alias("created_at"),
         pl.lit(now).alias("updated_at"),
     )
-    table = Worker._meta.db_table
-    columns = ", ".join(INSERT_COLUMNS)
-    batch = 100_000
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("PRAGMA cache_size = -262144")  # 256 MB of page cache while the indexes grow
-        for offset in range(0, frame.height, batch):
-            part = frame.slice(offset, batch)
-            if connection.vendor == "postgresql":
-                # CSV with every text quoted: an empty phone stays '' and a missing decile stays NULL.
-                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)") as copy:
-                    copy.write(part.write_csv(include_header=False, quote_style="non_numeric").encode("utf-8"))
-            else:
-                placeholders = ", ".join(["%s"] * len(INSERT_COLUMNS))
-                rows = part.with_columns(pl.col("birth_date").cast(pl.String)).rows()
-                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608 - fixed names
-            if progress:
-                progress(min(offset + batch, frame.height), total)
+    insert_frame(Worker._meta.db_table, frame, progress=progress, total=total)
 
 
 def do_import_workers(

@@ -410,6 +410,24 @@ def _word(word: str) -> str:
     return rf"\b{re.escape(word)}\b" if len(word) <= 4 else re.escape(word)
 
 
+def date_expr(raw: pl.Expr) -> pl.Expr:
+    """Text dates in the formats Indonesian lists use (2024-03-15, 15/03/2024, 15-03-2024, 15 Maret 2024, Excel
+    serial numbers) as ``pl.Date``; null where none fits."""
+    bd = raw.str.to_lowercase()
+    for word, number in sorted(_MONTHS.items(), key=lambda kv: -len(kv[0])):
+        bd = bd.str.replace(rf"\s*\b{word}\b\s*", f"/{number}/")
+    bd = bd.str.replace_all(r"[.\-\s]+", "/").str.replace_all(r"//+", "/")
+    return pl.coalesce(
+        raw.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+        bd.str.strptime(pl.Date, "%d/%m/%Y", strict=False),
+        bd.str.strptime(pl.Date, "%Y/%m/%d", strict=False),
+        # Excel serial numbers (1900 system): 1 = 1900-01-01, with Excel's phantom 29 Feb 1900.
+        pl.when(raw.str.contains(r"^\d{4,5}$")).then(
+            pl.lit(date(1899, 12, 30)) + pl.duration(days=raw.cast(pl.Int64, strict=False))
+        ),
+    )
+
+
 def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Validation:
     """Normalise and check every row at once; see the module docstring for what comes out."""
     check_mapping(mapping, table.headers)
@@ -438,20 +456,7 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         nik_yy=n.str.slice(10, 2).cast(pl.Int32, strict=False),
     )
 
-    # The row's birth date, in the formats Indonesian lists use.
-    bd = pl.col("raw_birth_date").str.to_lowercase()
-    for word, number in sorted(_MONTHS.items(), key=lambda kv: -len(kv[0])):
-        bd = bd.str.replace(rf"\s*\b{word}\b\s*", f"/{number}/")
-    bd = bd.str.replace_all(r"[.\-\s]+", "/").str.replace_all(r"//+", "/")
-    parsed = pl.coalesce(
-        pl.col("raw_birth_date").str.strptime(pl.Date, "%Y-%m-%d", strict=False),
-        bd.str.strptime(pl.Date, "%d/%m/%Y", strict=False),
-        bd.str.strptime(pl.Date, "%Y/%m/%d", strict=False),
-        # Excel serial numbers (1900 system): 1 = 1900-01-01, with Excel's phantom 29 Feb 1900.
-        pl.when(pl.col("raw_birth_date").str.contains(r"^\d{4,5}$")).then(
-            pl.lit(date(1899, 12, 30)) + pl.duration(days=pl.col("raw_birth_date").cast(pl.Int64, strict=False))
-        ),
-    )
+    parsed = date_expr(pl.col("raw_birth_date"))
     df = df.with_columns(birth_date=parsed)
     # The century of the NIK's two-digit year: the row's birth date when present, else the latest plausible one.
     yy_year = (

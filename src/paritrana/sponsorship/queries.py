@@ -1,0 +1,338 @@
+"""Reads on sponsorship: scoped lists, a worker's coverage month by month, and the budget monev figures.
+
+Monev per program: pagu, committed, billed, paid, absorption (serapan = paid / pagu), a year-end forecast at the
+pace of payment so far, workers covered against the target, villages below their minimum, and lapses. The sums
+run in the database (a few aggregate queries per program), so a kabupaten with 200,000 enrollments stays fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from paritrana.core.dates import today
+from paritrana.core.errors import NotFound
+from paritrana.core.permissions import require, scoped
+from paritrana.regions.models import Region
+from paritrana.sponsorship.choices import FUNDER, Coverage
+from paritrana.sponsorship.models import Bill, Claim, Enrollment, Payment, Program, Sponsor
+
+__all__ = [
+    "MonevRow",
+    "bills_for",
+    "coverage_of_month",
+    "get_program",
+    "monev",
+    "programs_for",
+    "sponsors_for",
+    "worker_coverage",
+]
+
+SPONSOR_FIELD = "sponsor__region_code"
+
+
+def sponsors_for(user: Any) -> QuerySet[Sponsor]:
+    return scoped(Sponsor.objects.all(), user, "sponsorship.view")
+
+
+def programs_for(user: Any, capability: str = "sponsorship.view") -> QuerySet[Program]:
+    return scoped(Program.objects.select_related("sponsor"), user, capability, SPONSOR_FIELD)
+
+
+def get_program(user: Any, pk: int, capability: str = "sponsorship.view") -> Program:
+    program = Program.objects.select_related("sponsor").filter(pk=pk).first()
+    if program is None:
+        raise NotFound()
+    require(user, capability, program.sponsor.region_code)
+    return program
+
+
+def get_sponsor(user: Any, pk: int, capability: str = "sponsorship.view") -> Sponsor:
+    sponsor = Sponsor.objects.filter(pk=pk).first()
+    if sponsor is None:
+        raise NotFound()
+    require(user, capability, sponsor.region_code)
+    return sponsor
+
+
+def bills_for(user: Any) -> QuerySet[Bill]:
+    return scoped(
+        Bill.objects.select_related("program__sponsor"), user, "sponsorship.view", "program__" + SPONSOR_FIELD
+    )
+
+
+def get_bill(user: Any, pk: int) -> Bill:
+    bill = Bill.objects.select_related("program__sponsor").filter(pk=pk).first()
+    if bill is None:
+        raise NotFound()
+    require(user, "sponsorship.view", bill.program.sponsor.region_code)
+    return bill
+
+
+def payments_for(user: Any) -> QuerySet[Payment]:
+    return scoped(Payment.objects.select_related("bill"), user, "payments.record")
+
+
+def enrollments_for(user: Any, program: Program) -> QuerySet[Enrollment]:
+    """Enrollments name workers: the registry's view right is needed, and its scope applies to the desa."""
+    require(user, "sponsorship.view", program.sponsor.region_code)
+    return scoped(program.enrollments.select_related("worker"), user, "registry.view", "desa_code")
+
+
+def claims_for(user: Any) -> QuerySet[Claim]:
+    return scoped(Claim.objects.select_related("worker", "program__sponsor"), user, "registry.view", "desa_code")
+
+
+# Coverage -------------------------------------------------------------------------------------------------------
+
+
+def coverage_status(bill: Bill | None, grace_days: int, on: date) -> str:
+    """A billed month is covered when paid in full by the due date plus the program's grace days; lapsed when
+    that day passed unpaid (or paid late); pending before it."""
+    if bill is None:
+        return Coverage.NOT_BILLED
+    deadline = bill.due_date + timedelta(days=grace_days)
+    if bill.paid_on is not None:
+        return Coverage.ACTIVE if bill.paid_on <= deadline else Coverage.LAPSED
+    return Coverage.PENDING if on <= deadline else Coverage.LAPSED
+
+
+def coverage_of_month(enrollment: Enrollment, month: date, on: date | None = None) -> str:
+    if not enrollment.first_month <= month <= enrollment.last_month:
+        return Coverage.NOT_BILLED
+    bill = Bill.objects.filter(program_id=enrollment.program_id, month=month, lines__enrollment=enrollment).first()
+    return coverage_status(bill, enrollment.program.grace_days, on or today())
+
+
+def worker_coverage(worker: Any, on: date | None = None) -> list[dict[str, Any]]:
+    """Month by month, each program that covered the worker and the state of that month."""
+    from paritrana.sponsorship.actions import months_between
+
+    on = on or today()
+    out = []
+    for enrollment in worker.enrollments.select_related("program__sponsor").order_by("first_month"):
+        bills = {
+            b.month: b for b in Bill.objects.filter(program_id=enrollment.program_id, lines__enrollment=enrollment)
+        }
+        for month in months_between(enrollment.first_month, enrollment.last_month):
+            out.append(
+                {
+                    "month": month,
+                    "program": enrollment.program,
+                    "sponsor": enrollment.program.sponsor,
+                    "bill": bills.get(month),
+                    "status": coverage_status(bills.get(month), enrollment.program.grace_days, on),
+                }
+            )
+    return out
+
+
+# Monev ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MonthRow:
+    month: date
+    workers: int
+    billed: Decimal
+    paid: Decimal
+    status: str
+    coverage: str
+
+
+@dataclass
+class MonevRow:
+    program_id: int
+    program: str
+    sponsor: str
+    sponsor_kind: str
+    funder: str
+    opd: str
+    region_code: str
+    fiscal_year: int
+    status: str
+    pagu: Decimal
+    committed: Decimal
+    billed: Decimal
+    paid: Decimal
+    forecast: Decimal
+    workers: int
+    target_workers: int
+    lapsed_workers: int
+    minimum_per_desa: int
+    villages_below_minimum: list[dict[str, Any]] = field(default_factory=list)
+    months: list[MonthRow] = field(default_factory=list)
+    benefits_paid: Decimal = Decimal(0)
+
+    @property
+    def absorption_pct(self) -> float:
+        return float(self.paid * 100 / self.pagu) if self.pagu else 0.0
+
+    @property
+    def committed_pct(self) -> float:
+        return float(self.committed * 100 / self.pagu) if self.pagu else 0.0
+
+    @property
+    def forecast_pct(self) -> float:
+        return float(self.forecast * 100 / self.pagu) if self.pagu else 0.0
+
+    @property
+    def target_pct(self) -> float:
+        return self.workers * 100 / self.target_workers if self.target_workers else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("pagu", "committed", "billed", "paid", "forecast", "benefits_paid"):
+            data[key] = int(data[key])
+        data["months"] = [
+            {**m, "month": m["month"].isoformat()[:7], "billed": int(m["billed"]), "paid": int(m["paid"])}
+            for m in data["months"]
+        ]
+        data.update(
+            absorption_pct=round(self.absorption_pct, 2),
+            committed_pct=round(self.committed_pct, 2),
+            forecast_pct=round(self.forecast_pct, 2),
+            target_pct=round(self.target_pct, 2),
+        )
+        return data
+
+
+def _villages_below(program: Program) -> list[dict[str, Any]]:
+    """Desa and kelurahan of the program's area holding fewer enrolled workers than its minimum (zero included)."""
+    if not program.min_workers_per_desa:
+        return []
+    counts = dict(
+        program.enrollments.filter(status="active").values_list("desa_code").annotate(n=Count("id")).order_by()
+    )
+    area = program.area
+    desas = Region.objects.filter(level=4).filter(Q(code=area) | Q(code__startswith=area + ".")).order_by("code")
+    return [
+        {"code": d.code, "name": d.name, "workers": counts.get(d.code, 0), "minimum": program.min_workers_per_desa}
+        for d in desas.only("code", "name")
+        if counts.get(d.code, 0) < program.min_workers_per_desa
+    ]
+
+
+def monev_row(program: Program, on: date | None = None) -> MonevRow:
+    from paritrana.sponsorship.actions import first_of_month
+
+    on = on or today()
+    bills = list(program.bills.order_by("month"))
+    by_month = {b.month: b for b in bills}
+    billed = sum((b.amount for b in bills), Decimal(0))
+    paid = sum((min(b.paid, b.amount) for b in bills), Decimal(0))
+    months = []
+    lapsed = 0
+    from paritrana.sponsorship.actions import months_between
+
+    for month in months_between(program.start, program.end):
+        bill = by_month.get(month)
+        state = coverage_status(bill, program.grace_days, on)
+        if state == Coverage.LAPSED and bill is not None:
+            lapsed = bill.workers  # the latest lapsed month counts
+        months.append(
+            MonthRow(
+                month=month,
+                workers=bill.workers if bill else 0,
+                billed=bill.amount if bill else Decimal(0),
+                paid=min(bill.paid, bill.amount) if bill else Decimal(0),
+                status=bill.status if bill else "",
+                coverage=state,
+            )
+        )
+    # Year-end forecast at the pace so far: the average paid per month already due, over all the months.
+    due = [m for m in months if m.coverage in (Coverage.ACTIVE, Coverage.LAPSED)]
+    forecast = (
+        (sum((m.paid for m in due), Decimal(0)) / len(due) * program.months).quantize(Decimal(1))
+        if due
+        else program.committed
+    )
+    current = min(max(first_of_month(on), program.start), program.end)
+    workers = program.enrollments.filter(first_month__lte=current, last_month__gte=current).count()
+    benefits = Claim.objects.filter(program=program).aggregate(s=Sum("amount_paid"))["s"] or Decimal(0)
+    return MonevRow(
+        program_id=program.pk,
+        program=program.name,
+        sponsor=program.sponsor.name,
+        sponsor_kind=program.sponsor.kind,
+        funder=FUNDER[program.sponsor.kind],
+        opd=program.sponsor.opd,
+        region_code=program.sponsor.region_code,
+        fiscal_year=program.fiscal_year,
+        status=program.status,
+        pagu=program.pagu,
+        committed=program.committed,
+        billed=billed,
+        paid=paid,
+        forecast=forecast,
+        workers=workers,
+        target_workers=program.target_workers,
+        lapsed_workers=lapsed,
+        minimum_per_desa=program.min_workers_per_desa,
+        villages_below_minimum=_villages_below(program),
+        months=months,
+        benefits_paid=benefits,
+    )
+
+
+@dataclass
+class Monev:
+    """Monev of a set of programs: one row each, and their totals."""
+
+    rows: list[MonevRow]
+    on: date
+
+    def total(self, name: str) -> Decimal:
+        return sum((getattr(r, name) for r in self.rows), Decimal(0))
+
+    @property
+    def totals(self) -> dict[str, Any]:
+        pagu = self.total("pagu")
+        paid = self.total("paid")
+        return {
+            "programs": len(self.rows),
+            "pagu": int(pagu),
+            "committed": int(self.total("committed")),
+            "billed": int(self.total("billed")),
+            "paid": int(paid),
+            "forecast": int(self.total("forecast")),
+            "absorption_pct": round(float(paid * 100 / pagu), 2) if pagu else 0.0,
+            "workers": sum(r.workers for r in self.rows),
+            "target_workers": sum(r.target_workers for r in self.rows),
+            "lapsed_workers": sum(r.lapsed_workers for r in self.rows),
+            "villages_below_minimum": sum(len(r.villages_below_minimum) for r in self.rows),
+            "benefits_paid": int(self.total("benefits_paid")),
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"on": self.on.isoformat(), "totals": self.totals, "programs": [r.as_dict() for r in self.rows]}
+
+
+def monev(
+    user: Any,
+    *,
+    fiscal_year: int | None = None,
+    sponsor: int | None = None,
+    program: int | None = None,
+    opd: str = "",
+    region: str = "",
+    on: date | None = None,
+) -> Monev:
+    """Monev of the programs inside the user's scope, filtered by year, sponsor, program, OPD or region."""
+    programs = programs_for(user)
+    if fiscal_year:
+        programs = programs.filter(fiscal_year=fiscal_year)
+    if sponsor:
+        programs = programs.filter(sponsor_id=sponsor)
+    if program:
+        programs = programs.filter(pk=program)
+    if opd:
+        programs = programs.filter(sponsor__opd=opd)
+    if region:
+        programs = programs.filter(Q(sponsor__region_code=region) | Q(sponsor__region_code__startswith=region + "."))
+    on = on or today()
+    return Monev([monev_row(p, on) for p in programs.order_by("sponsor__region_code", "name")], on)
