@@ -573,7 +573,8 @@ def do_end_enrollment(*, actor: Any, enrollment: Enrollment, last_month: date) -
         if last < locked.first_month or last >= locked.last_month or billed:
             raise Conflict(
                 N_(
-                    "The enrollment runs {first} to {last}; it can end only before its last month and after the months already billed."
+                    "The enrollment runs {first} to {last}; it can end only before its last month and after the "
+                    "months already billed."
                 ),
                 field="last_month",
                 first=locked.first_month.isoformat()[:7],
