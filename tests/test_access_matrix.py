@@ -22,7 +22,8 @@ from paritrana.api.main import api
 from paritrana.core.models import AuditEvent
 from paritrana.regions.actions import do_save_region_group
 from paritrana.registry.models import ImportJob, Worker
-from tests.factories import make_user
+from paritrana.sponsorship.models import Bill
+from tests.factories import make_program, make_user
 
 SCOPED = [r.value for r in Role]
 CALLERS = ["anonymous", "admin (national)", *SCOPED]
@@ -39,6 +40,11 @@ def roles(allowed: set[str], ok: int = 200, refused: int = 403) -> dict[str, int
 VIEW = {"system_admin", "regional_operator", "village_operator", "bpjs_officer"}
 IMPORT = {"system_admin", "regional_operator", "village_operator"}
 NIK = {"system_admin", "regional_operator", "bpjs_officer"}
+SV = {r.value for r in Role} - {"jury"}
+MANAGE = {"system_admin", "regional_operator", "village_operator"}
+PAY = {"system_admin", "regional_operator", "village_operator", "bpjs_officer"}
+BPJS = {"system_admin", "bpjs_officer"}
+NATIONAL_ONLY = {c: (200 if c == "admin (national)" else 403) for c in CALLERS if c != "anonymous"}
 # An import is seen by its uploader (the national admin here); other importers get 404, non-importers 403.
 JOB = {**roles(IMPORT, refused=403), **dict.fromkeys(IMPORT, 404)}
 
@@ -113,6 +119,100 @@ ROWS: list[Row] = [
     ),
     ("POST /api/v1/imports", "post", lambda o: "/api/v1/imports", 401, roles(IMPORT, ok=202)),
     ("GET /api/v1/imports/{job_id}", "get", lambda o: f"/api/v1/imports/{o['job'].pk}", 401, JOB),
+    ("sponsorship:programs", "get", lambda o: "/programs/", 302, roles(SV)),
+    ("sponsorship:program", "get", lambda o: f"/programs/{o['program_in'].pk}/", 302, roles(SV)),
+    ("sponsorship:program", "get", lambda o: f"/programs/{o['program_out'].pk}/", 302, NATIONAL_ONLY),
+    ("sponsorship:billing", "get", lambda o: "/programs/billing/", 302, roles(SV)),
+    ("sponsorship:bill_step", "post", lambda o: f"/programs/bills/{o['bill_in'].pk}/", 302, roles(PAY, ok=302)),
+    ("sponsorship:bill_step", "post", lambda o: f"/programs/bills/{o['bill_out'].pk}/", 302, roles(set(), ok=302)),
+    ("sponsorship:payments", "get", lambda o: "/programs/payments/", 302, roles(PAY)),
+    ("sponsorship:claims", "get", lambda o: "/programs/claims/", 302, roles(VIEW)),
+    ("sponsorship:monev", "get", lambda o: "/programs/monev/", 302, roles(SV)),
+    ("sponsorship:plan", "get", lambda o: "/programs/plan/", 302, roles(SV)),
+    ("GET /api/v1/sponsors", "get", lambda o: "/api/v1/sponsors", 401, roles(SV)),
+    ("POST /api/v1/sponsors", "post", lambda o: "/api/v1/sponsors", 401, roles(MANAGE, ok=201)),
+    ("GET /api/v1/programs", "get", lambda o: "/api/v1/programs", 401, roles(SV)),
+    ("POST /api/v1/programs", "post", lambda o: "/api/v1/programs", 401, roles(MANAGE, ok=201)),
+    ("GET /api/v1/programs/{program_id}", "get", lambda o: f"/api/v1/programs/{o['program_in'].pk}", 401, roles(SV)),
+    (
+        "GET /api/v1/programs/{program_id}",
+        "get",
+        lambda o: f"/api/v1/programs/{o['program_out'].pk}",
+        401,
+        NATIONAL_ONLY,
+    ),
+    (
+        "PATCH /api/v1/programs/{program_id}",
+        "patch",
+        lambda o: f"/api/v1/programs/{o['program_in'].pk}",
+        401,
+        roles(MANAGE),
+    ),
+    (
+        "PATCH /api/v1/programs/{program_id}",
+        "patch",
+        lambda o: f"/api/v1/programs/{o['program_out'].pk}",
+        401,
+        roles(set()),
+    ),
+    (
+        "POST /api/v1/programs/{program_id}/status",
+        "post",
+        lambda o: f"/api/v1/programs/{o['program_in'].pk}/status",
+        401,
+        roles(MANAGE),
+    ),
+    (
+        "POST /api/v1/programs/{program_id}/renew",
+        "post",
+        lambda o: f"/api/v1/programs/{o['program_in'].pk}/renew",
+        401,
+        roles(MANAGE, ok=201),
+    ),
+    (
+        "POST /api/v1/programs/{program_id}/enrollments",
+        "post",
+        lambda o: f"/api/v1/programs/{o['program_in'].pk}/enrollments",
+        401,
+        roles(MANAGE),
+    ),
+    (
+        "POST /api/v1/programs/{program_id}/enrollments",
+        "post",
+        lambda o: f"/api/v1/programs/{o['program_out'].pk}/enrollments",
+        401,
+        roles(set()),
+    ),
+    ("POST /api/v1/billing/runs", "post", lambda o: "/api/v1/billing/runs", 401, roles(MANAGE)),
+    ("GET /api/v1/bills", "get", lambda o: "/api/v1/bills", 401, roles(SV)),
+    (
+        "POST /api/v1/bills/{bill_id}/submit",
+        "post",
+        lambda o: f"/api/v1/bills/{o['bill_in'].pk}/submit",
+        401,
+        roles(PAY, ok=409),
+    ),
+    (
+        "POST /api/v1/bills/{bill_id}/reconcile",
+        "post",
+        lambda o: f"/api/v1/bills/{o['bill_in'].pk}/reconcile",
+        401,
+        roles(BPJS, ok=409),
+    ),
+    (
+        "POST /api/v1/bills/{bill_id}/reconcile",
+        "post",
+        lambda o: f"/api/v1/bills/{o['bill_out'].pk}/reconcile",
+        401,
+        {**roles(set()), "admin (national)": 409},
+    ),
+    ("GET /api/v1/payments", "get", lambda o: "/api/v1/payments", 401, roles(PAY)),
+    ("POST /api/v1/payments", "post", lambda o: "/api/v1/payments", 401, roles(PAY, ok=201)),
+    ("POST /api/v1/payments/import", "post", lambda o: "/api/v1/payments/import", 401, roles(PAY)),
+    ("GET /api/v1/claims", "get", lambda o: "/api/v1/claims", 401, roles(VIEW)),
+    ("POST /api/v1/claims", "post", lambda o: "/api/v1/claims", 401, roles(BPJS, ok=201)),
+    ("GET /api/v1/monev", "get", lambda o: "/api/v1/monev", 401, roles(SV)),
+    ("POST /api/v1/plan", "post", lambda o: "/api/v1/plan", 401, roles(SV)),
     ("api:openapi-json", "get", lambda o: "/api/v1/openapi.json", 200, ALL),
     ("api:openapi-view", "get", lambda o: "/api/v1/docs", 200, ALL),
     ("GET /api/v1/me", "get", lambda o: "/api/v1/me", 401, ALL),
@@ -133,7 +233,19 @@ ROWS: list[Row] = [
 ]
 
 _PLACEHOLDERS = {
-    k: type("Obj", (), {"pk": 1})() for k in ("group", "subject", "role", "worker_in", "worker_out", "job")
+    k: type("Obj", (), {"pk": 1})()
+    for k in (
+        "group",
+        "subject",
+        "role",
+        "worker_in",
+        "worker_out",
+        "job",
+        "program_in",
+        "program_out",
+        "bill_in",
+        "bill_out",
+    )
 }
 
 
@@ -151,7 +263,24 @@ def _registry_objects(folder: Path) -> dict[str, Any]:
     job = ImportJob.objects.create(
         created_by=uploader, filename="x.csv", stored_path=str(folder / "x.csv"), status="done", report_path=str(report)
     )
-    return {"worker_in": inside, "worker_out": outside, "job": job}
+    return {"worker_in": inside, "worker_out": outside, "job": job, **_sponsorship_objects()}
+
+
+def _sponsorship_objects() -> dict[str, Any]:
+    """An active program of Kabupaten Tangerang and one of Kota Cilegon, each with a pending bill."""
+    inside, outside = make_program("36.03"), make_program("36.72")
+    bills = {
+        key: Bill.objects.create(
+            program=program,
+            number=f"TAG-{key}",
+            month=date(2024, 3, 1),
+            due_date=date(2024, 4, 15),
+            workers=1,
+            amount=16_800,
+        )
+        for key, program in (("bill_in", inside), ("bill_out", outside))
+    }
+    return {"program_in": inside, "program_out": outside, **bills}
 
 
 BODIES = {
@@ -159,6 +288,26 @@ BODIES = {
     "set_language": {"language": "en", "next": "/"},
     "POST /api/v1/quote": {"segment": "bpu", "date": "2024-01-01", "programs": "jkk,jkm", "income": 1000000},
     "POST /api/v1/benefits/{kind}": {"date": "2024-01-01"},
+    "POST /api/v1/sponsors": {"name": "Pemkab", "kind": "apbd_kabkota", "region_code": "36.03"},
+    "POST /api/v1/programs": lambda o: {
+        "sponsor_id": o["program_in"].sponsor_id,
+        "name": "P",
+        "fiscal_year": 2025,
+        "pagu": 1,
+    },
+    "PATCH /api/v1/programs/{program_id}": {"target_workers": 10},
+    "POST /api/v1/programs/{program_id}/status": {"to": "closed"},
+    "POST /api/v1/programs/{program_id}/renew": {"pagu": 1000},
+    "POST /api/v1/programs/{program_id}/enrollments": lambda o: {"worker_ids": [o["worker_in"].pk]},
+    "POST /api/v1/billing/runs": {"month": "2024-03-01"},
+    "POST /api/v1/payments": {"bill_number": "TAG-X", "reference": "R-1", "paid_on": "2024-04-01", "amount": 100},
+    "POST /api/v1/claims": lambda o: {
+        "worker_id": o["worker_in"].pk,
+        "kind": "jkm",
+        "event_date": "2024-03-01",
+        "amount_paid": 1,
+    },
+    "POST /api/v1/plan": {"budget": 201600, "date": "2024-01-01"},
 }
 
 
@@ -185,12 +334,17 @@ def test_access(row: Row, caller: str, tmp_path: Path) -> None:
     client = _caller_client(caller)
     path = path_for(objects)
     body = BODIES.get(name)
-    if name == "POST /api/v1/imports":
+    if callable(body):
+        body = body(objects)
+    if name == "POST /api/v1/payments/import":
+        upload = SimpleUploadedFile("p.csv", b"Nomor Tagihan;Referensi;Tanggal;Jumlah\nTAG-bill_in;R9;2024-04-01;100\n")
+        response = client.post(path, {"file": upload})
+    elif name == "POST /api/v1/imports":
         upload = SimpleUploadedFile("x.csv", b"NIK;Nama;Kode Desa\n3603014507900001;Siti;3603012003\n")
         response = client.post(path, {"file": upload, "dry_run": "true"})
     elif method == "get":
         response = client.get(path)
-    elif name.startswith(("GET", "PUT", "POST")):
+    elif name.startswith(("GET", "PUT", "POST", "PATCH")):
         response = getattr(client, method)(path, data=body or {}, content_type="application/json")
     else:
         response = getattr(client, method)(path, data=body or {})

@@ -12,6 +12,7 @@ urlpatterns = [
     path("users/", include("paritrana.accounts.urls")),
     path("simulasi/", include("paritrana.calculator.urls")),
     path("workers/", include("paritrana.registry.urls")),
+    path("programs/", include("paritrana.sponsorship.urls")),
     path("", include("paritrana.web.urls")),
 ]
 

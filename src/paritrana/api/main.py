@@ -132,11 +132,13 @@ def _register_routers() -> None:
     from paritrana.calculator.api import router as calculator_router
     from paritrana.regions.api import router as regions_router
     from paritrana.registry.api import router as registry_router
+    from paritrana.sponsorship.api import router as sponsorship_router
 
     api.add_router("/", system_router)
     api.add_router("/regions", regions_router)
     api.add_router("/", calculator_router)
     api.add_router("/", registry_router)
+    api.add_router("/", sponsorship_router)
 
 
 _register_routers()

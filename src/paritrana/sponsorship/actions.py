@@ -342,6 +342,11 @@ class Refusal:
     message: str
     details: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def text(self) -> str:
+        """The message in the active language, its placeholders filled."""
+        return ParitranaError(self.message, **self.details).render_message(gettext)
+
 
 @dataclass
 class EnrollResult:

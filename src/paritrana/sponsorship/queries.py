@@ -10,12 +10,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
 from paritrana.core.dates import today
-from paritrana.core.errors import NotFound
+from paritrana.core.errors import N_, InvalidInput, NotFound
 from paritrana.core.permissions import require, scoped
 from paritrana.regions.models import Region
 from paritrana.sponsorship.choices import FUNDER, Coverage
@@ -85,6 +86,31 @@ def enrollments_for(user: Any, program: Program) -> QuerySet[Enrollment]:
 
 def claims_for(user: Any) -> QuerySet[Claim]:
     return scoped(Claim.objects.select_related("worker", "program__sponsor"), user, "registry.view", "desa_code")
+
+
+def workers_in_list(user: Any, source: Path | bytes, filename: str) -> list[Any]:
+    """The registered workers whose NIKs a CSV/XLSX lists (its NIK column found as the import finds it). Every
+    NIK must be registered and inside the user's scope, else nothing is returned and the first ones are named."""
+    import polars as pl
+
+    from paritrana.registry import ingest
+    from paritrana.registry.queries import workers_for
+
+    table = ingest.read_table(source, filename=filename)
+    column = ingest.guess_mapping(table.headers).get("nik")
+    if column is None:
+        raise InvalidInput(N_("The file {filename} has no NIK column."), field="nik", filename=filename)
+    niks = table.frame.select(pl.col(column).str.replace_all(r"\D", "")).to_series().drop_nulls().unique().to_list()
+    found = {w.nik: w for w in workers_for(user).filter(nik__in=niks)}
+    missing = [n for n in niks if n not in found]
+    if missing:
+        raise NotFound(
+            N_("{count} NIKs of the list are not in the registry or lie outside your scope, e.g. {niks}."),
+            field="nik",
+            count=len(missing),
+            niks=", ".join(ingest.mask_nik(n) for n in sorted(missing)[:5]),
+        )
+    return list(found.values())
 
 
 # Coverage -------------------------------------------------------------------------------------------------------

@@ -1,0 +1,382 @@
+"""Sponsorship API: sponsors, programs (status flow), enrollment, billing runs, bills, payments, claims, monev and
+the budget planner. Every endpoint calls the same actions and queries as the pages and the command line."""
+
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
+from ninja.pagination import paginate
+
+from paritrana.api.pagination import Page
+from paritrana.core.errors import N_, PayloadTooLarge
+from paritrana.core.permissions import require
+from paritrana.registry import queries as registry_queries
+from paritrana.registry.ingest import MAX_BYTES
+from paritrana.sponsorship import actions, planner, queries
+from paritrana.sponsorship.models import Bill, Claim, Payment, Program, Sponsor
+
+router = Router(tags=["sponsorship"])
+
+Amount = int | str
+
+
+class SponsorIn(Schema):
+    name: str = Field(max_length=200)
+    kind: str = Field(description="apbd_provinsi, apbd_kabkota, apbdes, csr, donor or mandiri")
+    region_code: str = Field(max_length=20)
+    opd: str = Field("", max_length=200, description="the paying agency (OPD) of an APBD")
+
+
+class SponsorOut(Schema):
+    id: int
+    name: str
+    kind: str
+    region_code: str
+    opd: str
+
+
+class ProgramIn(Schema):
+    sponsor_id: int
+    name: str = Field(max_length=200)
+    fiscal_year: int
+    pagu: Amount
+    package: str = Field("jkk,jkm", description="jkk,jkm or jkk,jkm,jht")
+    declared_income: Amount = 1_000_000
+    first_month: int = 1
+    months: int = 12
+    target_workers: int = 0
+    region_code: str = Field("", description="eligible area inside the sponsor's region (blank: all of it)")
+    occupations: list[str] = Field(default_factory=list)
+    max_poverty_decile: int | None = None
+    min_age: int | None = None
+    max_age: int | None = None
+    min_workers_per_desa: int = 0
+    grace_days: int = 0
+
+
+class ProgramPatch(Schema):
+    name: str | None = None
+    pagu: Amount | None = None
+    target_workers: int | None = None
+    min_workers_per_desa: int | None = None
+    grace_days: int | None = None
+
+
+class ProgramOut(Schema):
+    id: int
+    sponsor_id: int
+    name: str
+    fiscal_year: int
+    pagu: int
+    committed: int
+    package: str
+    declared_income: int
+    first_month: int
+    months: int
+    target_workers: int
+    region_code: str
+    occupations: list[str]
+    max_poverty_decile: int | None
+    min_age: int | None
+    max_age: int | None
+    min_workers_per_desa: int
+    grace_days: int
+    status: str
+    approved_at: datetime | None
+    renewed_from_id: int | None
+
+
+class StatusIn(Schema):
+    to: str = Field(description="approved, active or closed (one step at a time)")
+
+
+class RenewIn(Schema):
+    pagu: Amount
+    fiscal_year: int | None = None
+
+
+class EnrollIn(Schema):
+    worker_ids: list[int] = Field(default_factory=list, max_length=200_000)
+    filter_desa: str = Field("", description="enroll every eligible worker of this region (with filter=true)")
+    filter: bool = Field(False, description="enroll by the program's eligibility instead of worker_ids")
+    carry_over: bool = Field(False, description="enroll the workers of the program this one renews")
+    first_month: date | None = None
+    last_month: date | None = None
+    mode: str = Field("all-or-nothing", description="all-or-nothing or valid-only")
+
+
+class BillingIn(Schema):
+    month: date
+    program_ids: list[int] | None = None
+
+
+class BillOut(Schema):
+    id: int
+    number: str
+    program_id: int
+    month: date
+    due_date: date
+    workers: int
+    amount: int
+    paid: int
+    paid_on: date | None
+    status: str
+
+
+class PaymentIn(Schema):
+    bill_number: str = Field(max_length=64)
+    reference: str = Field(max_length=64)
+    paid_on: date
+    amount: Amount
+    source: str = Field("manual", description="bpjs_receipt, bank_statement or manual")
+
+
+class PaymentOut(Schema):
+    id: int
+    bill_id: int | None
+    bill_number: str
+    reference: str
+    paid_on: date
+    amount: int
+    source: str
+
+
+class ClaimIn(Schema):
+    worker_id: int
+    kind: str = Field(description="jkk, jkk-death, jkm, jht or beasiswa")
+    event_date: date
+    amount_paid: Amount
+    paid_on: date | None = None
+    heirs: str = Field("", max_length=2000)
+
+
+class ClaimOut(Schema):
+    id: int
+    worker_id: int
+    program_id: int | None
+    kind: str
+    event_date: date
+    amount_paid: int
+    expected: int | None
+    flags: list[str]
+
+
+class MonevFilter(Schema):
+    fiscal_year: int | None = None
+    sponsor: int | None = None
+    program: int | None = None
+    opd: str = Field("", max_length=200)
+    region: str = Field("", max_length=20)
+
+
+class PlanIn(Schema):
+    budget: Amount
+    months: int = Field(12, ge=1, le=12)
+    date: date
+    package: str = "jkk,jkm"
+    income: Amount = 1_000_000
+    workers: int | None = Field(None, ge=1, description="also price this many workers")
+
+
+# Sponsors -------------------------------------------------------------------------------------------------------
+
+
+@router.get("/sponsors", response=list[SponsorOut], summary="Sponsors inside your scope")
+@paginate(Page)
+def list_sponsors(request: HttpRequest):
+    return queries.sponsors_for(request.user)
+
+
+@router.post("/sponsors", response={201: SponsorOut}, summary="Create a sponsor")
+def post_sponsor(request: HttpRequest, payload: SponsorIn) -> tuple[int, Sponsor]:
+    return 201, actions.do_create_sponsor(actor=request.user, **payload.dict())
+
+
+# Programs -------------------------------------------------------------------------------------------------------
+
+
+@router.get("/programs", response=list[ProgramOut], summary="Programs inside your scope")
+@paginate(Page)
+def list_programs(request: HttpRequest, fiscal_year: int | None = None, status: str = ""):
+    programs = queries.programs_for(request.user)
+    if fiscal_year:
+        programs = programs.filter(fiscal_year=fiscal_year)
+    if status:
+        programs = programs.filter(status=status)
+    return programs
+
+
+@router.post("/programs", response={201: ProgramOut}, summary="Create a program (draft)")
+def post_program(request: HttpRequest, payload: ProgramIn) -> tuple[int, Program]:
+    data = payload.dict()
+    sponsor = queries.get_sponsor(request.user, data.pop("sponsor_id"), "sponsorship.manage")
+    return 201, actions.do_create_program(actor=request.user, sponsor=sponsor, **data)
+
+
+@router.get("/programs/{program_id}", response=ProgramOut, summary="One program")
+def get_program(request: HttpRequest, program_id: int) -> Program:
+    return queries.get_program(request.user, program_id)
+
+
+@router.patch("/programs/{program_id}", response=ProgramOut, summary="Change a program's pagu, targets or grace")
+def patch_program(request: HttpRequest, program_id: int, payload: ProgramPatch) -> Program:
+    program = queries.get_program(request.user, program_id, "sponsorship.manage")
+    return actions.do_update_program(actor=request.user, program=program, **payload.dict(exclude_none=True))
+
+
+@router.post("/programs/{program_id}/status", response=ProgramOut, summary="draft -> approved -> active -> closed")
+def post_status(request: HttpRequest, program_id: int, payload: StatusIn) -> Program:
+    program = queries.get_program(request.user, program_id)
+    return actions.do_advance_program(actor=request.user, program=program, to=payload.to)
+
+
+@router.post("/programs/{program_id}/renew", response={201: ProgramOut}, summary="Renew into the next fiscal year")
+def post_renew(request: HttpRequest, program_id: int, payload: RenewIn) -> tuple[int, Program]:
+    program = queries.get_program(request.user, program_id, "sponsorship.manage")
+    return 201, actions.do_renew_program(
+        actor=request.user, program=program, pagu=payload.pagu, fiscal_year=payload.fiscal_year
+    )
+
+
+@router.post("/programs/{program_id}/enrollments", summary="Enroll workers (by id, by eligibility, or carry-over)")
+def post_enrollments(request: HttpRequest, program_id: int, payload: EnrollIn) -> dict[str, Any]:
+    program = queries.get_program(request.user, program_id, "sponsorship.manage")
+    workers = enrollment_candidates(
+        request.user, program, payload.worker_ids, payload.filter, payload.filter_desa, payload.carry_over
+    )
+    result = actions.do_enroll(
+        actor=request.user,
+        program=program,
+        workers=workers,
+        first_month=payload.first_month,
+        last_month=payload.last_month,
+        mode=payload.mode,
+    )
+    return result.as_dict()
+
+
+def enrollment_candidates(
+    user: Any, program: Program, worker_ids: list[int], by_filter: bool, desa: str, carry_over: bool
+) -> list[Any]:
+    """The workers an enrollment request names: ids inside the user's registry scope, the program's eligible
+    workers (optionally of one desa), or the workers of the program it renews."""
+    from paritrana.regions.queries import normalize_code
+
+    if carry_over:
+        return actions.renewal_candidates(program)
+    if by_filter:
+        return list(actions.eligible_workers(program, desa=normalize_code(desa) if desa else ""))
+    found = {w.pk: w for w in registry_queries.workers_for(user).filter(pk__in=worker_ids)}
+    missing = [i for i in worker_ids if i not in found]
+    if missing:
+        from paritrana.core.errors import NotFound
+
+        raise NotFound(N_("No worker {ids} in your scope."), field="worker_ids", ids=", ".join(map(str, missing[:10])))
+    return list(found.values())
+
+
+# Billing and payments -------------------------------------------------------------------------------------------
+
+
+@router.post("/billing/runs", summary="Bill a month for the active programs in your scope (idempotent)")
+def post_billing(request: HttpRequest, payload: BillingIn) -> dict[str, Any]:
+    programs = None
+    if payload.program_ids is not None:
+        programs = [queries.get_program(request.user, pk, "sponsorship.manage") for pk in payload.program_ids]
+    return actions.do_run_billing(actor=request.user, month=payload.month, programs=programs).as_dict()
+
+
+@router.get("/bills", response=list[BillOut], summary="Bills inside your scope")
+@paginate(Page)
+def list_bills(request: HttpRequest, program: int | None = None, status: str = ""):
+    bills = queries.bills_for(request.user)
+    if program:
+        bills = bills.filter(program_id=program)
+    if status:
+        bills = bills.filter(status=status)
+    return bills
+
+
+@router.post("/bills/{bill_id}/submit", response=BillOut, summary="paid -> awaiting reconciliation")
+def post_submit(request: HttpRequest, bill_id: int) -> Bill:
+    return actions.do_submit_bill(actor=request.user, bill=queries.get_bill(request.user, bill_id))
+
+
+@router.post("/bills/{bill_id}/reconcile", response=BillOut, summary="awaiting reconciliation -> reconciled")
+def post_reconcile(request: HttpRequest, bill_id: int) -> Bill:
+    return actions.do_reconcile_bill(actor=request.user, bill=queries.get_bill(request.user, bill_id))
+
+
+@router.get("/payments", response=list[PaymentOut], summary="Payments inside your scope (unmatched ones too)")
+@paginate(Page)
+def list_payments(request: HttpRequest, unmatched: bool = False):
+    payments = queries.payments_for(request.user)
+    return payments.filter(bill__isnull=True) if unmatched else payments
+
+
+@router.post("/payments", response={201: PaymentOut}, summary="Record a payment")
+def post_payment(request: HttpRequest, payload: PaymentIn) -> tuple[int, Payment]:
+    return 201, actions.do_record_payment(actor=request.user, **payload.dict())
+
+
+@router.post("/payments/import", summary="Import a payment file (CSV/XLSX); errors write nothing")
+def post_payment_file(
+    request: HttpRequest, file: File[UploadedFile], source: Form[str] = "bpjs_receipt"
+) -> dict[str, Any]:
+    if (file.size or 0) > MAX_BYTES:
+        raise PayloadTooLarge(
+            N_("{filename} is {size} bytes; the limit is {limit} bytes."),
+            filename=file.name,
+            size=file.size,
+            limit=MAX_BYTES,
+        )
+    result = actions.do_import_payments(
+        actor=request.user, source=file.read(), filename=file.name or "payments.csv", kind=source
+    )
+    return result.as_dict()
+
+
+# Claims, monev, planner -----------------------------------------------------------------------------------------
+
+
+@router.get("/claims", response=list[ClaimOut], summary="Benefit claims inside your scope")
+@paginate(Page)
+def list_claims(request: HttpRequest, flagged: bool = False):
+    claims = queries.claims_for(request.user)
+    return claims.exclude(flags=[]) if flagged else claims
+
+
+@router.post("/claims", response={201: ClaimOut}, summary="Register a benefit claim (checked against the rules)")
+def post_claim(request: HttpRequest, payload: ClaimIn) -> tuple[int, Claim]:
+    data = payload.dict()
+    worker = registry_queries.get_worker(request.user, data.pop("worker_id"))
+    return 201, actions.do_record_claim(actor=request.user, worker=worker, **data)
+
+
+@router.get("/monev", summary="Budget monev: pagu, committed, billed, paid, serapan, forecast, lapses, villages")
+def get_monev(request: HttpRequest, filters: Query[MonevFilter]) -> dict[str, Any]:
+    return queries.monev(request.user, **filters.dict()).as_dict()
+
+
+@router.post("/plan", summary="How many workers a budget covers, and what N workers cost")
+def post_plan(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
+    require(request.user, "sponsorship.view")
+    from paritrana.core.money import to_rupiah
+
+    package = tuple(p.strip() for p in payload.package.split(",") if p.strip())
+    income = to_rupiah(payload.income, field="income")
+    answer = planner.workers_for_budget(
+        budget=to_rupiah(payload.budget, field="budget"),
+        months=payload.months,
+        on=payload.date,
+        package=package,
+        income=income,
+    )
+    out = answer.as_dict()
+    if payload.workers:
+        cost = planner.cost_for_workers(
+            workers=payload.workers, months=payload.months, on=payload.date, package=package, income=income
+        )
+        out["cost_of_workers"] = {"workers": payload.workers, "cost": int(cost)}
+    return out

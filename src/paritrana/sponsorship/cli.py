@@ -1,0 +1,253 @@
+"""``paritrana sponsors|programs|enroll|billing|payments|monev|plan``: sponsorship on the command line, over the
+same actions and queries as the pages and the API. ``--user`` acts as that user (its region scope)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from paritrana.core.dates import today
+
+
+def _month(value: str) -> date:
+    try:
+        return date.fromisoformat(value + "-01" if len(value) == 7 else value).replace(day=1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month (YYYY-MM): {value!r}") from None
+
+
+def _emit(args: argparse.Namespace, rows: Any, columns: list[str] | None = None, title: str = "") -> None:
+    from paritrana.cli import _emit as emit
+
+    emit(args, rows, columns, title)
+
+
+def _actor(args: argparse.Namespace) -> Any:
+    from paritrana.registry.cli import _actor as actor
+
+    return actor(args.user)
+
+
+def cmd_sponsors(args: argparse.Namespace) -> None:
+    from paritrana.sponsorship import actions, queries
+
+    actor = _actor(args)
+    if args.action == "create":
+        sponsor = actions.do_create_sponsor(
+            actor=actor, name=args.name, kind=args.kind, region_code=args.region, opd=args.opd or ""
+        )
+        _emit(args, {"id": sponsor.pk, "name": sponsor.name, "kind": sponsor.kind, "region_code": sponsor.region_code})
+        return
+    rows = list(queries.sponsors_for(actor).values("id", "name", "kind", "region_code", "opd"))
+    _emit(args, rows, ["id", "name", "kind", "region_code", "opd"], "Sponsors")
+
+
+PROGRAM_COLUMNS = ["id", "name", "fiscal_year", "status", "pagu", "committed", "target_workers", "sponsor__name"]
+
+
+def cmd_programs(args: argparse.Namespace) -> None:
+    from paritrana.sponsorship import actions, queries
+
+    actor = _actor(args)
+    if args.action == "list":
+        programs = queries.programs_for(actor)
+        if args.year:
+            programs = programs.filter(fiscal_year=args.year)
+        rows = [
+            {**r, "pagu": int(r["pagu"]), "committed": int(r["committed"])} for r in programs.values(*PROGRAM_COLUMNS)
+        ]
+        _emit(args, rows, PROGRAM_COLUMNS, "Programs")
+        return
+    if args.action == "create":
+        sponsor = queries.get_sponsor(actor, args.sponsor, "sponsorship.manage")
+        values: dict[str, Any] = {
+            "name": args.name,
+            "fiscal_year": args.year,
+            "pagu": args.pagu,
+            "package": args.package,
+            "months": args.months,
+            "first_month": args.first_month,
+            "target_workers": args.target,
+            "min_workers_per_desa": args.min_per_desa,
+        }
+        if args.income:
+            values["declared_income"] = args.income
+        program = actions.do_create_program(actor=actor, sponsor=sponsor, **values)
+    else:
+        program = queries.get_program(actor, args.program)
+        if args.action == "renew":
+            program = actions.do_renew_program(actor=actor, program=program, pagu=args.pagu, fiscal_year=args.year)
+        else:
+            program = actions.do_advance_program(actor=actor, program=program, to=args.action)
+    _emit(
+        args,
+        {
+            "id": program.pk,
+            "name": program.name,
+            "fiscal_year": program.fiscal_year,
+            "status": program.status,
+            "pagu": int(program.pagu),
+        },
+    )
+
+
+def cmd_enroll(args: argparse.Namespace) -> int:
+    from paritrana.sponsorship import actions, queries
+    from paritrana.sponsorship.api import enrollment_candidates
+
+    actor = _actor(args)
+    program = queries.get_program(actor, args.program, "sponsorship.manage")
+    if args.file:
+        workers = queries.workers_in_list(actor, Path(args.file), Path(args.file).name)
+    else:
+        ids = [int(i) for i in args.workers.split(",")] if args.workers else []
+        workers = enrollment_candidates(actor, program, ids, args.filter, args.desa or "", args.carry_over)
+    result = actions.do_enroll(
+        actor=actor, program=program, workers=workers, first_month=args.first, last_month=args.last, mode=args.mode
+    )
+    _emit(args, result.as_dict())
+    return 1 if result.refused else 0
+
+
+def cmd_billing(args: argparse.Namespace) -> None:
+    from paritrana.sponsorship import actions
+
+    result = actions.do_run_billing(actor=_actor(args), month=args.month)
+    _emit(args, result.as_dict())
+
+
+def cmd_payments(args: argparse.Namespace) -> int:
+    from paritrana.sponsorship import actions
+
+    path = Path(args.file)
+    result = actions.do_import_payments(actor=_actor(args), source=path, filename=path.name, kind=args.source)
+    _emit(args, result.as_dict())
+    return 1 if result.errors else 0
+
+
+def cmd_monev(args: argparse.Namespace) -> None:
+    from paritrana.sponsorship import queries
+
+    report = queries.monev(
+        _actor(args),
+        fiscal_year=args.year,
+        sponsor=args.sponsor,
+        program=args.program,
+        opd=args.opd or "",
+        region=args.region or "",
+    )
+    if args.format in ("xlsx", "pdf"):
+        from paritrana.sponsorship import reports
+
+        title = "Monev anggaran perlindungan pekerja rentan"
+        data = (
+            reports.monev_xlsx(report, title=title) if args.format == "xlsx" else reports.monev_pdf(report, title=title)
+        )
+        out = Path(args.output or f"monev.{args.format}")
+        out.write_bytes(data)
+        sys.stderr.write(f"{out} ({len(data):,} bytes)\n")
+        return
+    if args.format == "json":
+        _emit(args, report.as_dict())
+        return
+    rows = [
+        {
+            "program": r.program,
+            "pagu": int(r.pagu),
+            "committed": int(r.committed),
+            "paid": int(r.paid),
+            "serapan %": f"{r.absorption_pct:.1f}",
+            "workers": f"{r.workers}/{r.target_workers}",
+            "lapsed": r.lapsed_workers,
+            "desa < min": len(r.villages_below_minimum),
+        }
+        for r in report.rows
+    ]
+    _emit(args, rows, None, f"Monev {report.on}")
+
+
+def cmd_plan(args: argparse.Namespace) -> None:
+    from paritrana.core.money import to_rupiah
+    from paritrana.sponsorship import planner
+
+    package = tuple(p.strip() for p in args.package.split(",") if p.strip())
+    answer = planner.workers_for_budget(
+        budget=to_rupiah(args.budget, field="budget"),
+        months=args.months,
+        on=args.date,
+        package=package,
+        income=to_rupiah(args.income, field="income"),
+    )
+    _emit(args, answer.as_dict())
+
+
+def register(add: Callable[..., Any]) -> None:
+    def user(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--user", help="act as this user (its region scope); default: the system, national scope")
+        return p
+
+    p = user(add("sponsors", cmd_sponsors, "List or create sponsors (APBD, APBDes, CSR, donor, mandiri)."))
+    p.add_argument("action", nargs="?", choices=["list", "create"], default="list")
+    p.add_argument("--name")
+    p.add_argument("--kind", help="apbd_provinsi, apbd_kabkota, apbdes, csr, donor, mandiri")
+    p.add_argument("--region", help="the sponsor's region code")
+    p.add_argument("--opd", help="the paying agency of an APBD")
+
+    p = user(add("programs", cmd_programs, "List, create, approve, activate, close or renew programs."))
+    p.add_argument(
+        "action", nargs="?", choices=["list", "create", "approved", "active", "closed", "renew"], default="list"
+    )
+    p.add_argument("--program", type=int, help="the program (for approved/active/closed/renew)")
+    p.add_argument("--sponsor", type=int, help="the sponsor (for create)")
+    p.add_argument("--name")
+    p.add_argument("--year", type=int, help="fiscal year")
+    p.add_argument("--pagu", help="budget ceiling, whole rupiah")
+    p.add_argument("--package", default="jkk,jkm", choices=["jkk,jkm", "jkk,jkm,jht"])
+    p.add_argument("--income", help="declared monthly income (default 1,000,000)")
+    p.add_argument("--first-month", type=int, default=1)
+    p.add_argument("--months", type=int, default=12)
+    p.add_argument("--target", type=int, default=0, help="target number of workers")
+    p.add_argument("--min-per-desa", type=int, default=0, help="minimum workers per desa (monev flags fewer)")
+
+    p = user(add("enroll", cmd_enroll, "Enroll workers into a program (ids, a NIK list, by eligibility, carry-over)."))
+    p.add_argument("--program", type=int, required=True)
+    p.add_argument("--workers", help="comma-separated worker ids")
+    p.add_argument("--file", help="a CSV/XLSX with a NIK column")
+    p.add_argument("--filter", action="store_true", help="every eligible worker of the program's area")
+    p.add_argument("--desa", help="with --filter: only this region")
+    p.add_argument("--carry-over", action="store_true", help="the workers of the program this one renews")
+    p.add_argument("--first", type=_month, help="first month, YYYY-MM")
+    p.add_argument("--last", type=_month, help="last month, YYYY-MM")
+    p.add_argument("--mode", choices=["all-or-nothing", "valid-only"], default="all-or-nothing")
+
+    p = user(add("billing", cmd_billing, "Bill a month for every active program (idempotent)."))
+    p.add_argument("action", choices=["run"])
+    p.add_argument("--month", type=_month, required=True, help="YYYY-MM")
+
+    p = user(add("payments", cmd_payments, "Import a payment file (bill number, reference, date, amount)."))
+    p.add_argument("action", choices=["import"])
+    p.add_argument("file")
+    p.add_argument("--source", default="bpjs_receipt", choices=["bpjs_receipt", "bank_statement", "manual"])
+
+    p = user(
+        add("monev", cmd_monev, "Budget monev per program, sponsor, OPD or region.", ("table", "json", "xlsx", "pdf"))
+    )
+    p.add_argument("--year", type=int)
+    p.add_argument("--sponsor", type=int)
+    p.add_argument("--program", type=int)
+    p.add_argument("--opd")
+    p.add_argument("--region")
+    p.add_argument("--output", help="file for xlsx/pdf (default monev.xlsx / monev.pdf)")
+
+    p = add("plan", cmd_plan, "How many workers a budget covers for some months.")
+    p.add_argument("--budget", required=True, help="whole rupiah")
+    p.add_argument("--months", type=int, default=12)
+    p.add_argument("--package", default="jkk,jkm")
+    p.add_argument("--income", default="1000000")
+    p.add_argument(
+        "--date", type=_month, default=today().replace(day=1), help="the month whose rules price it (YYYY-MM)"
+    )

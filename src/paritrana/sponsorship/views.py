@@ -1,0 +1,332 @@
+"""Sponsorship pages: programs and sponsors, a program's enrollment, bills and renewal, billing runs, payments,
+claims, budget monev (with XLSX/PDF) and the planner. Thin: each POST calls one action; a refusal is shown on the
+same page with the form as the user filled it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.views.decorators.http import require_http_methods
+
+from paritrana.core.dates import today
+from paritrana.core.errors import NotAuthenticated, ParitranaError, PermissionDenied
+from paritrana.core.money import to_rupiah
+from paritrana.core.permissions import can, require
+from paritrana.regions.queries import normalize_code
+from paritrana.registry import queries as registry_queries
+from paritrana.sponsorship import actions, forms, planner, queries
+from paritrana.sponsorship.api import enrollment_candidates
+
+
+def _attempt(request: HttpRequest, action: Callable[[], Any]) -> tuple[Any, str]:
+    """Run an action; a refusal becomes the message shown beside the form (nothing was written). A missing right
+    is not a form error: it goes up to the error page (403)."""
+    try:
+        return action(), ""
+    except (PermissionDenied, NotAuthenticated):
+        raise
+    except ParitranaError as error:
+        return None, error.render_message(gettext)
+
+
+def _sponsor_choices(user: Any) -> list[tuple[int, str]]:
+    return [(s.pk, f"{s.name} ({s.region_code})") for s in queries.sponsors_for(user)]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def program_list(request: HttpRequest) -> HttpResponse:
+    programs = queries.programs_for(request.user)
+    if request.GET.get("year"):
+        programs = programs.filter(fiscal_year=request.GET["year"])
+    sponsor_form = forms.SponsorForm(request.POST if request.POST.get("form") == "sponsor" else None, prefix="s")
+    program_form = forms.ProgramForm(request.POST if request.POST.get("form") == "program" else None, prefix="p")
+    program_form.fields["sponsor"].widget.choices = _sponsor_choices(request.user)
+    error = ""
+    if request.method == "POST":
+        if sponsor_form.is_bound and sponsor_form.is_valid():
+            done, error = _attempt(
+                request, lambda: actions.do_create_sponsor(actor=request.user, **sponsor_form.cleaned_data)
+            )
+            if done:
+                messages.success(request, gettext("Sponsor created."))
+                return redirect("sponsorship:programs")
+        elif program_form.is_bound and program_form.is_valid():
+            data = dict(program_form.cleaned_data)
+
+            def create() -> Any:
+                sponsor = queries.get_sponsor(request.user, data.pop("sponsor"), "sponsorship.manage")
+                return actions.do_create_program(actor=request.user, sponsor=sponsor, **data)
+
+            done, error = _attempt(request, create)
+            if done:
+                return redirect("sponsorship:program", pk=done.pk)
+    context = {
+        "programs": programs,
+        "sponsors": queries.sponsors_for(request.user),
+        "sponsor_form": sponsor_form,
+        "program_form": program_form,
+        "can_manage": can(request.user, "sponsorship.manage"),
+        "error": error,
+    }
+    return render(request, "sponsorship/program_list.html", context, status=422 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    program = queries.get_program(request.user, pk)
+    enroll_form = forms.EnrollForm(request.POST or None, request.FILES or None, prefix="e")
+    renew_form = forms.RenewForm(request.POST if request.POST.get("form") == "renew" else None, prefix="r")
+    pagu_form = forms.PaguForm(request.POST if request.POST.get("form") == "pagu" else None, prefix="g")
+    error, result = "", None
+    if request.method == "POST":
+        step = request.POST.get("form")
+        if step == "status":
+            done, error = _attempt(
+                request, lambda: actions.do_advance_program(actor=request.user, program=program, to=request.POST["to"])
+            )
+            if done:
+                return redirect("sponsorship:program", pk=pk)
+        elif step == "pagu" and pagu_form.is_valid():
+            done, error = _attempt(
+                request,
+                lambda: actions.do_update_program(
+                    actor=request.user, program=program, pagu=pagu_form.cleaned_data["pagu"]
+                ),
+            )
+            if done:
+                return redirect("sponsorship:program", pk=pk)
+        elif step == "renew" and renew_form.is_valid():
+            done, error = _attempt(
+                request,
+                lambda: actions.do_renew_program(
+                    actor=request.user, program=program, pagu=renew_form.cleaned_data["pagu"]
+                ),
+            )
+            if done:
+                return redirect("sponsorship:program", pk=done.pk)
+        elif step == "enroll" and enroll_form.is_valid():
+            result, error = _attempt(request, lambda: _enroll(request, program, enroll_form.cleaned_data))
+            program.refresh_from_db()
+    enrollments = queries.enrollments_for(request.user, program) if can(request.user, "registry.view") else None
+    page = Paginator(enrollments, 50).get_page(request.GET.get("page")) if enrollments is not None else None
+    context = {
+        "program": program,
+        "row": queries.monev_row(program),
+        "bills": program.bills.order_by("month"),
+        "page": page,
+        "enroll_form": enroll_form,
+        "renew_form": renew_form,
+        "pagu_form": pagu_form,
+        "result": result,
+        "error": error,
+        "next_status": {"draft": "approved", "approved": "active", "active": "closed"}.get(program.status),
+        "can_manage": can(request.user, "sponsorship.manage", program.sponsor.region_code),
+        "can_approve": can(request.user, "sponsorship.approve", program.sponsor.region_code),
+    }
+    status = 422 if error or (result and result.refused and not result.enrolled) else 200
+    return render(request, "sponsorship/program_detail.html", context, status=status)
+
+
+def _enroll(request: HttpRequest, program: Any, data: dict[str, Any]) -> actions.EnrollResult:
+    if data["how"] == "file":
+        from pathlib import Path
+
+        upload = data["file"]
+        if upload is None:
+            from paritrana.core.errors import InvalidInput
+
+            raise InvalidInput(gettext("Choose the file with the NIKs."), field="file")
+        workers = queries.workers_in_list(request.user, upload.read(), Path(upload.name).name)
+    else:
+        workers = enrollment_candidates(
+            request.user, program, [], data["how"] == "filter", data.get("desa") or "", data["how"] == "carry_over"
+        )
+    return actions.do_enroll(
+        actor=request.user,
+        program=program,
+        workers=workers,
+        first_month=data.get("first_month"),
+        last_month=data.get("last_month"),
+        mode=data["mode"],
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def billing(request: HttpRequest) -> HttpResponse:
+    require(request.user, "sponsorship.view")
+    form = forms.BillingForm(request.POST or None, initial={"month": today().strftime("%Y-%m")})
+    result, error = None, ""
+    if request.method == "POST" and form.is_valid():
+        result, error = _attempt(
+            request, lambda: actions.do_run_billing(actor=request.user, month=form.cleaned_data["month"])
+        )
+    bills = Paginator(queries.bills_for(request.user), 50).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "result": result,
+        "error": error,
+        "bills": bills,
+        "can_manage": can(request.user, "sponsorship.manage"),
+    }
+    return render(request, "sponsorship/billing.html", context, status=422 if error else 200)
+
+
+@login_required
+@require_http_methods(["POST"])
+def bill_step(request: HttpRequest, pk: int) -> HttpResponse:
+    bill = queries.get_bill(request.user, pk)
+    step = actions.do_reconcile_bill if request.POST.get("to") == "reconciled" else actions.do_submit_bill
+    _, error = _attempt(request, lambda: step(actor=request.user, bill=bill))
+    if error:
+        messages.error(request, error)
+    return redirect(request.POST.get("next") or "sponsorship:billing")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def payments(request: HttpRequest) -> HttpResponse:
+    require(request.user, "payments.record")
+    form = forms.PaymentForm(request.POST if request.POST.get("form") == "one" else None, prefix="one")
+    file_form = forms.PaymentFileForm(
+        request.POST if request.POST.get("form") == "file" else None, request.FILES or None, prefix="file"
+    )
+    error, imported = "", None
+    if request.method == "POST":
+        if form.is_bound and form.is_valid():
+            done, error = _attempt(request, lambda: actions.do_record_payment(actor=request.user, **form.cleaned_data))
+            if done:
+                messages.success(request, gettext("Payment recorded."))
+                return redirect("sponsorship:payments")
+        elif file_form.is_bound and file_form.is_valid():
+            upload = file_form.cleaned_data["file"]
+            imported, error = _attempt(
+                request,
+                lambda: actions.do_import_payments(
+                    actor=request.user,
+                    source=upload.read(),
+                    filename=upload.name,
+                    kind=file_form.cleaned_data["source"],
+                ),
+            )
+    context = {
+        "form": form,
+        "file_form": file_form,
+        "error": error,
+        "imported": imported,
+        "payments": queries.payments_for(request.user)[:100],
+        "unmatched": queries.payments_for(request.user).filter(bill__isnull=True)[:100],
+    }
+    failed = error or (imported and imported.errors)
+    return render(request, "sponsorship/payments.html", context, status=422 if failed else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claims(request: HttpRequest) -> HttpResponse:
+    require(request.user, "registry.view")
+    form = forms.ClaimForm(request.POST or None)
+    error = ""
+    if request.method == "POST":
+        require(request.user, "claims.record")
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+
+            def record() -> Any:
+                worker = registry_queries.get_worker(request.user, data.pop("worker"))
+                return actions.do_record_claim(actor=request.user, worker=worker, **data)
+
+            done, error = _attempt(request, record)
+            if done:
+                messages.success(request, gettext("Claim registered."))
+                return redirect("sponsorship:claims")
+    context = {
+        "form": form,
+        "error": error,
+        "claims": queries.claims_for(request.user)[:200],
+        "can_record": can(request.user, "claims.record"),
+    }
+    return render(request, "sponsorship/claims.html", context, status=422 if error else 200)
+
+
+@login_required
+def monev(request: HttpRequest) -> HttpResponse:
+    form = forms.MonevFilterForm(request.GET or None)
+    form.fields["sponsor"].widget.choices = [("", "—"), *_sponsor_choices(request.user)]
+    filters = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
+    report = queries.monev(request.user, **filters)
+    fmt = request.GET.get("format")
+    if fmt in ("xlsx", "pdf"):
+        from paritrana.sponsorship import reports
+
+        title = gettext("Budget monev of worker protection")
+        if fmt == "xlsx":
+            body = reports.monev_xlsx(report, title=title)
+            kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            body = reports.monev_pdf(report, title=title)
+            kind = "application/pdf"
+        response = HttpResponse(body, content_type=kind)
+        response["Content-Disposition"] = f'attachment; filename="monev-{report.on.isoformat()}.{fmt}"'
+        return response
+    query = request.GET.copy()
+    query.pop("format", None)
+    return render(request, "sponsorship/monev.html", {"form": form, "report": report, "query": query.urlencode()})
+
+
+@login_required
+def plan(request: HttpRequest) -> HttpResponse:
+    require(request.user, "sponsorship.view")
+    form = forms.PlanForm(request.GET or None, initial={"on": today().replace(day=1)})
+    answer, allocation, error = None, None, ""
+    if form.is_valid():
+        data = form.cleaned_data
+
+        def solve() -> tuple[Any, Any]:
+            package = tuple(data["package"].split(","))
+            budget = to_rupiah(data["budget"], field="budget")
+            found = planner.workers_for_budget(budget=budget, months=data["months"], on=data["on"], package=package)
+            allocated = None
+            if data.get("region"):
+                villages = village_needs(request.user, normalize_code(data["region"]))
+                allocated = planner.allocate(
+                    budget=budget,
+                    months=data["months"],
+                    unit_cost=found.monthly,
+                    villages=villages,
+                    minimum_per_village=data["minimum"],
+                )
+            return found, allocated
+
+        solved, error = _attempt(request, solve)
+        if solved:
+            answer, allocation = solved
+    context = {"form": form, "answer": answer, "allocation": allocation, "error": error}
+    return render(request, "sponsorship/plan.html", context, status=422 if error else 200)
+
+
+def village_needs(user: Any, region: str) -> list[planner.VillageNeed]:
+    """Per desa of ``region``: the registered active workers not enrolled anywhere, by poverty decile (0: unknown)."""
+    workers = (
+        registry_queries.workers_for(user, region=region)
+        .filter(status="active")
+        .exclude(enrollments__status="active")
+        .values("desa_code", "poverty_decile")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_desa: dict[str, dict[int, int]] = defaultdict(dict)
+    for row in workers:
+        by_desa[row["desa_code"]][row["poverty_decile"] or 0] = row["n"]
+    return [planner.VillageNeed(code=code, eligible_by_decile=deciles) for code, deciles in sorted(by_desa.items())]
