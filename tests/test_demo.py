@@ -9,6 +9,7 @@ from paritrana.accounts.choices import Role
 from paritrana.accounts.models import RoleAssignment
 from paritrana.demo.load import DEMO_USERS, load_demo
 from paritrana.demo.people import make_nik, synthetic_people
+from paritrana.sponsorship.models import Bill, Claim
 
 BANTEN_DESA = ["36.03.01.2001", "36.03.02.2002", "36.72.01.1001", "36.74.05.1003"]
 
@@ -42,8 +43,11 @@ def test_demo_gives_every_role_a_user_and_is_idempotent() -> None:
     assert sorted(first["users_added"]) == sorted(u.username for u in DEMO_USERS)
     assert {a.role for a in RoleAssignment.objects.all()} >= set(Role.values)
     assert first["workers"]["created"] == 2000 and first["workers"]["rejected"] == 0
+    assert first["sponsorship"]["programs"] == 5 and first["sponsorship"]["enrollments"] > 1_800
+    assert Bill.objects.filter(status="pending").exists() and Claim.objects.count() == 2
     second = load_demo()
     assert second["users_added"] == [] and second["groups_added"] == 0
     assert second["workers"] == {"created": 0, "updated": 0, "unchanged": 2000, "rejected": 0}
+    assert second["sponsorship"] == {"programs": 0, "enrollments": 0, "bills": 0}
     desa = RoleAssignment.objects.get(user__username="desa.operator").region_code
     assert desa.startswith("36.03.") and len(desa) == 13

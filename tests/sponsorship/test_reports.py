@@ -173,7 +173,17 @@ def test_chart_specs_carry_the_report_numbers() -> None:
         ("2025-03", "Mar 2025", "Ditagih", 0),
         ("2025-03", "Mar 2025", "Dibayar", 0),
     ]
+    labels = list(dict.fromkeys(v["label"] for v in specs["budget"]["data"]["values"]))
+    assert labels == ["1. Perlindungan Petani", "2. Perlindungan Nelayan"]  # numbered as in the PDF's tables
     assert specs["budget"]["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+
+
+def test_the_budget_chart_draws_the_largest_programs_when_there_are_too_many() -> None:
+    rows = [program_row(f"Program {n}", pagu=n * 1_000_000, paid=0, program_id=n) for n in range(1, 26)]
+    spec = chart_specs(Monev(rows, ON))["budget"]
+    labels = list(dict.fromkeys(v["label"] for v in spec["data"]["values"]))
+    assert labels == [f"{n}. Program {n}" for n in range(6, 26)]
+    assert "20 pagu terbesar dari 25" in str(spec["title"])
 
 
 def test_the_html_is_indonesian_with_rupiah_and_inline_charts() -> None:

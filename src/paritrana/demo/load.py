@@ -138,7 +138,11 @@ def load_demo(*, actor: Any = None) -> dict[str, Any]:
         )
         users.append(demo.username)
     workers = load_workers(actor=actor)
+    from paritrana.demo.sponsorship import load_sponsorship
+
+    sponsorship = load_sponsorship(actor=actor)
     return {
+        "sponsorship": sponsorship,
         "regions": regions,
         "groups_added": zones,
         "users_added": users,

@@ -1,0 +1,130 @@
+"""Billing run for 1,000,000 active enrollments (issue 5: target under 10 s), against a plain Django ORM loop
+creating the same bill lines on a 20,000-row sample, in the same run; and the monev figures of the program.
+
+    uv run python benchmarks/bench_billing.py                 # SQLite in a temporary folder
+    scripts/with-postgres.sh uv run python benchmarks/bench_billing.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import machine_line, markdown_table, write_section  # noqa: E402
+
+N = int(os.environ.get("BENCH_ROWS", "1000000"))
+SAMPLE = 20_000
+ON_POSTGRES = os.environ.get("PARITRANA_DATABASE_URL", "").startswith("postgres")
+if not ON_POSTGRES:
+    os.environ["PARITRANA_DATA_DIR"] = tempfile.mkdtemp(prefix="paritrana-bench-")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paritrana.settings")
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    import polars as pl
+    from django.core.management import call_command
+    from django.db import connection
+
+    from paritrana.core.bulk import insert_frame, sql_now
+    from paritrana.core.permissions import SYSTEM
+    from paritrana.regions.actions import do_load_regions, kemendagri_regions
+    from paritrana.registry.models import Worker
+    from paritrana.sponsorship import actions, queries
+    from paritrana.sponsorship.models import Bill, BillLine, Enrollment
+
+    call_command("migrate", verbosity=0)
+    do_load_regions(actor=None, rows=[r for r in kemendagri_regions() if r[3] <= 2])
+    sponsor = actions.do_create_sponsor(actor=SYSTEM, name="Bench", kind="apbd_kabkota", region_code="36.03")
+    program = actions.do_create_program(
+        actor=SYSTEM, sponsor=sponsor, name="Bench", fiscal_year=2024, pagu=N * 16_800 * 12
+    )
+    for step in ("approved", "active"):
+        program = actions.do_advance_program(actor=SYSTEM, program=program, to=step)
+    # A million workers and enrollments, written in bulk (the registry import has its own benchmark).
+    now = sql_now()
+    ids = pl.int_range(0, N, eager=True)
+    workers = pl.DataFrame(
+        {
+            "nik": ids.cast(pl.String).str.zfill(16),
+            "name": "Pekerja",
+            "birth_date": date(1990, 1, 1),
+            "sex": "L",
+            "desa_code": "36.03.01.2001",
+            "phone": "",
+            "occupation": "other",
+            "segment": "bpu",
+            "kpj": "",
+            "status": "active",
+            "needs_review": False,
+            "created_at": now,
+            "updated_at": now,
+        }
+    )
+    insert_frame(Worker._meta.db_table, workers)
+    first_id = Worker.objects.order_by("pk").values_list("pk", flat=True).first() or 1
+    enrollments = pl.DataFrame(
+        {
+            "program_id": program.pk,
+            "worker_id": ids + first_id,
+            "desa_code": "36.03.01.2001",
+            "first_month": date(2024, 1, 1),
+            "last_month": date(2024, 12, 1),
+            "cost": 201_600,
+            "status": "active",
+            "created_at": now,
+        }
+    )
+    insert_frame(Enrollment._meta.db_table, enrollments)
+    program.committed = program.pagu
+    program.save(update_fields=["committed"])
+
+    start = time.perf_counter()
+    result = actions.do_run_billing(actor=SYSTEM, month=date(2024, 3, 1))
+    billing = time.perf_counter() - start
+    assert result.bills[0].workers == N
+
+    start = time.perf_counter()
+    again = actions.do_run_billing(actor=SYSTEM, month=date(2024, 3, 1))
+    rerun = time.perf_counter() - start
+    assert again.already_billed
+
+    # Baseline: the ORM loop a straightforward implementation would write, on a sample.
+    bill = Bill.objects.create(
+        program=program, number="LOOP", month=date(2024, 4, 1), due_date=date(2024, 5, 15), workers=0, amount=0
+    )
+    start = time.perf_counter()
+    for enrollment in Enrollment.objects.filter(program=program)[:SAMPLE]:
+        BillLine.objects.create(bill=bill, enrollment=enrollment, amount=16_800)
+    loop = (time.perf_counter() - start) * N / SAMPLE
+
+    queries.monev_row(program)  # warm
+    start = time.perf_counter()
+    queries.monev_row(program)
+    monev = time.perf_counter() - start
+
+    engine = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
+    rows = [
+        [
+            f"billing run, {N:,} enrollments ({engine})",
+            f"{billing:.2f} s",
+            "target < 10 s: " + ("met" if billing < 10 else "NOT met"),
+        ],
+        [f"same month again (refused, idempotent) ({engine})", f"{rerun:.3f} s", ""],
+        [f"Django ORM loop, per {N:,} (from {SAMPLE:,} rows)", f"{loop:.1f} s", f"{loop / billing:.0f}x slower"],
+        [f"monev figures of the program, {N:,} enrollments (warm)", f"{monev * 1000:.0f} ms", ""],
+    ]
+    table = markdown_table(["step", "time", "note"], rows)
+    print(table)  # noqa: T201 - a benchmark prints its table
+    write_section(f"billing-{engine.lower()}", f"Billing run (issue 5, {engine})", machine_line() + "\n\n" + table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""The sponsorship pages, API and command line drive the same actions: a refusal shows its reason, a success
+shows its figures."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+
+from paritrana.cli import main
+from paritrana.core.permissions import SYSTEM
+from paritrana.sponsorship.actions import do_enroll
+from paritrana.sponsorship.models import Bill, Enrollment
+from tests.conftest import client_for
+from tests.factories import make_program, make_worker
+
+pytestmark = pytest.mark.django_db
+DESA = "36.03.01.2003"
+
+
+def test_enrolling_beyond_pagu_through_the_api_answers_409_with_what_remains(kab_operator: Any) -> None:
+    program = make_program(pagu=12 * 16_800)
+    workers = [make_worker(DESA), make_worker(DESA)]
+    response = client_for(kab_operator).post(
+        f"/api/v1/programs/{program.pk}/enrollments",
+        {"worker_ids": [w.pk for w in workers]},
+        content_type="application/json",
+    )
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "conflict" and body["details"]["remaining"] == 201_600 and body["details"]["workers"] == 1
+    assert Enrollment.objects.count() == 0
+
+
+def test_program_page_enrolls_by_eligibility_and_names_the_refused(kab_operator: Any) -> None:
+    program = make_program(occupations=["nelayan"])
+    make_worker(DESA, occupation="nelayan")
+    page = client_for(kab_operator).post(
+        f"/programs/{program.pk}/", {"form": "enroll", "e-how": "filter", "e-mode": "valid-only"}
+    )
+    assert page.status_code == 200
+    assert Enrollment.objects.filter(program=program).count() == 1
+    assert 'data-testid="enroll-result"' in page.content.decode()
+
+
+def test_monev_page_and_downloads(kab_operator: Any) -> None:
+    program = make_program()
+    do_enroll(actor=SYSTEM, program=program, workers=[make_worker(DESA)])
+    client = client_for(kab_operator)
+    assert program.name in client.get("/programs/monev/").content.decode()
+    xlsx = client.get("/programs/monev/?format=xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    pdf = client.get("/programs/monev/?format=pdf")
+    assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF"
+
+
+def test_cli_billing_run_is_idempotent_and_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
+    program = make_program()
+    do_enroll(actor=SYSTEM, program=program, workers=[make_worker(DESA) for _ in range(3)])
+    assert main(["billing", "run", "--month", "2024-05", "--format", "json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["workers"] == 3 and first["amount"] == 3 * 16_800
+    assert main(["billing", "run", "--month", "2024-05", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["already_billed"] == [f"TAG-{program.pk:05d}-202405"]
+    assert Bill.objects.get().month == date(2024, 5, 1)
+
+
+def test_cli_plan_answers_the_articles_budget(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--budget", "23385600000", "--months", "12", "--date", "2024-01", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["workers"] == 116_000
+
+
+def test_planner_page_allocates_across_desa(kab_operator: Any) -> None:
+    for _ in range(3):
+        make_worker(DESA, poverty_decile=1)
+    page = client_for(kab_operator).get(
+        "/programs/plan/",
+        {"budget": "604800", "months": 12, "package": "jkk,jkm", "on": "2024-01-01", "region": "36.03", "minimum": 2},
+    )
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'data-testid="allocation"' in text and DESA in text
