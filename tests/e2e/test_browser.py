@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import pytest
 
+from paritrana.core.dates import today
 from tests.e2e.conftest import login
 
 pytestmark = pytest.mark.browser
@@ -107,3 +109,25 @@ def test_operator_imports_a_list_and_watches_it_finish(page: Any, app_url: str, 
     assert download.value.suggested_filename.endswith(".xlsx")
     page.goto(f"{app_url}/workers/?q=Pekerja 9001")
     assert "3603**********01" in page.inner_text("[data-testid=workers]")
+
+
+def test_operator_follows_a_program_from_monev_to_its_bills(page: Any, app_url: str) -> None:
+    """The demo's APBD program: the monev page lists it, the XLSX downloads, the program page shows its bills, and
+    enrolling every eligible worker all-or-nothing is refused, naming the village program that already covers some."""
+    login(page, app_url, "disnaker.kabtangerang")
+    page.click("nav >> text=Monev")
+    monev = page.inner_text("[data-testid=monev]")
+    assert "Perlindungan Pekerja Rentan APBD" in monev and "Cilegon" not in monev
+    with page.expect_download() as download:
+        page.click("[data-testid=xlsx]")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    last_year = today().year - 1
+    page.goto(f"{app_url}/programs/?year={last_year}")
+    page.locator("[data-testid=programs] a", has_text=re.compile(r"^Perlindungan Pekerja Rentan APBD$")).click()
+    assert "TAG-" in page.inner_text("[data-testid=bills]")
+    form = page.locator("[data-testid=enroll-form]")
+    form.locator("select[name=e-how]").select_option("filter")
+    form.locator("select[name=e-mode]").select_option("all-or-nothing")
+    form.locator("button[type=submit]").click()
+    result = page.wait_for_selector("[data-testid=enroll-result]")
+    assert "Pemerintah Desa" in result.inner_text()
