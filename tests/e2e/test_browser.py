@@ -101,6 +101,10 @@ def test_operator_imports_a_list_and_watches_it_finish(page: Any, app_url: str, 
     form.locator("input[name=file]").set_input_files(str(csv))
     form.locator("select[name=mode]").select_option("valid-only")
     form.locator("button[type=submit]").click()
+    columns = page.locator("[data-testid=columns-form]")
+    assert columns.locator("select[name=nik]").input_value() == "NIK"  # guessed; the operator confirms
+    assert "3603" in page.inner_text("[data-testid=preview]") and "*" in page.inner_text("[data-testid=preview]")
+    columns.locator("button[type=submit]").click()
     page.wait_for_selector("[data-testid=import-status][data-status=done]", timeout=30_000)
     summary = page.inner_text("[data-testid=summary]")
     assert "28" in summary and "1" in summary

@@ -175,3 +175,29 @@ def test_command_line_import(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     path.write_text(GOOD, encoding="utf-8")
     assert main(["workers", "import", str(path), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["unchanged"] == 2
+
+
+@pytest.mark.django_db
+def test_operator_confirms_the_columns_before_the_import_runs(kab_operator) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(kab_operator)
+    text = GOOD.replace("NIK;Nama", "Nomor Identitas;Nama")  # a header no synonym knows
+    upload = SimpleUploadedFile("daftar.csv", text.encode(), content_type="text/csv")
+    client.post("/workers/import/", {"file": upload, "mode": "all-or-nothing", "check_columns": "on"})
+    job = ImportJob.objects.get()
+    assert job.status == "mapping" and not Worker.objects.exists()
+    page = client.get(f"/workers/import/{job.pk}/").content.decode()
+    assert "Nomor Identitas" in page and "3603014507900001" not in page  # a preview, NIKs masked
+    guessed = {
+        "name": "Nama",
+        "birth_date": "Tgl Lahir",
+        "sex": "JK",
+        "desa_code": "Kode Desa",
+        "occupation": "Pekerjaan",
+    }
+    refused = client.post(f"/workers/import/{job.pk}/", guessed)
+    assert refused.status_code == 422 and "NIK" in refused.content.decode()
+    assert ImportJob.objects.get().status == "mapping"
+    client.post(f"/workers/import/{job.pk}/", {**guessed, "nik": "Nomor Identitas"})
+    job.refresh_from_db()
+    assert job.status == "done" and job.summary["created"] == 2 and job.mapping["nik"] == "Nomor Identitas"
+    assert client.post(f"/workers/import/{job.pk}/", {}).status_code == 409  # started imports are not re-mapped

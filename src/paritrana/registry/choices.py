@@ -42,6 +42,7 @@ class ImportMode(models.TextChoices):
 
 
 class ImportStatus(models.TextChoices):
+    MAPPING = "mapping", _("Waiting for the columns to be checked")
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")

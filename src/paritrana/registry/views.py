@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 from typing import cast
@@ -12,15 +13,16 @@ from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
-from paritrana.core.errors import N_, NotFound, PayloadTooLarge
+from paritrana.core.errors import N_, Conflict, NotFound, ParitranaError, PayloadTooLarge
 from paritrana.core.permissions import can, require
 from paritrana.regions.queries import normalize_code
 from paritrana.registry import queries
 from paritrana.registry.actions import do_reveal_nik
-from paritrana.registry.forms import ImportForm, WorkerFilterForm
-from paritrana.registry.ingest import MAX_BYTES
+from paritrana.registry.forms import ImportForm, MappingForm, WorkerFilterForm
+from paritrana.registry.ingest import MAX_BYTES, check_mapping, guess_mapping, mask_nik, read_table
 from paritrana.registry.models import ImportJob
 from paritrana.registry.tasks import import_workers_task
 
@@ -85,18 +87,48 @@ def import_new(request: HttpRequest) -> HttpResponse:
             mode=form.cleaned_data["mode"],
             dry_run=form.cleaned_data["dry_run"],
             sheet=form.cleaned_data["sheet"],
+            status="mapping" if form.cleaned_data["check_columns"] else "queued",
         )
-        import_workers_task.enqueue(job.pk)
+        if job.status == "queued":
+            import_workers_task.enqueue(job.pk)
         return redirect("registry:import", pk=job.pk)
     jobs = ImportJob.objects.filter(created_by=cast(User, request.user))[:20]
     return render(request, "registry/import_new.html", {"form": form, "jobs": jobs}, status=422 if form.errors else 200)
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = queries.get_job(request.user, pk)
+    if job.status == "mapping":
+        return _check_columns(request, job)
+    if request.method == "POST":
+        raise Conflict(N_("This import has already started."))
     template = "registry/_import_status.html" if getattr(request, "htmx", False) else "registry/import_detail.html"
     return render(request, template, {"job": job})
+
+
+def _check_columns(request: HttpRequest, job: ImportJob) -> HttpResponse:
+    """The column check: the guessed mapping and the first rows (NIKs masked); confirming queues the import."""
+    table = read_table(Path(job.stored_path), filename=job.filename, sheet=job.sheet or None)
+    form = MappingForm(request.POST or None, headers=table.headers, guess=guess_mapping(table.headers))
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            mapping = check_mapping(form.mapping(), table.headers)
+        except ParitranaError as exc:
+            error = exc.render_message(gettext)
+        else:
+            ImportJob.objects.filter(pk=job.pk, status="mapping").update(mapping=mapping, status="queued")
+            import_workers_task.enqueue(job.pk)
+            return redirect("registry:import", pk=job.pk)
+    # Any long run of digits may be a NIK, whatever its column is called: masked in the preview.
+    preview = [
+        [mask_nik(v) if v and re.fullmatch(r"\s*\d{10,}\s*", v) else v for v in (row[h] for h in table.headers)]
+        for row in table.frame.head(5).iter_rows(named=True)
+    ]
+    context = {"job": job, "form": form, "headers": table.headers, "preview": preview, "error": error}
+    return render(request, "registry/import_columns.html", context, status=422 if error else 200)
 
 
 @login_required
