@@ -19,6 +19,7 @@ PORT ?= 8000
 	@touch $@
 
 demo: .venv/.synced
+	bash scripts/system-deps.sh pdf
 	$(RUN) paritrana demo
 	$(RUN) paritrana serve --host $(HOST) --port $(PORT)
 

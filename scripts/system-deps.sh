@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, only those missing: PostgreSQL (the server leg),
-# Chromium (the browser leg), fonts. Runs apt-get update once, and only when something is missing.
+# Chromium (the browser leg), Pango and fonts (PDF reports), poppler-utils (reading PDFs back in tests).
+# Runs apt-get update once, and only when something is missing.
 set -euo pipefail
 
+# "pdf": only what the app needs to print reports (make demo); default: everything the test suite needs.
 need=()
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
+ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
+if [ "${1:-all}" != "pdf" ]; then
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -300,7 +300,7 @@ def test_payment_file_with_a_bad_row_writes_nothing(desas: list[str]) -> None:
         f"{bill.number};A2;kemarin;100\n"
     )
     result = do_import_payments(actor=SYSTEM, source=csv.encode(), filename="bayar.csv")
-    assert result.errors == [{"row": 3, "field": "paid_on", "message": "kemarin is not a date."}]
+    assert result.errors == [{"row": 3, "field": "paid_on", "message": "kemarin bukan tanggal."}]
     assert Payment.objects.count() == 0
 
 

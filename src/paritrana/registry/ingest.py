@@ -413,10 +413,13 @@ def _word(word: str) -> str:
 def date_expr(raw: pl.Expr) -> pl.Expr:
     """Text dates in the formats Indonesian lists use (2024-03-15, 15/03/2024, 15-03-2024, 15 Maret 2024, Excel
     serial numbers) as ``pl.Date``; null where none fits."""
-    bd = raw.str.to_lowercase()
+    # Month words need two dozen regex passes; only rows with letters take them (null rows cost nothing there).
+    letters = raw.str.contains("[A-Za-z]")
+    bd: pl.Expr = pl.when(letters).then(raw.str.to_lowercase())
     for word, number in sorted(_MONTHS.items(), key=lambda kv: -len(kv[0])):
         bd = bd.str.replace(rf"\s*\b{word}\b\s*", f"/{number}/")
-    bd = bd.str.replace_all(r"[.\-\s]+", "/").str.replace_all(r"//+", "/")
+    digits = pl.when(letters).then(bd).otherwise(raw)
+    bd = digits.str.replace_all(r"[.\-\s]+", "/").str.replace_all(r"//+", "/")
     return pl.coalesce(
         raw.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
         bd.str.strptime(pl.Date, "%d/%m/%Y", strict=False),

@@ -669,8 +669,7 @@ def do_run_billing(*, actor: Any, month: date, programs: Sequence[Program] | Non
                 workers=lines.height,
                 amount=price * lines.height,
             )
-            frame = lines.select(pl.lit(bill.pk).alias("bill_id"), "enrollment_id", pl.lit(int(price)).alias("amount"))
-            insert_frame(BillLine._meta.db_table, frame)
+            insert_frame(BillLine._meta.db_table, lines, constants={"bill_id": bill.pk, "amount": int(price)})
             bills.append(bill)
             audit.record(
                 actor=actor, action="bill.create", obj=bill, region_code=program.sponsor.region_code, after=bill
