@@ -211,6 +211,7 @@ ROWS: list[Row] = [
     ("POST /api/v1/payments/import", "post", lambda o: "/api/v1/payments/import", 401, roles(PAY)),
     ("GET /api/v1/claims", "get", lambda o: "/api/v1/claims", 401, roles(VIEW)),
     ("POST /api/v1/claims", "post", lambda o: "/api/v1/claims", 401, roles(BPJS, ok=201)),
+    ("POST /api/v1/claims/import", "post", lambda o: "/api/v1/claims/import", 401, roles(BPJS)),
     ("GET /api/v1/monev", "get", lambda o: "/api/v1/monev", 401, roles(SV)),
     ("POST /api/v1/plan", "post", lambda o: "/api/v1/plan", 401, roles(SV)),
     ("api:openapi-json", "get", lambda o: "/api/v1/openapi.json", 200, ALL),
@@ -338,6 +339,9 @@ def test_access(row: Row, caller: str, tmp_path: Path) -> None:
         body = body(objects)
     if name == "POST /api/v1/payments/import":
         upload = SimpleUploadedFile("p.csv", b"Nomor Tagihan;Referensi;Tanggal;Jumlah\nTAG-bill_in;R9;2024-04-01;100\n")
+        response = client.post(path, {"file": upload})
+    elif name == "POST /api/v1/claims/import":
+        upload = SimpleUploadedFile("k.csv", b"NIK;Jenis;Tanggal Kejadian;Jumlah\n3603014507900001;jkm;2024-03-01;1\n")
         response = client.post(path, {"file": upload})
     elif name == "POST /api/v1/imports":
         upload = SimpleUploadedFile("x.csv", b"NIK;Nama;Kode Desa\n3603014507900001;Siti;3603012003\n")

@@ -408,3 +408,23 @@ def test_two_operators_enrolling_the_last_budget_exactly_one_wins() -> None:
     assert sorted(outcomes) == ["refused", "won"]
     assert Enrollment.objects.count() == 1
     assert Program.objects.get(pk=program.pk).committed == 12 * MONTHLY
+
+
+def test_claims_file_is_checked_row_by_row_and_a_bad_row_writes_nothing(desas: list[str]) -> None:
+    from paritrana.sponsorship.actions import do_import_claims
+    from paritrana.sponsorship.models import Claim
+
+    bill = _billed(desas)
+    do_record_payment(
+        actor=SYSTEM, bill_number=bill.number, reference="R", paid_on=date(2024, 4, 1), amount=bill.amount
+    )
+    worker = Enrollment.objects.first().worker  # type: ignore[union-attr]
+    head = "NIK;Jenis;Tanggal Kejadian;Jumlah;Ahli Waris\n"
+    bad = head + f"{worker.nik};jkm;10/03/2024;42.000.000;Istri\n9999999999999999;jkm;10/03/2024;1;-\n"
+    result = do_import_claims(actor=SYSTEM, source=bad.encode(), filename="klaim.csv")
+    assert [e["row"] for e in result.errors] == [3] and result.errors[0]["field"] == "nik"
+    assert "9999" in result.errors[0]["message"] and "9999999999999999" not in result.errors[0]["message"]
+    assert not Claim.objects.exists()
+    good = head + f"{worker.nik};jkm;10/03/2024;42.000.000;Istri\n{worker.nik};jkm;10 Mei 2024;42.000.000;Istri\n"
+    result = do_import_claims(actor=SYSTEM, source=good.encode(), filename="klaim.csv")
+    assert result.recorded == 2 and result.flagged == [{"row": 3, "flags": ["not_covered"]}]

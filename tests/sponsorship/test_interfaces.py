@@ -82,3 +82,27 @@ def test_planner_page_allocates_across_desa(kab_operator: Any) -> None:
     assert page.status_code == 200
     text = page.content.decode()
     assert 'data-testid="allocation"' in text and DESA in text
+
+
+def test_dashboard_alerts_lapsed_bills_and_monev_shows_benefits_against_premiums(kab_operator: Any) -> None:
+    from paritrana.sponsorship.actions import do_record_claim, do_record_payment, do_run_billing
+
+    program = make_program()
+    do_enroll(actor=SYSTEM, program=program, workers=[make_worker(DESA) for _ in range(2)])
+    march, april = (do_run_billing(actor=SYSTEM, month=date(2024, m, 1)).bills[0] for m in (3, 4))
+    do_record_payment(actor=SYSTEM, bill_number=march.number, reference="R", paid_on=date(2024, 4, 1), amount=33_600)
+    worker = Enrollment.objects.first().worker  # type: ignore[union-attr]
+    do_record_claim(actor=SYSTEM, worker=worker, kind="jkm", event_date=date(2024, 3, 9), amount_paid=42_000_000)
+    client = client_for(kab_operator)
+    home = client.get("/").content.decode()
+    assert 'data-testid="lapses"' in home and april.number in home and march.number not in home
+    monev = client.get("/api/v1/monev").json()
+    assert monev["totals"]["paid"] == 33_600 and monev["totals"]["benefits_paid"] == 42_000_000
+    cilegon = client_for(make_user_in("36.72"))
+    assert 'data-testid="lapses"' not in cilegon.get("/").content.decode()  # another region's bills stay there
+
+
+def make_user_in(region: str) -> Any:
+    from tests.factories import make_user
+
+    return make_user(f"op.{region}", "regional_operator", region)

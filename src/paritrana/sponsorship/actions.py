@@ -773,6 +773,30 @@ PAYMENT_COLUMNS = {
 }
 
 
+def _read_columns(
+    source: Path | bytes, filename: str, spec: dict[str, tuple[str, ...]], optional: tuple[str, ...] = ()
+) -> pl.DataFrame:
+    """A CSV/XLSX as a frame of text columns named by ``spec``'s keys (found by their usual header names), plus
+    ``row``, the row number a person sees in the spreadsheet. A missing required column names what was expected."""
+    from paritrana.registry import ingest
+
+    table = ingest.read_table(source, filename=filename)
+    headers = {h.strip().lower(): h for h in table.headers}
+    columns = [pl.col("__row").alias("row")]
+    for target, names in spec.items():
+        hit = next((headers[n] for n in names if n in headers), None)
+        if hit is None and target not in optional:
+            raise InvalidInput(
+                N_("The file has no column for {column}; expected one of: {names}."),
+                field=target,
+                column=target,
+                names=", ".join(names[:4]),
+            )
+        value = pl.col(hit).fill_null("").str.strip_chars() if hit else pl.lit("")
+        columns.append(value.alias(target))
+    return table.frame.select(columns)
+
+
 def do_import_payments(
     *, actor: Any, source: Path | bytes, filename: str, kind: str = PaymentSource.BPJS_RECEIPT
 ) -> PaymentImportResult:
@@ -781,23 +805,7 @@ def do_import_payments(
     from paritrana.registry import ingest
 
     require(actor, "payments.record")
-    table = ingest.read_table(source, filename=filename)
-    headers = {h.strip().lower(): h for h in table.frame.columns}
-    mapping: dict[str, str] = {}
-    for target, names in PAYMENT_COLUMNS.items():
-        hit = next((headers[n] for n in names if n in headers), None)
-        if hit is None:
-            raise InvalidInput(
-                N_("The file has no column for {column}; expected one of: {names}."),
-                field=target,
-                column=target,
-                names=", ".join(names[:4]),
-            )
-        mapping[target] = hit
-    frame = table.frame.select(
-        pl.col("__row").alias("row"),
-        *(pl.col(column).fill_null("").str.strip_chars().alias(target) for target, column in mapping.items()),
-    ).with_columns(date=ingest.date_expr(pl.col("paid_on")))
+    frame = _read_columns(source, filename, PAYMENT_COLUMNS).with_columns(date=ingest.date_expr(pl.col("paid_on")))
     errors: list[dict[str, Any]] = []
     parsed: list[dict[str, Any]] = []
     for item in frame.iter_rows(named=True):
@@ -961,6 +969,82 @@ def do_record_claim(
         )
         audit.record(actor=actor, action="claim.record", obj=claim, region_code=worker.desa_code, after=claim)
     return claim
+
+
+CLAIM_COLUMNS = {
+    "nik": ("nik", "no ktp", "nomor ktp"),
+    "kind": ("jenis", "jenis klaim", "kind", "program", "manfaat"),
+    "event_date": ("tanggal kejadian", "tgl kejadian", "tanggal meninggal", "event date", "tanggal"),
+    "amount_paid": ("jumlah", "jumlah dibayar", "nominal", "amount", "amount paid"),
+    "paid_on": ("tanggal bayar", "tgl bayar", "paid on"),
+    "heirs": ("ahli waris", "heirs", "penerima"),
+}
+
+
+@dataclass
+class ClaimImportResult:
+    rows: int
+    recorded: int
+    flagged: list[dict[str, Any]]
+    errors: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows, "recorded": self.recorded, "flagged": self.flagged, "errors": self.errors}
+
+
+def do_import_claims(*, actor: Any, source: Path | bytes, filename: str) -> ClaimImportResult:
+    """Import claims paid (NIK, kind, event date, amount; optionally payment date and heirs), each checked as
+    ``do_record_claim`` checks one. Any row in error refuses the whole file: nothing is written."""
+    from paritrana.registry import ingest
+    from paritrana.registry.queries import workers_for
+
+    require(actor, "claims.record")
+    frame = _read_columns(source, filename, CLAIM_COLUMNS, optional=("paid_on", "heirs")).with_columns(
+        event=ingest.date_expr(pl.col("event_date")),
+        paid=ingest.date_expr(pl.col("paid_on")),
+        nik_digits=pl.col("nik").str.replace_all(r"\D", ""),
+    )
+    workers = {w.nik: w for w in workers_for(actor).filter(nik__in=frame["nik_digits"].unique().to_list())}
+    errors: list[dict[str, Any]] = []
+    recorded = 0
+    flagged: list[dict[str, Any]] = []
+    with transaction.atomic():
+        for item in frame.iter_rows(named=True):
+            try:
+                worker = workers.get(item["nik_digits"])
+                if worker is None:
+                    raise NotFound(
+                        N_("NIK {nik} is not in the registry or lies outside your scope."),
+                        field="nik",
+                        nik=ingest.mask_nik(item["nik_digits"]),
+                    )
+                if item["event"] is None:
+                    raise InvalidInput(
+                        N_("{value} is not a date."), field="event_date", value=item["event_date"] or "-"
+                    )
+                if item["paid_on"] and item["paid"] is None:
+                    raise InvalidInput(N_("{value} is not a date."), field="paid_on", value=item["paid_on"])
+                claim = do_record_claim(
+                    actor=actor,
+                    worker=worker,
+                    kind=item["kind"].lower(),
+                    event_date=item["event"],
+                    amount_paid=item["amount_paid"],
+                    paid_on=item["paid"],
+                    heirs=item["heirs"],
+                )
+            except ParitranaError as error:
+                errors.append(
+                    {"row": item["row"], "field": error.details.get("field"), "message": error.render_message(gettext)}
+                )
+                continue
+            recorded += 1
+            if claim.flags:
+                flagged.append({"row": item["row"], "flags": claim.flags})
+        if errors:
+            transaction.set_rollback(True)
+            return ClaimImportResult(frame.height, 0, [], errors)
+    return ClaimImportResult(frame.height, recorded, flagged, [])
 
 
 def get_or_404(queryset: Any, **lookup: Any) -> Any:

@@ -354,6 +354,20 @@ def post_claim(request: HttpRequest, payload: ClaimIn) -> tuple[int, Claim]:
     return 201, actions.do_record_claim(actor=request.user, worker=worker, **data)
 
 
+@router.post("/claims/import", summary="Import claims paid (CSV/XLSX); any row in error writes nothing")
+def post_claim_file(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
+    if (file.size or 0) > MAX_BYTES:
+        raise PayloadTooLarge(
+            N_("{filename} is {size} bytes; the limit is {limit} bytes."),
+            filename=file.name,
+            size=file.size,
+            limit=MAX_BYTES,
+        )
+    return actions.do_import_claims(
+        actor=request.user, source=file.read(), filename=file.name or "claims.csv"
+    ).as_dict()
+
+
 @router.get("/monev", summary="Budget monev: pagu, committed, billed, paid, serapan, forecast, lapses, villages")
 def get_monev(request: HttpRequest, filters: Query[MonevFilter]) -> dict[str, Any]:
     return queries.monev(request.user, **filters.dict()).as_dict()

@@ -129,6 +129,15 @@ def cmd_payments(args: argparse.Namespace) -> int:
     return 1 if result.errors else 0
 
 
+def cmd_claims(args: argparse.Namespace) -> int:
+    from paritrana.sponsorship import actions
+
+    path = Path(args.file)
+    result = actions.do_import_claims(actor=_actor(args), source=path, filename=path.name)
+    _emit(args, result.as_dict())
+    return 1 if result.errors else 0
+
+
 def cmd_monev(args: argparse.Namespace) -> None:
     from paritrana.sponsorship import queries
 

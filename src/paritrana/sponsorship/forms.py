@@ -91,6 +91,10 @@ class ClaimForm(forms.Form):
     heirs = forms.CharField(label=_("Heirs"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ClaimFileForm(forms.Form):
+    file = forms.FileField(label=_("Claims file (CSV/XLSX)"))
+
+
 class PlanForm(forms.Form):
     budget = forms.CharField(label=_("Budget (Rp)"), max_length=30)
     months = forms.IntegerField(label=_("Months"), initial=12, min_value=1, max_value=12)

@@ -157,6 +157,18 @@ def worker_coverage(worker: Any, on: date | None = None) -> list[dict[str, Any]]
     return out
 
 
+def lapse_alerts(user: Any, on: date | None = None, limit: int = 10) -> list[Bill]:
+    """Bills in the user's scope past their due date plus grace and not paid in full: their workers have lapsed.
+    Empty for roles that do not see sponsorship."""
+    from paritrana.core.permissions import can
+
+    if not can(user, "sponsorship.view"):
+        return []
+    on = on or today()
+    overdue = bills_for(user).filter(paid_on__isnull=True, due_date__lt=on).order_by("-due_date")
+    return [b for b in overdue[: limit * 4] if coverage_status(b, b.program.grace_days, on) == Coverage.LAPSED][:limit]
+
+
 # Monev ----------------------------------------------------------------------------------------------------------
 
 

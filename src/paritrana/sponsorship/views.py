@@ -236,11 +236,14 @@ def payments(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def claims(request: HttpRequest) -> HttpResponse:
     require(request.user, "registry.view")
-    form = forms.ClaimForm(request.POST or None)
-    error = ""
+    form = forms.ClaimForm(request.POST if request.POST.get("form") == "one" else None)
+    file_form = forms.ClaimFileForm(
+        request.POST if request.POST.get("form") == "file" else None, request.FILES or None, prefix="file"
+    )
+    error, imported = "", None
     if request.method == "POST":
         require(request.user, "claims.record")
-        if form.is_valid():
+        if form.is_bound and form.is_valid():
             data = dict(form.cleaned_data)
 
             def record() -> Any:
@@ -251,13 +254,22 @@ def claims(request: HttpRequest) -> HttpResponse:
             if done:
                 messages.success(request, gettext("Claim registered."))
                 return redirect("sponsorship:claims")
+        elif file_form.is_bound and file_form.is_valid():
+            upload = file_form.cleaned_data["file"]
+            imported, error = _attempt(
+                request,
+                lambda: actions.do_import_claims(actor=request.user, source=upload.read(), filename=upload.name),
+            )
     context = {
         "form": form,
+        "file_form": file_form,
+        "imported": imported,
         "error": error,
         "claims": queries.claims_for(request.user)[:200],
         "can_record": can(request.user, "claims.record"),
     }
-    return render(request, "sponsorship/claims.html", context, status=422 if error else 200)
+    failed = error or (imported and imported.errors)
+    return render(request, "sponsorship/claims.html", context, status=422 if failed else 200)
 
 
 @login_required

@@ -45,7 +45,10 @@ def home(request: HttpRequest) -> HttpResponse:
     else:
         regions = list(Region.objects.filter(code__in=scope.codes))
     roles = list(request.user.roles.all())  # type: ignore[union-attr]
-    return render(request, "web/home.html", {"regions": regions, "roles": roles, "national": scope.national})
+    from paritrana.sponsorship.queries import lapse_alerts
+
+    context = {"regions": regions, "roles": roles, "national": scope.national, "lapses": lapse_alerts(request.user)}
+    return render(request, "web/home.html", context)
 
 
 @login_required
