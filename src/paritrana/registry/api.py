@@ -12,11 +12,10 @@ from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
 
 from paritrana.api.pagination import Page
-from paritrana.core.errors import N_, PayloadTooLarge
 from paritrana.core.permissions import require
 from paritrana.regions.queries import normalize_code
 from paritrana.registry import queries
-from paritrana.registry.ingest import MAX_BYTES
+from paritrana.registry.ingest import check_size
 from paritrana.registry.models import ImportJob, Worker
 from paritrana.registry.tasks import import_workers_task
 
@@ -82,13 +81,7 @@ def post_import(
     sheet: Form[str] = "",
 ) -> tuple[int, ImportJob]:
     require(request.user, "registry.import")
-    if (file.size or 0) > MAX_BYTES:
-        raise PayloadTooLarge(
-            N_("{filename} is {size} bytes; the limit is {limit} bytes."),
-            filename=file.name,
-            size=file.size,
-            limit=MAX_BYTES,
-        )
+    check_size(file.name or "", file.size)
     folder = Path(settings.MEDIA_ROOT) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
     stored = folder / f"{uuid.uuid4().hex}{Path(file.name or 'list').suffix.lower()[:6]}"

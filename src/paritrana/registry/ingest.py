@@ -199,14 +199,18 @@ class Validation:
 # --- reading ----------------------------------------------------------------------------------------------------
 
 
-def read_table(
-    source: Path | bytes, *, filename: str, sheet: str | None = None, max_bytes: int = MAX_BYTES
-) -> RawTable:
-    size = source.stat().st_size if isinstance(source, Path) else len(source)
-    if size > max_bytes:
+def check_size(filename: str, size: int | None, max_bytes: int = MAX_BYTES) -> None:
+    """Refuse an upload larger than ``max_bytes`` before anything reads it."""
+    if (size or 0) > max_bytes:
         raise PayloadTooLarge(
             N_("{filename} is {size} bytes; the limit is {limit} bytes."), filename=filename, size=size, limit=max_bytes
         )
+
+
+def read_table(
+    source: Path | bytes, *, filename: str, sheet: str | None = None, max_bytes: int = MAX_BYTES
+) -> RawTable:
+    check_size(filename, source.stat().st_size if isinstance(source, Path) else len(source), max_bytes)
     data = source.read_bytes() if isinstance(source, Path) else source
     if not data.strip():
         raise InvalidInput(N_("{filename} is empty."), field="file", filename=filename)

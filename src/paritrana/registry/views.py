@@ -16,13 +16,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
-from paritrana.core.errors import N_, Conflict, NotFound, ParitranaError, PayloadTooLarge
+from paritrana.core.errors import N_, Conflict, NotFound, ParitranaError
 from paritrana.core.permissions import can, require
 from paritrana.regions.queries import normalize_code
 from paritrana.registry import queries
 from paritrana.registry.actions import do_reveal_nik
 from paritrana.registry.forms import ImportForm, MappingForm, WorkerFilterForm
-from paritrana.registry.ingest import MAX_BYTES, check_mapping, guess_mapping, mask_nik, read_table
+from paritrana.registry.ingest import check_mapping, check_size, guess_mapping, mask_nik, read_table
 from paritrana.registry.models import ImportJob
 from paritrana.registry.tasks import import_workers_task
 
@@ -67,13 +67,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            raise PayloadTooLarge(
-                N_("{filename} is {size} bytes; the limit is {limit} bytes."),
-                filename=upload.name,
-                size=upload.size,
-                limit=MAX_BYTES,
-            )
+        check_size(upload.name or "", upload.size)
         folder = Path(settings.MEDIA_ROOT) / "imports"
         folder.mkdir(parents=True, exist_ok=True)
         stored = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()[:6]}"

@@ -9,10 +9,10 @@ from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
 
 from paritrana.api.pagination import Page
-from paritrana.core.errors import N_, PayloadTooLarge
+from paritrana.core.errors import N_
 from paritrana.core.permissions import require
 from paritrana.registry import queries as registry_queries
-from paritrana.registry.ingest import MAX_BYTES
+from paritrana.registry.ingest import check_size
 from paritrana.sponsorship import actions, planner, queries
 from paritrana.sponsorship.models import Bill, Claim, Payment, Program, Sponsor
 
@@ -324,13 +324,7 @@ def post_payment(request: HttpRequest, payload: PaymentIn) -> tuple[int, Payment
 def post_payment_file(
     request: HttpRequest, file: File[UploadedFile], source: Form[str] = "bpjs_receipt"
 ) -> dict[str, Any]:
-    if (file.size or 0) > MAX_BYTES:
-        raise PayloadTooLarge(
-            N_("{filename} is {size} bytes; the limit is {limit} bytes."),
-            filename=file.name,
-            size=file.size,
-            limit=MAX_BYTES,
-        )
+    check_size(file.name or "", file.size)
     result = actions.do_import_payments(
         actor=request.user, source=file.read(), filename=file.name or "payments.csv", kind=source
     )
@@ -356,13 +350,7 @@ def post_claim(request: HttpRequest, payload: ClaimIn) -> tuple[int, Claim]:
 
 @router.post("/claims/import", summary="Import claims paid (CSV/XLSX); any row in error writes nothing")
 def post_claim_file(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
-    if (file.size or 0) > MAX_BYTES:
-        raise PayloadTooLarge(
-            N_("{filename} is {size} bytes; the limit is {limit} bytes."),
-            filename=file.name,
-            size=file.size,
-            limit=MAX_BYTES,
-        )
+    check_size(file.name or "", file.size)
     return actions.do_import_claims(
         actor=request.user, source=file.read(), filename=file.name or "claims.csv"
     ).as_dict()

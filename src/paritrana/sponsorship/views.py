@@ -23,6 +23,7 @@ from paritrana.core.money import to_rupiah
 from paritrana.core.permissions import can, require
 from paritrana.regions.queries import normalize_code
 from paritrana.registry import queries as registry_queries
+from paritrana.registry.ingest import check_size
 from paritrana.sponsorship import actions, forms, planner, queries
 from paritrana.sponsorship.api import enrollment_candidates
 
@@ -211,6 +212,7 @@ def payments(request: HttpRequest) -> HttpResponse:
                 return redirect("sponsorship:payments")
         elif file_form.is_bound and file_form.is_valid():
             upload = file_form.cleaned_data["file"]
+            check_size(upload.name or "", upload.size)
             imported, error = _attempt(
                 request,
                 lambda: actions.do_import_payments(
@@ -256,6 +258,7 @@ def claims(request: HttpRequest) -> HttpResponse:
                 return redirect("sponsorship:claims")
         elif file_form.is_bound and file_form.is_valid():
             upload = file_form.cleaned_data["file"]
+            check_size(upload.name or "", upload.size)
             imported, error = _attempt(
                 request,
                 lambda: actions.do_import_claims(actor=request.user, source=upload.read(), filename=upload.name),
