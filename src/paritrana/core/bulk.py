@@ -74,8 +74,10 @@ def insert_frame(
     dates = [name for name, dtype in frame.schema.items() if dtype == pl.Date]
     names = ", ".join([*frame.columns, *constants])
     with connection.cursor() as cursor:
+        rebuild: list[str] = []
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA cache_size = -262144")  # 256 MB of page cache while the indexes grow
+            rebuild = _drop_indexes_for_bulk(cursor, table, frame.height)
         for offset in range(0, frame.height, BATCH):
             part = frame.slice(offset, BATCH)
             if connection.vendor == "postgresql":
@@ -88,3 +90,25 @@ def insert_frame(
                 cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({values})", rows)  # noqa: S608 - names from models
             if progress:
                 progress(min(offset + BATCH, frame.height), total)
+        for statement in rebuild:
+            cursor.execute(statement)
+
+
+def _drop_indexes_for_bulk(cursor: Any, table: str, rows: int) -> list[str]:
+    """When a large insert at least doubles the table, drop its plain (non-unique) indexes and return the
+    statements that build them again afterwards: one sorted build beats a million random B-tree inserts (a
+    quarter of the import's time). SQLite's DDL is transactional, so a failure or a kill restores them."""
+    if rows < 50_000:
+        return []
+    cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - a model's table
+    if cursor.fetchone()[0] > rows:
+        return []
+    cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL "
+        "AND sql NOT LIKE 'CREATE UNIQUE%%'",
+        [table],
+    )
+    indexes = cursor.fetchall()
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    return [sql for _, sql in indexes]

@@ -86,7 +86,8 @@ def program_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     program = queries.get_program(request.user, pk)
-    enroll_form = forms.EnrollForm(request.POST or None, request.FILES or None, prefix="e")
+    posted = request.POST.get("form")
+    enroll_form = forms.EnrollForm(request.POST if posted == "enroll" else None, request.FILES or None, prefix="e")
     renew_form = forms.RenewForm(request.POST if request.POST.get("form") == "renew" else None, prefix="r")
     pagu_form = forms.PaguForm(request.POST if request.POST.get("form") == "pagu" else None, prefix="g")
     error, result = "", None
