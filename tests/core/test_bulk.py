@@ -60,3 +60,16 @@ def test_large_insert_keeps_every_row_its_constants_and_the_tables_indexes() -> 
             )
             names = {row[0] for row in cursor.fetchall()}
         assert any("desa_code" in n for n in names)  # dropped for the load, built again after it
+
+
+def test_read_in_batches_joins_batches_whose_types_differ() -> None:
+    """A batch where a nullable column is all empty types it as Null; the batches still join into one frame."""
+    now = sql_now()
+    workers = _workers(30).with_columns(poverty_decile=pl.when(pl.int_range(0, 30) >= 20).then(3))
+    insert_frame(Worker._meta.db_table, workers, constants={"status": "active", "created_at": now, "updated_at": now})
+    frame = read_frame(
+        f"SELECT nik, poverty_decile FROM {Worker._meta.db_table} ORDER BY nik",  # noqa: S608
+        schema={"poverty_decile": pl.Int32},
+        batch_size=7,
+    )
+    assert frame.height == 30 and frame["poverty_decile"].null_count() == 20 and frame["poverty_decile"][29] == 3

@@ -19,7 +19,9 @@ __all__ = ["BATCH", "insert_frame", "read_frame", "sql_now"]
 BATCH = 100_000
 
 
-def read_frame(query: str, params: Sequence[Any] = (), *, schema: Mapping[str, Any] | None = None) -> pl.DataFrame:
+def read_frame(
+    query: str, params: Sequence[Any] = (), *, schema: Mapping[str, Any] | None = None, batch_size: int = BATCH
+) -> pl.DataFrame:
     """The rows of ``query`` (``%s`` placeholders) as a frame; ``schema`` types the columns (SQLite hands dates
     back as text, PostgreSQL as dates: both end up as ``pl.Date``)."""
     connection.ensure_connection()
@@ -27,16 +29,24 @@ def read_frame(query: str, params: Sequence[Any] = (), *, schema: Mapping[str, A
         query, options = query.replace("%s", "?"), {"parameters": list(params)}
     else:
         options = {"params": list(params)}
-    frame = pl.read_database(query, connection.connection, execute_options=options, infer_schema_length=None)
-    if schema:
-        casts = []
-        for name, dtype in schema.items():
-            if frame.schema[name] == pl.String and dtype == pl.Date:
-                casts.append(pl.col(name).str.to_date())
-            elif frame.schema[name] != dtype:
-                casts.append(pl.col(name).cast(dtype))
-        frame = frame.with_columns(casts) if casts else frame
-    return frame
+    # In batches: the driver's Python rows of one batch at a time, not of the whole table, are alive at once.
+    batches = pl.read_database(
+        query, connection.connection, execute_options=options, iter_batches=True, batch_size=batch_size
+    )
+    parts = [_typed(batch, schema or {}) for batch in batches]
+    if not parts:
+        return _typed(pl.read_database(query, connection.connection, execute_options=options), schema or {})
+    return pl.concat(parts, how="vertical_relaxed")
+
+
+def _typed(frame: pl.DataFrame, schema: Mapping[str, Any]) -> pl.DataFrame:
+    casts = []
+    for name, dtype in schema.items():
+        if frame.schema[name] == pl.String and dtype == pl.Date:
+            casts.append(pl.col(name).str.to_date())
+        elif frame.schema[name] != dtype:
+            casts.append(pl.col(name).cast(dtype))
+    return frame.with_columns(casts) if casts else frame
 
 
 def sql_now() -> Any:
