@@ -201,3 +201,18 @@ def test_operator_confirms_the_columns_before_the_import_runs(kab_operator) -> N
     job.refresh_from_db()
     assert job.status == "done" and job.summary["created"] == 2 and job.mapping["nik"] == "Nomor Identitas"
     assert client.post(f"/workers/import/{job.pk}/", {}).status_code == 409  # started imports are not re-mapped
+
+
+@pytest.mark.django_db
+def test_small_edit_against_a_larger_registry_updates_only_that_worker() -> None:
+    """A list much smaller than the registry is matched by its NIKs in chunks, not by reading the registry."""
+    rows = "".join(f"36030105079{i:05d};Pekerja {i};05/07/1990;L;{DESA};Petani;;3\n" for i in range(1, 13))
+    head = "NIK;Nama;Tgl Lahir;JK;Kode Desa;Pekerjaan;No HP;Desil\n"
+    assert run(head + rows).summary["created"] == 12
+    edit = run(head + f"3603010507900002;Pekerja 2;05/07/1990;L;{DESA};Petani;;4\n").summary
+    assert (edit["created"], edit["updated"], edit["unchanged"]) == (0, 1, 0)
+    assert Worker.objects.get(nik="3603010507900002").poverty_decile == 4
+    event = AuditEvent.objects.filter(action="worker.update").get()
+    assert event.before["poverty_decile"] == 3 and event.after["poverty_decile"] == 4
+    same = run(head + f"3603010507900002;Pekerja 2;05/07/1990;L;{DESA};Petani;;4\n").summary
+    assert (same["updated"], same["unchanged"]) == (0, 1)
