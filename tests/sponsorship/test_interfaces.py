@@ -106,3 +106,25 @@ def make_user_in(region: str) -> Any:
     from tests.factories import make_user
 
     return make_user(f"op.{region}", "regional_operator", region)
+
+
+def test_worker_page_and_api_show_coverage_month_by_month(kab_operator: Any) -> None:
+    from paritrana.sponsorship.actions import do_record_payment, do_run_billing
+
+    program = make_program()
+    worker = make_worker(DESA)
+    do_enroll(
+        actor=SYSTEM, program=program, workers=[worker], first_month=date(2024, 3, 1), last_month=date(2024, 5, 1)
+    )
+    march = do_run_billing(actor=SYSTEM, month=date(2024, 3, 1)).bills[0]
+    do_run_billing(actor=SYSTEM, month=date(2024, 4, 1))
+    do_record_payment(actor=SYSTEM, bill_number=march.number, reference="R", paid_on=date(2024, 4, 10), amount=16_800)
+    client = client_for(kab_operator)
+    months = client.get(f"/api/v1/workers/{worker.pk}/coverage").json()
+    assert [(m["month"], m["status"]) for m in months] == [
+        ("2024-03-01", "active"),
+        ("2024-04-01", "lapsed"),
+        ("2024-05-01", "not_billed"),
+    ]
+    page = client.get(f"/workers/{worker.pk}/").content.decode()
+    assert 'data-status="lapsed"' in page and program.name in page

@@ -25,6 +25,7 @@ from paritrana.registry.forms import ImportForm, MappingForm, WorkerFilterForm
 from paritrana.registry.ingest import check_mapping, check_size, guess_mapping, mask_nik, read_table
 from paritrana.registry.models import ImportJob
 from paritrana.registry.tasks import import_workers_task
+from paritrana.sponsorship.queries import worker_coverage
 
 
 @login_required
@@ -56,6 +57,7 @@ def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "worker": worker,
         "full_nik": full_nik,
         "can_reveal": can(request.user, "registry.view_nik", worker.desa_code),
+        "coverage": worker_coverage(worker),
     }
     return render(request, "registry/worker_detail.html", context)
 

@@ -331,6 +331,29 @@ def post_payment_file(
     return result.as_dict()
 
 
+class CoverageOut(Schema):
+    month: date
+    program_id: int
+    sponsor: str
+    bill: str | None
+    status: str = Field(description="active, pending, lapsed or not_billed")
+
+
+@router.get("/workers/{worker_id}/coverage", response=list[CoverageOut], summary="A worker's coverage month by month")
+def get_coverage(request: HttpRequest, worker_id: int) -> list[dict[str, Any]]:
+    worker = registry_queries.get_worker(request.user, worker_id)
+    return [
+        {
+            "month": c["month"],
+            "program_id": c["program"].pk,
+            "sponsor": c["sponsor"].name,
+            "bill": c["bill"].number if c["bill"] else None,
+            "status": c["status"],
+        }
+        for c in queries.worker_coverage(worker)
+    ]
+
+
 # Claims, monev, planner -----------------------------------------------------------------------------------------
 
 

@@ -151,7 +151,8 @@ def worker_coverage(worker: Any, on: date | None = None) -> list[dict[str, Any]]
                     "program": enrollment.program,
                     "sponsor": enrollment.program.sponsor,
                     "bill": bills.get(month),
-                    "status": coverage_status(bills.get(month), enrollment.program.grace_days, on),
+                    "status": (state := coverage_status(bills.get(month), enrollment.program.grace_days, on)),
+                    "label": Coverage(state).label,
                 }
             )
     return out
