@@ -187,7 +187,8 @@ class Bill(models.Model):
 
 
 class BillLine(models.Model):
-    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines")
+    # No index of its own: the unique (bill, enrollment) index leads with the bill and serves its lookups.
+    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines", db_index=False)
     enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="+")
     amount = _money(_("amount"))
 
