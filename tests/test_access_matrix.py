@@ -183,6 +183,13 @@ ROWS: list[Row] = [
         401,
         roles(set()),
     ),
+    (
+        "POST /api/v1/enrollments/{enrollment_id}/end",
+        "post",
+        lambda o: f"/api/v1/enrollments/{o['enrollment_in'].pk}/end",
+        401,
+        {**roles(MANAGE), **dict.fromkeys(SV - MANAGE, 403), "jury": 403},
+    ),
     ("POST /api/v1/billing/runs", "post", lambda o: "/api/v1/billing/runs", 401, roles(MANAGE)),
     ("GET /api/v1/bills", "get", lambda o: "/api/v1/bills", 401, roles(SV)),
     (
@@ -260,6 +267,7 @@ _PLACEHOLDERS = {
         "program_out",
         "bill_in",
         "bill_out",
+        "enrollment_in",
     )
 }
 
@@ -295,7 +303,14 @@ def _sponsorship_objects() -> dict[str, Any]:
         )
         for key, program in (("bill_in", inside), ("bill_out", outside))
     }
-    return {"program_in": inside, "program_out": outside, **bills}
+    from paritrana.core.permissions import SYSTEM
+    from paritrana.sponsorship.actions import do_enroll
+
+    worker = Worker.objects.create(
+        nik="3603015507900009", name="Rina", birth_date=date(1990, 7, 15), sex="P", desa_code="36.03.01.2003"
+    )
+    do_enroll(actor=SYSTEM, program=inside, workers=[worker])
+    return {"program_in": inside, "program_out": outside, "enrollment_in": inside.enrollments.get(), **bills}
 
 
 BODIES = {
@@ -315,6 +330,7 @@ BODIES = {
     "POST /api/v1/programs/{program_id}/renew": {"pagu": 1000},
     "POST /api/v1/programs/{program_id}/enrollments": lambda o: {"worker_ids": [o["worker_in"].pk]},
     "POST /api/v1/billing/runs": {"month": "2024-03-01"},
+    "POST /api/v1/enrollments/{enrollment_id}/end": {"last_month": "2024-06-01"},
     "POST /api/v1/payments": {"bill_number": "TAG-X", "reference": "R-1", "paid_on": "2024-04-01", "amount": 100},
     "POST /api/v1/claims": lambda o: {
         "worker_id": o["worker_in"].pk,

@@ -128,3 +128,49 @@ def test_worker_page_and_api_show_coverage_month_by_month(kab_operator: Any) -> 
     ]
     page = client.get(f"/workers/{worker.pk}/").content.decode()
     assert 'data-status="lapsed"' in page and program.name in page
+
+
+def test_ending_an_enrollment_through_the_api_and_the_page_returns_months_to_the_pagu(kab_operator: Any) -> None:
+    program = make_program()
+    first, second = make_worker(DESA), make_worker(DESA)
+    do_enroll(actor=SYSTEM, program=program, workers=[first, second])
+    one, two = Enrollment.objects.order_by("pk")
+    client = client_for(kab_operator)
+    response = client.post(
+        f"/api/v1/enrollments/{one.pk}/end", {"last_month": "2024-06-15"}, content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["cost"] == 6 * 16_800
+    page = client.post(f"/programs/{program.pk}/", {"form": "end", "enrollment": two.pk, "last_month": "2024-03"})
+    assert page.status_code == 302
+    program.refresh_from_db()
+    assert program.committed == 9 * 16_800
+    again = client.post(f"/programs/{program.pk}/", {"form": "end", "enrollment": two.pk, "last_month": "2024-09"})
+    assert again.status_code == 422  # it already ends in March
+
+
+def test_plan_api_allocates_across_the_desa_of_a_region(kab_operator: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    for _ in range(4):
+        make_worker(DESA, poverty_decile=1)
+    body = {"budget": 3 * 201_600, "date": "2024-01-01", "region": "36.03", "minimum": 2}
+    plan = client_for(kab_operator).post("/api/v1/plan", body, content_type="application/json").json()
+    assert plan["workers"] == 3 and plan["allocation"]["workers"] == 3
+    assert (
+        main(
+            [
+                "plan",
+                "--budget",
+                "403200",
+                "--date",
+                "2024-01",
+                "--region",
+                "36.03",
+                "--minimum",
+                "3",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
+    allocation = json.loads(capsys.readouterr().out)["allocation"]
+    assert allocation["workers"] == 0  # two affordable, below the minimum of three: no desa is funded

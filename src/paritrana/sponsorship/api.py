@@ -177,6 +177,12 @@ class PlanIn(Schema):
     package: str = "jkk,jkm"
     income: Amount = 1_000_000
     workers: int | None = Field(None, ge=1, description="also price this many workers")
+    region: str = Field("", max_length=20, description="also allocate the budget across the desa of this region")
+    minimum: int = Field(0, ge=0, description="with region: minimum workers per funded desa")
+
+
+class EndIn(Schema):
+    last_month: date = Field(description="the last month covered (any day of it)")
 
 
 # Sponsors -------------------------------------------------------------------------------------------------------
@@ -274,6 +280,21 @@ def enrollment_candidates(
 
         raise NotFound(N_("No worker {ids} in your scope."), field="worker_ids", ids=", ".join(map(str, missing[:10])))
     return list(found.values())
+
+
+@router.post("/enrollments/{enrollment_id}/end", summary="End an enrollment early; unbilled months return to the pagu")
+def post_end(request: HttpRequest, enrollment_id: int, payload: EndIn) -> dict[str, Any]:
+    enrollment = actions.do_end_enrollment(
+        actor=request.user,
+        enrollment=queries.get_enrollment(request.user, enrollment_id),
+        last_month=payload.last_month,
+    )
+    return {
+        "id": enrollment.pk,
+        "last_month": enrollment.last_month,
+        "cost": int(enrollment.cost),
+        "status": enrollment.status,
+    }
 
 
 # Billing and payments -------------------------------------------------------------------------------------------
@@ -399,6 +420,17 @@ def post_plan(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
         income=income,
     )
     out = answer.as_dict()
+    if payload.region:
+        from paritrana.regions.queries import normalize_code
+
+        allocation = planner.allocate(
+            budget=answer.budget,
+            months=payload.months,
+            unit_cost=answer.monthly,
+            villages=queries.village_needs(request.user, normalize_code(payload.region)),
+            minimum_per_village=payload.minimum,
+        )
+        out["allocation"] = allocation.as_dict()
     if payload.workers:
         cost = planner.cost_for_workers(
             workers=payload.workers, months=payload.months, on=payload.date, package=package, income=income

@@ -191,7 +191,20 @@ def cmd_plan(args: argparse.Namespace) -> None:
         package=package,
         income=to_rupiah(args.income, field="income"),
     )
-    _emit(args, answer.as_dict())
+    out = answer.as_dict()
+    if args.region:
+        from paritrana.regions.queries import normalize_code
+        from paritrana.sponsorship.queries import village_needs
+
+        actor = _actor(args)
+        out["allocation"] = planner.allocate(
+            budget=answer.budget,
+            months=args.months,
+            unit_cost=answer.monthly,
+            villages=village_needs(actor, normalize_code(args.region)),
+            minimum_per_village=args.minimum,
+        ).as_dict()
+    _emit(args, out)
 
 
 def register(add: Callable[..., Any]) -> None:
@@ -252,7 +265,9 @@ def register(add: Callable[..., Any]) -> None:
     p.add_argument("--region")
     p.add_argument("--output", help="file for xlsx/pdf (default monev.xlsx / monev.pdf)")
 
-    p = add("plan", cmd_plan, "How many workers a budget covers for some months.")
+    p = user(add("plan", cmd_plan, "How many workers a budget covers; with --region, its allocation across desa."))
+    p.add_argument("--region", help="allocate across the desa of this region (registered workers enrolled nowhere)")
+    p.add_argument("--minimum", type=int, default=0, help="with --region: minimum workers per funded desa")
     p.add_argument("--budget", required=True, help="whole rupiah")
     p.add_argument("--months", type=int, default=12)
     p.add_argument("--package", default="jkk,jkm")

@@ -60,6 +60,37 @@ def get_sponsor(user: Any, pk: int, capability: str = "sponsorship.view") -> Spo
     return sponsor
 
 
+def get_enrollment(user: Any, pk: int) -> Enrollment:
+    enrollment = Enrollment.objects.select_related("program__sponsor").filter(pk=pk).first()
+    if enrollment is None:
+        raise NotFound()
+    require(user, "sponsorship.view", enrollment.program.sponsor.region_code)
+    require(user, "registry.view", enrollment.desa_code)
+    return enrollment
+
+
+def village_needs(user: Any, region: str) -> list[Any]:
+    """Per desa of ``region``: the registered active workers enrolled nowhere, by poverty decile (0: unknown),
+    for the planner's allocation."""
+    from collections import defaultdict
+
+    from paritrana.registry.queries import workers_for
+    from paritrana.sponsorship.planner import VillageNeed
+
+    rows = (
+        workers_for(user, region=region)
+        .filter(status="active")
+        .exclude(enrollments__status="active")
+        .values("desa_code", "poverty_decile")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_desa: dict[str, dict[int, int]] = defaultdict(dict)
+    for row in rows:
+        by_desa[row["desa_code"]][row["poverty_decile"] or 0] = row["n"]
+    return [VillageNeed(code=code, eligible_by_decile=deciles) for code, deciles in sorted(by_desa.items())]
+
+
 def bills_for(user: Any) -> QuerySet[Bill]:
     return scoped(
         Bill.objects.select_related("program__sponsor"), user, "sponsorship.view", "program__" + SPONSOR_FIELD

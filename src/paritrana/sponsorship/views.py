@@ -4,14 +4,12 @@ same page with the form as the user filled it."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
@@ -108,6 +106,10 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
             if done:
                 return redirect("sponsorship:program", pk=pk)
+        elif step == "end":
+            done, error = _attempt(request, lambda: _end(request, program))
+            if done:
+                return redirect("sponsorship:program", pk=pk)
         elif step == "renew" and renew_form.is_valid():
             done, error = _attempt(
                 request,
@@ -138,6 +140,23 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     status = 422 if error or (result and result.refused and not result.enrolled) else 200
     return render(request, "sponsorship/program_detail.html", context, status=status)
+
+
+def _end(request: HttpRequest, program: Any) -> Any:
+    """End one enrollment of this program after the month given (YYYY-MM)."""
+    from datetime import date
+
+    from paritrana.core.errors import InvalidInput
+
+    try:
+        enrollment_id = int(request.POST.get("enrollment", ""))
+        last = date.fromisoformat(request.POST.get("last_month", "") + "-01")
+    except ValueError:
+        raise InvalidInput(gettext("Give the enrollment and the last month (YYYY-MM)."), field="last_month") from None
+    enrollment = queries.get_enrollment(request.user, enrollment_id)
+    if enrollment.program_id != program.pk:
+        raise InvalidInput(gettext("Give the enrollment and the last month (YYYY-MM)."), field="enrollment")
+    return actions.do_end_enrollment(actor=request.user, enrollment=enrollment, last_month=last)
 
 
 def _enroll(request: HttpRequest, program: Any, data: dict[str, Any]) -> actions.EnrollResult:
@@ -315,7 +334,7 @@ def plan(request: HttpRequest) -> HttpResponse:
             found = planner.workers_for_budget(budget=budget, months=data["months"], on=data["on"], package=package)
             allocated = None
             if data.get("region"):
-                villages = village_needs(request.user, normalize_code(data["region"]))
+                villages = queries.village_needs(request.user, normalize_code(data["region"]))
                 allocated = planner.allocate(
                     budget=budget,
                     months=data["months"],
@@ -330,19 +349,3 @@ def plan(request: HttpRequest) -> HttpResponse:
             answer, allocation = solved
     context = {"form": form, "answer": answer, "allocation": allocation, "error": error}
     return render(request, "sponsorship/plan.html", context, status=422 if error else 200)
-
-
-def village_needs(user: Any, region: str) -> list[planner.VillageNeed]:
-    """Per desa of ``region``: the registered active workers not enrolled anywhere, by poverty decile (0: unknown)."""
-    workers = (
-        registry_queries.workers_for(user, region=region)
-        .filter(status="active")
-        .exclude(enrollments__status="active")
-        .values("desa_code", "poverty_decile")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    by_desa: dict[str, dict[int, int]] = defaultdict(dict)
-    for row in workers:
-        by_desa[row["desa_code"]][row["poverty_decile"] or 0] = row["n"]
-    return [planner.VillageNeed(code=code, eligible_by_decile=deciles) for code, deciles in sorted(by_desa.items())]
