@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from paritrana.core import audit
-from paritrana.core.dates import today
+from paritrana.core.dates import first_of_month, months_between, today
 from paritrana.core.errors import N_, Conflict, InvalidInput, NotFound, OutOfRange, ParitranaError
 from paritrana.core.money import to_rupiah
 from paritrana.core.permissions import require
@@ -68,21 +68,6 @@ CHUNK = 5000
 
 #: The level of region each kind of sponsor belongs to (None: any level).
 SPONSOR_LEVEL = {"apbd_provinsi": 1, "apbd_kabkota": 2, "apbdes": 4}
-
-
-def first_of_month(value: date) -> date:
-    return value.replace(day=1)
-
-
-def add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def months_between(first: date, last: date) -> list[date]:
-    """Every first-of-month from ``first`` to ``last``, both included."""
-    count = (last.year - first.year) * 12 + last.month - first.month + 1
-    return [add_months(first, i) for i in range(max(count, 0))]
 
 
 @lru_cache(maxsize=4096)
@@ -1048,19 +1033,13 @@ def do_import_claims(*, actor: Any, source: Path | bytes, filename: str) -> Clai
     return ClaimImportResult(frame.height, recorded, flagged, [])
 
 
-def get_or_404(queryset: Any, **lookup: Any) -> Any:
-    found = queryset.filter(**lookup).first()
-    if found is None:
-        raise NotFound()
-    return found
-
-
 def _user(actor: Any) -> Any:
     return actor if getattr(actor, "pk", None) else None
 
 
-# Kept for the planner's and the pages' use: which workers a filter would enroll.
 def eligible_workers(program: Program, *, desa: str = "", occupation: str = "", limit: int | None = None) -> Any:
+    """The active workers of the program's area its eligibility admits, poorest first, not yet in it. Age and
+    double sponsorship are checked by ``do_enroll``, which names each refusal."""
     area = program.area
     qs = Worker.objects.filter(status=WorkerStatus.ACTIVE).filter(
         Q(desa_code=area) | Q(desa_code__startswith=area + ".")

@@ -9,7 +9,6 @@ from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
 
 from paritrana.api.pagination import Page
-from paritrana.core.errors import N_
 from paritrana.core.permissions import require
 from paritrana.registry import queries as registry_queries
 from paritrana.registry.ingest import check_size
@@ -248,7 +247,7 @@ def post_renew(request: HttpRequest, program_id: int, payload: RenewIn) -> tuple
 @router.post("/programs/{program_id}/enrollments", summary="Enroll workers (by id, by eligibility, or carry-over)")
 def post_enrollments(request: HttpRequest, program_id: int, payload: EnrollIn) -> dict[str, Any]:
     program = queries.get_program(request.user, program_id, "sponsorship.manage")
-    workers = enrollment_candidates(
+    workers = queries.enrollment_candidates(
         request.user, program, payload.worker_ids, payload.filter, payload.filter_desa, payload.carry_over
     )
     result = actions.do_enroll(
@@ -260,26 +259,6 @@ def post_enrollments(request: HttpRequest, program_id: int, payload: EnrollIn) -
         mode=payload.mode,
     )
     return result.as_dict()
-
-
-def enrollment_candidates(
-    user: Any, program: Program, worker_ids: list[int], by_filter: bool, desa: str, carry_over: bool
-) -> list[Any]:
-    """The workers an enrollment request names: ids inside the user's registry scope, the program's eligible
-    workers (optionally of one desa), or the workers of the program it renews."""
-    from paritrana.regions.queries import normalize_code
-
-    if carry_over:
-        return actions.renewal_candidates(program)
-    if by_filter:
-        return list(actions.eligible_workers(program, desa=normalize_code(desa) if desa else ""))
-    found = {w.pk: w for w in registry_queries.workers_for(user).filter(pk__in=worker_ids)}
-    missing = [i for i in worker_ids if i not in found]
-    if missing:
-        from paritrana.core.errors import NotFound
-
-        raise NotFound(N_("No worker {ids} in your scope."), field="worker_ids", ids=", ".join(map(str, missing[:10])))
-    return list(found.values())
 
 
 @router.post("/enrollments/{enrollment_id}/end", summary="End an enrollment early; unbilled months return to the pagu")
@@ -408,32 +387,26 @@ def get_monev(request: HttpRequest, filters: Query[MonevFilter]) -> dict[str, An
 @router.post("/plan", summary="How many workers a budget covers, and what N workers cost")
 def post_plan(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
     require(request.user, "sponsorship.view")
-    from paritrana.core.money import to_rupiah
-
-    package = tuple(p.strip() for p in payload.package.split(",") if p.strip())
-    income = to_rupiah(payload.income, field="income")
-    answer = planner.workers_for_budget(
-        budget=to_rupiah(payload.budget, field="budget"),
+    answer, allocation = queries.plan(
+        request.user,
+        budget=payload.budget,
         months=payload.months,
         on=payload.date,
-        package=package,
-        income=income,
+        package=payload.package,
+        income=payload.income,
+        region=payload.region,
+        minimum=payload.minimum,
     )
     out = answer.as_dict()
-    if payload.region:
-        from paritrana.regions.queries import normalize_code
-
-        allocation = planner.allocate(
-            budget=answer.budget,
-            months=payload.months,
-            unit_cost=answer.monthly,
-            villages=queries.village_needs(request.user, normalize_code(payload.region)),
-            minimum_per_village=payload.minimum,
-        )
+    if allocation is not None:
         out["allocation"] = allocation.as_dict()
     if payload.workers:
         cost = planner.cost_for_workers(
-            workers=payload.workers, months=payload.months, on=payload.date, package=package, income=income
+            workers=payload.workers,
+            months=payload.months,
+            on=payload.date,
+            package=answer.package,
+            income=answer.income,
         )
         out["cost_of_workers"] = {"workers": payload.workers, "cost": int(cost)}
     return out

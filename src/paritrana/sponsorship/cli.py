@@ -97,7 +97,6 @@ def cmd_programs(args: argparse.Namespace) -> None:
 
 def cmd_enroll(args: argparse.Namespace) -> int:
     from paritrana.sponsorship import actions, queries
-    from paritrana.sponsorship.api import enrollment_candidates
 
     actor = _actor(args)
     program = queries.get_program(actor, args.program, "sponsorship.manage")
@@ -105,7 +104,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         workers = queries.workers_in_list(actor, Path(args.file), Path(args.file).name)
     else:
         ids = [int(i) for i in args.workers.split(",")] if args.workers else []
-        workers = enrollment_candidates(actor, program, ids, args.filter, args.desa or "", args.carry_over)
+        workers = queries.enrollment_candidates(actor, program, ids, args.filter, args.desa or "", args.carry_over)
     result = actions.do_enroll(
         actor=actor, program=program, workers=workers, first_month=args.first, last_month=args.last, mode=args.mode
     )
@@ -180,30 +179,21 @@ def cmd_monev(args: argparse.Namespace) -> None:
 
 
 def cmd_plan(args: argparse.Namespace) -> None:
-    from paritrana.core.money import to_rupiah
-    from paritrana.sponsorship import planner
+    from paritrana.sponsorship.queries import plan
 
-    package = tuple(p.strip() for p in args.package.split(",") if p.strip())
-    answer = planner.workers_for_budget(
-        budget=to_rupiah(args.budget, field="budget"),
+    answer, allocation = plan(
+        _actor(args),
+        budget=args.budget,
         months=args.months,
         on=args.date,
-        package=package,
-        income=to_rupiah(args.income, field="income"),
+        package=args.package,
+        income=args.income,
+        region=args.region or "",
+        minimum=args.minimum,
     )
     out = answer.as_dict()
-    if args.region:
-        from paritrana.regions.queries import normalize_code
-        from paritrana.sponsorship.queries import village_needs
-
-        actor = _actor(args)
-        out["allocation"] = planner.allocate(
-            budget=answer.budget,
-            months=args.months,
-            unit_cost=answer.monthly,
-            villages=village_needs(actor, normalize_code(args.region)),
-            minimum_per_village=args.minimum,
-        ).as_dict()
+    if allocation is not None:
+        out["allocation"] = allocation.as_dict()
     _emit(args, out)
 
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from paritrana.core.dates import add_months
 from paritrana.sponsorship.choices import (
     BillStatus,
     ClaimKind,
@@ -116,8 +117,7 @@ class Program(models.Model):
     @property
     def end(self) -> date:
         """The first day of the last month covered."""
-        index = self.fiscal_year * 12 + self.first_month - 1 + self.months - 1
-        return date(index // 12, index % 12 + 1, 1)
+        return add_months(self.start, self.months - 1)
 
     @property
     def remaining(self) -> Decimal:

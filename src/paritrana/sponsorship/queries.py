@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from paritrana.core.dates import today
+from paritrana.core.dates import first_of_month, months_between, today
 from paritrana.core.errors import N_, InvalidInput, NotFound
 from paritrana.core.permissions import require, scoped
 from paritrana.regions.models import Region
@@ -89,6 +89,62 @@ def village_needs(user: Any, region: str) -> list[Any]:
     for row in rows:
         by_desa[row["desa_code"]][row["poverty_decile"] or 0] = row["n"]
     return [VillageNeed(code=code, eligible_by_decile=deciles) for code, deciles in sorted(by_desa.items())]
+
+
+def enrollment_candidates(
+    user: Any, program: Program, worker_ids: list[int], by_filter: bool, desa: str, carry_over: bool
+) -> list[Any]:
+    """The workers an enrollment request names: ids inside the user's registry scope, the program's eligible
+    workers (optionally of one desa), or the workers of the program it renews."""
+    from paritrana.regions.queries import normalize_code
+    from paritrana.registry.queries import workers_for
+    from paritrana.sponsorship.actions import eligible_workers, renewal_candidates
+
+    if carry_over:
+        return renewal_candidates(program)
+    if by_filter:
+        return list(eligible_workers(program, desa=normalize_code(desa) if desa else ""))
+    found = {w.pk: w for w in workers_for(user).filter(pk__in=worker_ids)}
+    missing = [i for i in worker_ids if i not in found]
+    if missing:
+        raise NotFound(N_("No worker {ids} in your scope."), field="worker_ids", ids=", ".join(map(str, missing[:10])))
+    return list(found.values())
+
+
+def plan(
+    user: Any,
+    *,
+    budget: Any,
+    months: int,
+    on: date,
+    package: str = "jkk,jkm",
+    income: Any = 1_000_000,
+    region: str = "",
+    minimum: int = 0,
+) -> tuple[Any, Any]:
+    """How many workers ``budget`` covers, and, for a region, its allocation across the desa by the planner's
+    solver (the registered workers enrolled nowhere, within the user's scope). Returns (answer, allocation)."""
+    from paritrana.core.money import to_rupiah
+    from paritrana.regions.queries import normalize_code
+    from paritrana.sponsorship import planner
+
+    answer = planner.workers_for_budget(
+        budget=to_rupiah(budget, field="budget"),
+        months=months,
+        on=on,
+        package=tuple(p.strip() for p in package.split(",") if p.strip()),
+        income=to_rupiah(income, field="income"),
+    )
+    if not region:
+        return answer, None
+    allocation = planner.allocate(
+        budget=answer.budget,
+        months=months,
+        unit_cost=answer.monthly,
+        villages=village_needs(user, normalize_code(region)),
+        minimum_per_village=minimum,
+    )
+    return answer, allocation
 
 
 def bills_for(user: Any) -> QuerySet[Bill]:
@@ -167,8 +223,6 @@ def coverage_of_month(enrollment: Enrollment, month: date, on: date | None = Non
 
 def worker_coverage(worker: Any, on: date | None = None) -> list[dict[str, Any]]:
     """Month by month, each program that covered the worker and the state of that month."""
-    from paritrana.sponsorship.actions import months_between
-
     on = on or today()
     out = []
     for enrollment in worker.enrollments.select_related("program__sponsor").order_by("first_month"):
@@ -288,8 +342,6 @@ def _villages_below(program: Program) -> list[dict[str, Any]]:
 
 
 def monev_row(program: Program, on: date | None = None) -> MonevRow:
-    from paritrana.sponsorship.actions import first_of_month
-
     on = on or today()
     bills = list(program.bills.order_by("month"))
     by_month = {b.month: b for b in bills}
@@ -297,8 +349,6 @@ def monev_row(program: Program, on: date | None = None) -> MonevRow:
     paid = sum((min(b.paid, b.amount) for b in bills), Decimal(0))
     months = []
     lapsed = 0
-    from paritrana.sponsorship.actions import months_between
-
     for month in months_between(program.start, program.end):
         bill = by_month.get(month)
         state = coverage_status(bill, program.grace_days, on)

@@ -17,13 +17,10 @@ from django.views.decorators.http import require_http_methods
 
 from paritrana.core.dates import today
 from paritrana.core.errors import NotAuthenticated, ParitranaError, PermissionDenied
-from paritrana.core.money import to_rupiah
 from paritrana.core.permissions import can, require
-from paritrana.regions.queries import normalize_code
 from paritrana.registry import queries as registry_queries
 from paritrana.registry.ingest import check_size
-from paritrana.sponsorship import actions, forms, planner, queries
-from paritrana.sponsorship.api import enrollment_candidates
+from paritrana.sponsorship import actions, forms, queries
 
 
 def _attempt(request: HttpRequest, action: Callable[[], Any]) -> tuple[Any, str]:
@@ -170,7 +167,7 @@ def _enroll(request: HttpRequest, program: Any, data: dict[str, Any]) -> actions
             raise InvalidInput(gettext("Choose the file with the NIKs."), field="file")
         workers = queries.workers_in_list(request.user, upload.read(), Path(upload.name).name)
     else:
-        workers = enrollment_candidates(
+        workers = queries.enrollment_candidates(
             request.user, program, [], data["how"] == "filter", data.get("desa") or "", data["how"] == "carry_over"
         )
     return actions.do_enroll(
@@ -329,20 +326,15 @@ def plan(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
 
         def solve() -> tuple[Any, Any]:
-            package = tuple(data["package"].split(","))
-            budget = to_rupiah(data["budget"], field="budget")
-            found = planner.workers_for_budget(budget=budget, months=data["months"], on=data["on"], package=package)
-            allocated = None
-            if data.get("region"):
-                villages = queries.village_needs(request.user, normalize_code(data["region"]))
-                allocated = planner.allocate(
-                    budget=budget,
-                    months=data["months"],
-                    unit_cost=found.monthly,
-                    villages=villages,
-                    minimum_per_village=data["minimum"],
-                )
-            return found, allocated
+            return queries.plan(
+                request.user,
+                budget=data["budget"],
+                months=data["months"],
+                on=data["on"],
+                package=data["package"],
+                region=data.get("region") or "",
+                minimum=data["minimum"],
+            )
 
         solved, error = _attempt(request, solve)
         if solved:
