@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, only those missing: PostgreSQL (the server leg),
-# Chromium (the browser leg), Pango and fonts (PDF reports), poppler-utils (reading PDFs back in tests).
+# Chromium (the browser leg), Pango and fonts (PDF reports), poppler-utils (reading PDFs back in tests),
+# a Java runtime (Spark in local mode, the scale-out leg of the coverage indicators).
 # Runs apt-get update once, and only when something is missing.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ if [ "${1:-all}" != "pdf" ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+  command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

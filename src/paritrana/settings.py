@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "paritrana.calculator",
     "paritrana.registry",
     "paritrana.sponsorship",
+    "paritrana.analytics",
     "django_tasks",
     "django_tasks_db",
     "paritrana.web",

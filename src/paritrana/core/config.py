@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         5 * 1024 * 1024, ge=1024, description="Largest request body accepted outside file uploads (bytes)."
     )
+    analytics_store: str = Field(
+        "",
+        description="Where the coverage facts live: a DuckDB file (`.duckdb`), a folder of Parquet files, or a "
+        "PostgreSQL URL. Empty means the DuckDB file `DATA_DIR/analytics.duckdb`.",
+    )
+    spark_master: str = Field(
+        "local[2]", description="Spark master for `--engine spark`: `local[N]` on this machine, or a cluster URL."
+    )
     page_size: int = Field(50, ge=1, le=1000, description="Default page size of lists and API pages.")
 
     @field_validator("allowed_hosts", mode="before")

@@ -1,0 +1,211 @@
+"""The sources of the indicators: the facts from the store, and the small tables of the operational database
+(workforce, programs, payments, claims, regions) as in-memory Ibis tables that any engine can join. Also the
+worker-month facts built from the registry and sponsorship data for ``facts refresh``, and the targets."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+import ibis
+import polars as pl
+import pyarrow as pa
+
+from paritrana.analytics.compute import Tables, Targets
+from paritrana.analytics.definitions import Indicator, parse_definitions, standard_indicators
+from paritrana.analytics.store import FACT_SCHEMA, Store
+from paritrana.core.bulk import read_frame
+from paritrana.core.dates import today
+from paritrana.core.errors import N_, NotFound
+
+__all__ = ["all_indicators", "indicator_tables", "region_columns", "registry_facts", "targets_for"]
+
+
+def region_columns(code: pl.Expr) -> list[pl.Expr]:
+    """province, kabupaten, kecamatan and desa from a dotted code, null below the code's own level."""
+    length = code.str.len_chars()
+    return [
+        pl.when(length >= n).then(code.str.slice(0, n)).otherwise(None).alias(name)
+        for name, n in (("province", 2), ("kabupaten", 5), ("kecamatan", 8), ("desa", 13))
+    ]
+
+
+def _memtable(frame: pl.DataFrame, code: str = "region_code") -> Any:
+    frame = frame.with_columns(region_columns(pl.col(code))).drop(code)
+    return ibis.memtable(frame.to_arrow())
+
+
+def _workforce() -> Any:
+    from paritrana.analytics.models import Workforce
+
+    rows = list(
+        Workforce.objects.values("region_code", "year", "employed", "formal", "informal", "population", "vulnerable")
+    )
+    schema = {
+        "region_code": pl.String,
+        "year": pl.Int64,
+        **dict.fromkeys(("employed", "formal", "informal", "population", "vulnerable"), pl.Int64),
+    }
+    return _memtable(pl.DataFrame(rows, schema=schema))
+
+
+def _programs() -> Any:
+    schema = {"region_code": pl.String, "year": pl.Int64, "pagu": pl.Int64, "committed": pl.Int64, "kind": pl.String}
+    frame = read_frame(
+        "SELECT s.region_code, p.fiscal_year AS year, p.pagu, p.committed, s.kind "
+        "FROM sponsorship_program p JOIN sponsorship_sponsor s ON s.id = p.sponsor_id WHERE p.status <> %s",
+        ["draft"],
+        schema=schema,
+    )
+    return _memtable(_with_funder(frame))
+
+
+def _payments() -> Any:
+    schema = {"region_code": pl.String, "paid_on": pl.Date, "amount": pl.Int64, "kind": pl.String}
+    frame = read_frame(
+        "SELECT s.region_code, pay.paid_on, pay.amount, s.kind FROM sponsorship_payment pay "
+        "JOIN sponsorship_bill b ON b.id = pay.bill_id JOIN sponsorship_program p ON p.id = b.program_id "
+        "JOIN sponsorship_sponsor s ON s.id = p.sponsor_id",
+        [],
+        schema=schema,
+    )
+    frame = frame.with_columns(pl.col("paid_on").dt.truncate("1mo").alias("month")).drop("paid_on")
+    return _memtable(_with_funder(frame))
+
+
+def _claims() -> Any:
+    schema = {"desa_code": pl.String, "paid_on": pl.Date, "amount_paid": pl.Int64, "kind": pl.String}
+    frame = read_frame(
+        "SELECT desa_code, paid_on, amount_paid, kind FROM sponsorship_claim WHERE paid_on IS NOT NULL",
+        [],
+        schema=schema,
+    )
+    frame = frame.select(
+        pl.col("desa_code"),
+        pl.col("paid_on").dt.truncate("1mo").alias("month"),
+        pl.col("amount_paid").alias("amount"),
+        pl.col("kind"),
+    )
+    return _memtable(frame, "desa_code")
+
+
+_REGIONS: dict[int, Any] = {}
+
+
+def _regions() -> Any:
+    from paritrana.regions.models import Region
+
+    desa = Region.objects.filter(level=4)
+    count = desa.count()
+    if count not in _REGIONS:  # 84,000 rows that change once a year: built once per process
+        frame = pl.DataFrame(
+            list(desa.values_list("code", "kind")), schema={"region_code": pl.String, "kind": pl.String}, orient="row"
+        )
+        _REGIONS.clear()
+        _REGIONS[count] = _memtable(frame)
+    return _REGIONS[count]
+
+
+def _with_funder(frame: pl.DataFrame) -> pl.DataFrame:
+    from paritrana.sponsorship.choices import FUNDER
+
+    return frame.with_columns(pl.col("kind").replace_strict(FUNDER, default="other").alias("funder")).drop("kind")
+
+
+def indicator_tables(store: Store) -> Tables:
+    return {
+        "participants": store.participants,
+        "workforce": _workforce,
+        "programs": _programs,
+        "payments": _payments,
+        "claims": _claims,
+        "regions": _regions,
+    }
+
+
+def all_indicators() -> list[Indicator]:
+    """The standard indicators, then those defined by users (``IndicatorDefinition``)."""
+    from paritrana.analytics.models import IndicatorDefinition
+
+    custom = [row.definition for row in IndicatorDefinition.objects.order_by("key")]
+    return [*standard_indicators(), *(parse_definitions(custom) if custom else [])]
+
+
+def pick_indicators(ids: list[str] | None) -> list[Indicator]:
+    known = {i.id: i for i in all_indicators()}
+    if not ids:
+        return list(known.values())
+    missing = [i for i in ids if i not in known]
+    if missing:
+        raise NotFound(N_("No indicator '{indicator}'; known: {known}."), indicator=missing[0], known=", ".join(known))
+    return [known[i] for i in ids]
+
+
+def targets_for(years: list[int] | None = None) -> Targets:
+    from paritrana.analytics.models import Target
+
+    out: dict[tuple[str, int], dict[str, float]] = defaultdict(dict)
+    rows = Target.objects.all() if years is None else Target.objects.filter(year__in=years)
+    for row in rows:
+        out[(row.indicator, row.year)][row.region_code] = float(row.value)
+    return out
+
+
+def registry_facts(on: date | None = None) -> pa.Table:
+    """One row per enrolled worker and billed month, from the bill lines: active when the month is paid in time or
+    still within its grace; premium paid when the bill is paid (pro rata when paid in part)."""
+    from paritrana.sponsorship.choices import FUNDER
+
+    on = on or today()
+    schema = {
+        "worker_id": pl.Int64,
+        "month": pl.Date,
+        "desa_code": pl.String,
+        "segment": pl.String,
+        "kind": pl.String,
+        "paid_on": pl.Date,
+        "due_date": pl.Date,
+        "grace_days": pl.Int64,
+        "amount": pl.Int64,
+        "bill_amount": pl.Int64,
+        "bill_paid": pl.Int64,
+        "poverty_decile": pl.Int64,
+        "occupation": pl.String,
+    }
+    frame = read_frame(
+        "SELECT e.worker_id, b.month, w.desa_code, w.segment, s.kind, b.paid_on, b.due_date, p.grace_days, "
+        "l.amount, b.amount AS bill_amount, b.paid AS bill_paid, w.poverty_decile, w.occupation "
+        "FROM sponsorship_billline l JOIN sponsorship_bill b ON b.id = l.bill_id "
+        "JOIN sponsorship_enrollment e ON e.id = l.enrollment_id JOIN registry_worker w ON w.id = e.worker_id "
+        "JOIN sponsorship_program p ON p.id = b.program_id JOIN sponsorship_sponsor s ON s.id = p.sponsor_id",
+        [],
+        schema=schema,
+    )
+    deadline = pl.col("due_date") + pl.duration(days=pl.col("grace_days"))
+    active = (pl.col("paid_on").is_not_null() & (pl.col("paid_on") <= deadline)) | (
+        pl.col("paid_on").is_null() & (pl.lit(on) <= deadline)
+    )
+    paid_share = (
+        pl.when(pl.col("bill_amount") > 0)
+        .then(pl.col("amount") * pl.min_horizontal(pl.col("bill_paid"), pl.col("bill_amount")) // pl.col("bill_amount"))
+        .otherwise(0)
+    )
+    facts = frame.select(
+        pl.col("worker_id").cast(pl.String).alias("participant_id"),
+        pl.col("month"),
+        *region_columns(pl.col("desa_code")),
+        pl.col("segment"),
+        pl.col("kind").replace_strict(FUNDER, default="other").alias("funder"),
+        active.alias("active"),
+        (pl.col("poverty_decile").is_not_null() & (pl.col("poverty_decile") <= 4)).alias("vulnerable"),
+        paid_share.alias("premium_paid"),
+        pl.col("occupation"),
+        pl.lit("registry").alias("origin"),
+    )
+    # A worker covered by two programs in a month (never allowed by enrollment, but history may hold it) is one
+    # participant-month: active if either is, premiums added.
+    facts = facts.group_by("participant_id", "month", maintain_order=True).agg(
+        pl.exclude("active", "premium_paid").first(), pl.col("active").any(), pl.col("premium_paid").sum()
+    )
+    return facts.select(FACT_SCHEMA.names).to_arrow().cast(FACT_SCHEMA)

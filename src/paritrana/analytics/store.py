@@ -1,0 +1,244 @@
+"""The analytics store: where the coverage facts live, and the Ibis connection that reads them.
+
+One table, ``facts_participants``, one row per worker and month (see ``FACT_SCHEMA``). It lives in
+
+* a DuckDB file (the embedded default, ``DATA_DIR/analytics.duckdb``), read by DuckDB;
+* a folder of Parquet files (``participants/origin=<name>/*.parquet``), read by DuckDB or by Spark, the
+  scale-out engine (local mode here, a cluster at national scale);
+* a PostgreSQL database, read by PostgreSQL.
+
+Rows carry their ``origin``: ``registry`` for what ``facts refresh`` builds from the operational database, or the
+name of a bulk file loaded with ``facts load``. Writing an origin replaces that origin's rows and nothing else, in
+one transaction (DuckDB, PostgreSQL) or by swapping one folder (Parquet).
+
+The other sources (workforce, targets, programs, payments, claims, regions) are small and edited in the operational
+database; ``analytics.sources`` hands them to whichever engine runs as in-memory tables.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from paritrana.core.config import get_settings
+from paritrana.core.errors import N_, ConfigurationError, InvalidInput
+
+__all__ = ["ENGINES", "FACT_SCHEMA", "PARTICIPANTS", "Store", "connect", "default_location"]
+
+ENGINES = ("duckdb", "postgres", "spark")
+PARTICIPANTS = "facts_participants"
+
+FACT_SCHEMA = pa.schema(
+    [
+        ("participant_id", pa.string()),
+        ("month", pa.date32()),
+        ("province", pa.string()),
+        ("kabupaten", pa.string()),
+        ("kecamatan", pa.string()),
+        ("desa", pa.string()),
+        ("segment", pa.string()),
+        ("funder", pa.string()),
+        ("active", pa.bool_()),
+        ("vulnerable", pa.bool_()),
+        ("premium_paid", pa.int64()),
+        ("occupation", pa.string()),
+        ("origin", pa.string()),
+    ]
+)
+_SQL_TYPES = {
+    pa.string(): "VARCHAR",
+    pa.date32(): "DATE",
+    pa.bool_(): "BOOLEAN",
+    pa.int64(): "BIGINT",
+}
+_CREATE = "CREATE TABLE IF NOT EXISTS {table} ({columns})".format(
+    table=PARTICIPANTS, columns=", ".join(f"{f.name} {_SQL_TYPES[f.type]}" for f in FACT_SCHEMA)
+)
+
+
+def default_location() -> str:
+    settings = get_settings()
+    return settings.analytics_store or str(settings.data_dir / "analytics.duckdb")
+
+
+def _kind(location: str) -> str:
+    if location.startswith(("postgresql://", "postgres://")):
+        return "postgres"
+    if location.endswith(".duckdb") or location == ":memory:":
+        return "duckdb"
+    return "parquet"
+
+
+@dataclass
+class Store:
+    """An open store: ``con`` is the Ibis backend of ``engine``; ``participants()`` the facts as an Ibis table."""
+
+    engine: str
+    location: str
+    kind: str
+    con: Any
+    _tables: dict[str, Any] = field(default_factory=dict)
+
+    def participants(self) -> Any:
+        if PARTICIPANTS not in self._tables:
+            self._tables[PARTICIPANTS] = self._open_participants()
+        return self._tables[PARTICIPANTS]
+
+    def _open_participants(self) -> Any:
+        if self.kind != "parquet":
+            self._ensure_table()
+            return self.con.table(PARTICIPANTS)
+        folder = Path(self.location) / "participants"
+        if not any(folder.glob("origin=*/*.parquet")):
+            return ibis.memtable(FACT_SCHEMA.empty_table())
+        if self.engine == "spark":
+            reader = self.con._session.read.option("basePath", str(folder))
+            reader.parquet(str(folder / "origin=*")).createOrReplaceTempView(PARTICIPANTS)
+            return self.con.table(PARTICIPANTS)
+        return self.con.read_parquet(
+            str(folder / "origin=*" / "*.parquet"),
+            table_name=PARTICIPANTS,
+            hive_partitioning=True,
+            hive_types_autocast=False,  # an origin named "2024" stays text
+        )
+
+    def _ensure_table(self) -> None:
+        self.con.raw_sql(_CREATE)
+
+    # --- writing ------------------------------------------------------------------------------------------------
+
+    def replace_origin(self, origin: str, rows: pa.Table) -> int:
+        """Replace every fact of ``origin`` with ``rows`` (already validated, in ``FACT_SCHEMA``), atomically."""
+        rows = rows.cast(FACT_SCHEMA)
+        if self.kind == "parquet":
+            self._replace_parquet(origin, rows)
+        elif self.kind == "duckdb":
+            self._ensure_table()
+            raw = self.con.con
+            raw.execute("BEGIN TRANSACTION")
+            try:
+                raw.execute(f"DELETE FROM {PARTICIPANTS} WHERE origin = ?", [origin])  # noqa: S608 - constant name
+                raw.register("incoming_facts", rows)
+                raw.execute(f"INSERT INTO {PARTICIPANTS} SELECT * FROM incoming_facts")  # noqa: S608
+                raw.unregister("incoming_facts")
+                raw.execute("COMMIT")
+            except Exception:
+                raw.execute("ROLLBACK")
+                raise
+        else:
+            self._replace_postgres(origin, rows)
+        self._tables.clear()
+        return rows.num_rows
+
+    def _replace_parquet(self, origin: str, rows: pa.Table) -> None:
+        folder = Path(self.location) / "participants"
+        final = folder / f"origin={origin}"
+        staging = folder / f".staging-{uuid.uuid4().hex}"
+        staging.mkdir(parents=True)
+        pq.write_table(rows.drop(["origin"]), staging / "part-0.parquet", compression="zstd")
+        old = folder / f".old-{uuid.uuid4().hex}"
+        if final.exists():
+            final.rename(old)
+        staging.rename(final)  # the swap: readers see the old folder or the new one, never half of one
+        shutil.rmtree(old, ignore_errors=True)
+
+    def _replace_postgres(self, origin: str, rows: pa.Table) -> None:
+        self._ensure_table()
+        raw = self.con.con  # psycopg 3 connection
+        columns = ", ".join(FACT_SCHEMA.names)
+        with raw.transaction(), raw.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {PARTICIPANTS} WHERE origin = %s", [origin])  # noqa: S608 - constant name
+            with cursor.copy(f"COPY {PARTICIPANTS} ({columns}) FROM STDIN") as copy:
+                for batch in rows.to_batches(100_000):
+                    for record in zip(*(c.to_pylist() for c in batch.columns), strict=True):
+                        copy.write_row(record)
+
+    def origins(self) -> list[dict[str, Any]]:
+        """What the store holds, per origin: rows, months, kabupaten/kota."""
+        t = self.participants()
+        summary = (
+            t.group_by("origin")
+            .aggregate(
+                rows=t.count(),
+                first_month=t.month.min(),
+                last_month=t.month.max(),
+                kabupaten=t.kabupaten.nunique(),
+            )
+            .order_by("origin")
+        )
+        return [
+            {**row, "rows": int(row["rows"]), "kabupaten": int(row["kabupaten"])}
+            for row in self.con.to_pyarrow(summary).to_pylist()
+        ]
+
+    def close(self) -> None:
+        if self.engine != "spark":  # the Spark session outlives one store; it is expensive to start
+            self.con.disconnect()
+
+
+_SPARK: dict[str, Any] = {}
+
+
+def spark_session(master: str | None = None) -> Any:
+    """One Spark session per process (starting one takes seconds): ``local[N]`` here, a cluster URL at scale."""
+    master = master or get_settings().spark_master
+    if master not in _SPARK:
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as error:  # pragma: no cover - pyspark is a dev dependency and an extra
+            raise ConfigurationError(
+                N_("The Spark engine needs pyspark: install paritrana with the 'spark' extra.")
+            ) from error
+        _SPARK[master] = (
+            SparkSession.builder.master(master)
+            .appName("paritrana")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.sql.shuffle.partitions", "8")
+            .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+            .getOrCreate()
+        )
+    return _SPARK[master]
+
+
+def connect(engine: str | None = None, source: str | None = None) -> Store:
+    """Open the store at ``source`` (default: the configured one) with ``engine`` (default: the store's own)."""
+    location = source or default_location()
+    kind = _kind(location)
+    engine = engine or ("postgres" if kind == "postgres" else "duckdb")
+    if engine not in ENGINES:
+        raise InvalidInput(
+            N_("Unknown engine '{engine}'; use duckdb, postgres or spark."), field="engine", engine=engine
+        )
+    compatible = {"duckdb": {"duckdb", "parquet"}, "postgres": {"postgres"}, "spark": {"parquet"}}[engine]
+    if kind not in compatible:
+        raise InvalidInput(
+            N_("The {engine} engine cannot read a {kind} store ({source}): give it {wanted}."),
+            field="source",
+            engine=engine,
+            kind=kind,
+            source=location,
+            wanted={
+                "duckdb": "a .duckdb file or a Parquet folder",
+                "postgres": "a postgresql:// URL",
+                "spark": "a Parquet folder",
+            }[engine],
+        )
+    if engine == "duckdb":
+        if kind == "duckdb" and location != ":memory:":
+            Path(location).parent.mkdir(parents=True, exist_ok=True)
+        con = ibis.duckdb.connect(location if kind == "duckdb" else ":memory:")
+    elif engine == "postgres":
+        con = ibis.connect(location)
+    else:
+        con = ibis.pyspark.connect(spark_session())
+    if kind == "parquet":
+        Path(location).mkdir(parents=True, exist_ok=True)
+    return Store(engine=engine, location=location, kind=kind, con=con)
