@@ -84,6 +84,7 @@ class Store:
     location: str
     kind: str
     con: Any
+    read_only: bool = False
     _tables: dict[str, Any] = field(default_factory=dict)
 
     def participants(self) -> Any:
@@ -93,6 +94,8 @@ class Store:
 
     def _open_participants(self) -> Any:
         if self.kind != "parquet":
+            if self.read_only and PARTICIPANTS not in self.con.list_tables():
+                return ibis.memtable(FACT_SCHEMA.empty_table())
             self._ensure_table()
             return self.con.table(PARTICIPANTS)
         folder = Path(self.location) / "participants"
@@ -110,7 +113,8 @@ class Store:
         )
 
     def _ensure_table(self) -> None:
-        self.con.raw_sql(_CREATE)
+        if PARTICIPANTS not in self.con.list_tables():
+            self.con.raw_sql(_CREATE)
 
     # --- writing ------------------------------------------------------------------------------------------------
 
@@ -208,8 +212,11 @@ def spark_session(master: str | None = None) -> Any:
     return _SPARK[master]
 
 
-def connect(engine: str | None = None, source: str | None = None) -> Store:
-    """Open the store at ``source`` (default: the configured one) with ``engine`` (default: the store's own)."""
+def connect(engine: str | None = None, source: str | None = None, *, read_only: bool = False) -> Store:
+    """Open the store at ``source`` (default: the configured one) with ``engine`` (default: the store's own).
+
+    ``read_only`` (pages and the API): a DuckDB file admits many reading processes but one writer, so readers
+    must not take the write lock; a store that does not exist yet reads as empty."""
     location = source or default_location()
     kind = _kind(location)
     engine = engine or ("postgres" if kind == "postgres" else "duckdb")
@@ -232,13 +239,19 @@ def connect(engine: str | None = None, source: str | None = None) -> Store:
             }[engine],
         )
     if engine == "duckdb":
+        if kind == "duckdb" and read_only and not Path(location).exists():
+            location = ":memory:"
         if kind == "duckdb" and location != ":memory:":
             Path(location).parent.mkdir(parents=True, exist_ok=True)
-        con = ibis.duckdb.connect(location if kind == "duckdb" else ":memory:")
+        con = (
+            ibis.duckdb.connect(location, read_only=read_only)
+            if kind == "duckdb" and location != ":memory:"
+            else ibis.duckdb.connect(":memory:")
+        )
     elif engine == "postgres":
         con = ibis.connect(location)
     else:
         con = ibis.pyspark.connect(spark_session())
     if kind == "parquet":
         Path(location).mkdir(parents=True, exist_ok=True)
-    return Store(engine=engine, location=location, kind=kind, con=con)
+    return Store(engine=engine, location=location, kind=kind, con=con, read_only=read_only)

@@ -38,6 +38,11 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "payments.record": frozenset({Role.SYSTEM_ADMIN, Role.REGIONAL_OPERATOR, Role.VILLAGE_OPERATOR, Role.BPJS_OFFICER}),
     "payments.reconcile": frozenset({Role.SYSTEM_ADMIN, Role.BPJS_OFFICER}),
     "claims.record": frozenset({Role.SYSTEM_ADMIN, Role.BPJS_OFFICER}),
+    # Coverage indicators: aggregates, no personal data. Every role reads them in its scope (the public sees
+    # the published dashboard, with small counts suppressed); refreshing facts and editing the reference data
+    # (workforce, targets, indicator definitions, boundaries) is for operators and administrators.
+    "indicators.view": _ALL,
+    "indicators.manage": frozenset({Role.SYSTEM_ADMIN, Role.REGIONAL_OPERATOR, Role.BPJS_OFFICER}),
 }
 
 
