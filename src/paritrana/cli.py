@@ -280,7 +280,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Modules whose ``register(add)`` adds their commands (each capability keeps its commands beside its code).
-COMMAND_MODULES = ["paritrana.calculator.cli", "paritrana.registry.cli", "paritrana.sponsorship.cli"]
+COMMAND_MODULES = [
+    "paritrana.calculator.cli",
+    "paritrana.registry.cli",
+    "paritrana.sponsorship.cli",
+    "paritrana.analytics.cli",
+]
 
 
 def _register_more(add: Callable[..., Any]) -> None:

@@ -141,8 +141,12 @@ def load_demo(*, actor: Any = None) -> dict[str, Any]:
     from paritrana.demo.sponsorship import load_sponsorship
 
     sponsorship = load_sponsorship(actor=actor)
+    from paritrana.demo.analytics import load_analytics
+
+    analytics = load_analytics(actor=actor)
     return {
         "sponsorship": sponsorship,
+        "analytics": analytics,
         "regions": regions,
         "groups_added": zones,
         "users_added": users,

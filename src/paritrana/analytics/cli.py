@@ -1,0 +1,255 @@
+"""``paritrana indicators|facts|workforce|targets``: coverage indicators on the command line, over the same actions
+and queries as the pages and the API. ``--user`` acts as that user (its region scope)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+RESULT_COLUMNS = [
+    "indicator",
+    "period",
+    "level",
+    "region_code",
+    "region_name",
+    "numerator",
+    "denominator",
+    "value",
+    "target",
+    "status",
+    "meets_target",
+]
+
+
+def _emit(args: argparse.Namespace, rows: Any, columns: list[str] | None = None, title: str = "") -> None:
+    from paritrana.cli import _emit as emit
+
+    emit(args, rows, columns, title)
+
+
+def _actor(args: argparse.Namespace) -> Any:
+    from paritrana.registry.cli import _actor as actor
+
+    return actor(getattr(args, "user", None))
+
+
+def _write(args: argparse.Namespace, data: bytes, default: str) -> None:
+    if args.output:
+        Path(args.output).write_bytes(data)
+        sys.stderr.write(f"{args.output} ({len(data):,} bytes)\n")
+    elif args.format in ("csv", "json"):
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        Path(default).write_bytes(data)
+        sys.stderr.write(f"{default} ({len(data):,} bytes)\n")
+
+
+def default_period() -> str:
+    """The last whole month: the current one is still being billed."""
+    from paritrana.core.dates import add_months, first_of_month, today
+
+    return f"{add_months(first_of_month(today()), -1):%Y-%m}"
+
+
+def rows_csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def cmd_indicators(args: argparse.Namespace) -> None:
+    from paritrana.analytics import actions, queries
+    from paritrana.analytics.sources import all_indicators
+
+    if args.action == "list":
+        rows = [
+            {"id": i.id, "kind": i.kind, "unit": i.unit, "standard": i.standard, "name": i.label("id")}
+            for i in all_indicators()
+        ]
+        _emit(args, rows, ["id", "kind", "unit", "standard", "name"], "Indicators")
+        return
+    if args.action == "define":
+        if not args.file:
+            raise SystemExit("paritrana indicators define FILE (YAML or JSON)")
+        saved = actions.do_define_indicators(text=Path(args.file).read_text(encoding="utf-8"), actor=_actor(args))
+        _emit(args, {"defined": saved})
+        return
+    if args.action == "delete":
+        actions.do_delete_indicator(key=args.indicator[0] if args.indicator else "", actor=_actor(args))
+        _emit(args, {"deleted": args.indicator[0]})
+        return
+    by = [b for b in (args.by or "").split(",") if b]
+    args.period = args.period or default_period()
+    if args.user:
+        rows = queries.indicator_values(
+            _actor(args),
+            period=args.period,
+            level=args.level or "",
+            region=args.region or "",
+            indicators=args.indicator,
+            by=by,
+            engine=args.engine,
+        )
+    else:
+        rows = _national(args, by)
+    columns = [*RESULT_COLUMNS[:5], *by, *RESULT_COLUMNS[5:]]
+    if args.format == "json":
+        _emit(args, rows)
+    elif args.format == "csv":
+        _write(args, rows_csv(rows, columns), "indicators.csv")
+    elif args.format == "xlsx":
+        from paritrana.analytics.reports import values_xlsx
+
+        _write(args, values_xlsx(rows, columns), "indicators.xlsx")
+    else:
+        _emit(args, rows, columns, f"Indicators {args.period}")
+
+
+def _national(args: argparse.Namespace, by: list[str]) -> list[dict[str, Any]]:
+    """The console's national scope, on any engine and store (``--source``)."""
+    from paritrana.analytics.periods import Period
+    from paritrana.analytics.queries import region_names, run
+    from paritrana.analytics.sources import pick_indicators
+
+    region = args.region or ""
+    level = args.level or ("province" if not region else "kabupaten")
+    values = run(
+        pick_indicators(args.indicator),
+        Period.parse(args.period),
+        level,
+        region=region,
+        by=by,
+        engine=args.engine,
+        source=args.source,
+    )
+    rows = [v.as_dict() for v in values]
+    names = region_names({r["region_code"] for r in rows})
+    for row in rows:
+        row["region_name"] = names.get(row["region_code"], row["region_code"])
+    return rows
+
+
+def cmd_facts(args: argparse.Namespace) -> None:
+    from paritrana.analytics import actions
+    from paritrana.analytics.store import connect
+
+    actor = _actor(args)
+    if args.action == "refresh":
+        _emit(args, actions.do_refresh_facts(actor=actor, source=args.source, engine=args.engine))
+    elif args.action == "load":
+        if not args.file:
+            raise SystemExit("paritrana facts load FILE")
+        _emit(
+            args,
+            actions.do_load_facts(
+                path=Path(args.file), actor=actor, origin=args.origin, source=args.source, engine=args.engine
+            ),
+        )
+    else:
+        store = connect(args.engine, args.source, read_only=True)
+        try:
+            _emit(args, store.origins(), ["origin", "rows", "first_month", "last_month", "kabupaten"], store.location)
+        finally:
+            store.close()
+
+
+def cmd_workforce(args: argparse.Namespace) -> None:
+    from paritrana.analytics import actions
+    from paritrana.analytics.models import Workforce
+
+    if args.action == "import":
+        path = Path(args.file)
+        _emit(args, actions.do_import_workforce(source=path, filename=path.name, actor=_actor(args)))
+        return
+    columns = ["region_code", "year", "employed", "formal", "informal", "population", "vulnerable", "source"]
+    rows = list(Workforce.objects.filter(**({"year": args.year} if args.year else {})).values(*columns))
+    _emit(args, rows, columns, "Workforce (BPS Sakernas)")
+
+
+def cmd_targets(args: argparse.Namespace) -> None:
+    from paritrana.analytics import actions
+    from paritrana.analytics.models import Target
+    from paritrana.core.errors import NotFound
+
+    actor = _actor(args)
+    if args.action == "set":
+        target = actions.do_save_target(
+            indicator=args.indicator,
+            year=args.year,
+            region_code=args.region or "",
+            value=args.value,
+            source=args.source or "",
+            actor=actor,
+        )
+        _emit(args, {"indicator": target.indicator, "year": target.year, "region_code": target.region_code,
+                     "value": str(target.value), "source": target.source})
+        return
+    if args.action == "delete":
+        target = Target.objects.filter(indicator=args.indicator, year=args.year, region_code=args.region or "").first()
+        if target is None:
+            raise NotFound("No such target.")
+        actions.do_delete_target(target=target, actor=actor)
+        _emit(args, {"deleted": True})
+        return
+    columns = ["indicator", "year", "region_code", "value", "source"]
+    rows = [{**r, "value": str(r["value"])} for r in Target.objects.values(*columns)]
+    _emit(args, rows, columns, "Targets")
+
+
+def register(add: Callable[..., Any]) -> None:
+    def user(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--user", help="act as this user (its region scope); default: the system, national scope")
+        return p
+
+    def engine(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--engine", choices=["duckdb", "postgres", "spark"], help="default: the store's own engine")
+        p.add_argument(
+            "--source",
+            help="the fact store: a .duckdb file, a Parquet folder or a postgresql:// URL "
+            "(default: PARITRANA_ANALYTICS_STORE, else DATA_DIR/analytics.duckdb)",
+        )
+        return p
+
+    p = user(
+        engine(
+            add(
+                "indicators",
+                cmd_indicators,
+                "Compute coverage indicators; list or define them (YAML/JSON).",
+                ("table", "json", "csv", "xlsx"),
+            )
+        )
+    )
+    p.add_argument("action", nargs="?", choices=["compute", "list", "define", "delete"], default="compute")
+    p.add_argument("file", nargs="?", help="for define: the YAML or JSON definition")
+    p.add_argument("--period", default="", help="2024-12 (month), 2024Q4 (quarter) or 2024 (year)")
+    p.add_argument("--level", choices=["national", "province", "kabupaten", "kecamatan", "desa"])
+    p.add_argument("--region", help="only inside this region (dotted code)")
+    p.add_argument("--indicator", action="append", help="an indicator id (repeatable; default: all)")
+    p.add_argument("--by", help="disaggregate by these fields, comma-separated (e.g. segment,funder)")
+    p.add_argument("--output", "-o", help="file for csv/xlsx (default: stdout for csv, indicators.xlsx)")
+
+    p = user(engine(add("facts", cmd_facts, "The coverage facts: status, refresh from the registry, load a bulk file.")))
+    p.add_argument("action", nargs="?", choices=["status", "refresh", "load"], default="status")
+    p.add_argument("file", nargs="?", help="for load: a CSV or Parquet participant file")
+    p.add_argument("--origin", help="for load: the name its rows are kept under (default: the file name)")
+
+    p = user(add("workforce", cmd_workforce, "BPS workforce denominators per kabupaten/kota and year."))
+    p.add_argument("action", nargs="?", choices=["list", "import"], default="list")
+    p.add_argument("file", nargs="?")
+    p.add_argument("--year", type=int)
+
+    p = user(add("targets", cmd_targets, "Targets of the indicators per year (national or per region), with sources."))
+    p.add_argument("action", nargs="?", choices=["list", "set", "delete"], default="list")
+    p.add_argument("--indicator")
+    p.add_argument("--year", type=int)
+    p.add_argument("--region", default="")
+    p.add_argument("--value")
+    p.add_argument("--source", help="where the target comes from (e.g. 'RPJMN 2025-2029')")
