@@ -15,7 +15,8 @@ from paritrana.analytics.models import IndicatorDefinition, Target, Workforce
 from paritrana.analytics.sources import all_indicators, registry_facts
 from paritrana.analytics.store import connect
 from paritrana.core import audit
-from paritrana.core.errors import N_, Conflict, InvalidInput, NotFound
+from paritrana.core.errors import N_, Conflict, InvalidInput, NotFound, OutOfScope
+from paritrana.core.permissions import require, require_national
 
 __all__ = [
     "do_define_indicators",
@@ -33,7 +34,11 @@ _WORKFORCE_FIELDS = ("employed", "formal", "informal", "population", "vulnerable
 @transaction.atomic
 def do_import_workforce(*, source: Path | bytes, filename: str, actor: Any) -> dict[str, int]:
     """Insert or update BPS workforce figures by (kabupaten/kota, year). The whole file or nothing."""
+    scope = require(actor, "indicators.manage")
     rows = read_workforce(source, filename=filename)
+    outside = next((r["region_code"] for r in rows if not scope.contains(r["region_code"])), None)
+    if outside:
+        raise OutOfScope(region=outside)
     existing = {(w.region_code, w.year): w for w in Workforce.objects.select_for_update()}
     created = updated = unchanged = 0
     for row in rows:
@@ -52,10 +57,17 @@ def do_import_workforce(*, source: Path | bytes, filename: str, actor: Any) -> d
         current.save()
         updated += 1
         audit.record(
-            actor=actor, action="workforce.update", obj=current, region_code=current.region_code, before=before, after=after
+            actor=actor,
+            action="workforce.update",
+            obj=current,
+            region_code=current.region_code,
+            before=before,
+            after=after,
         )
     counts = {"rows": len(rows), "created": created, "updated": updated, "unchanged": unchanged}
-    audit.record(actor=actor, action="workforce.import", object_type="analytics.workforce", after={**counts, "file": filename})
+    audit.record(
+        actor=actor, action="workforce.import", object_type="analytics.workforce", after={**counts, "file": filename}
+    )
     return counts
 
 
@@ -64,12 +76,11 @@ def _indicator_ids() -> set[str]:
 
 
 @transaction.atomic
-def do_save_target(
-    *, indicator: str, year: int, region_code: str = "", value: Any, source: str, actor: Any
-) -> Target:
+def do_save_target(*, indicator: str, year: int, region_code: str = "", value: Any, source: str, actor: Any) -> Target:
     """Set an indicator's target for a year, nationally (blank region) or for one region."""
     from paritrana.regions.models import Region
 
+    _require_target_scope(actor, region_code)
     if indicator not in _indicator_ids():
         raise NotFound(N_("No indicator '{indicator}'."), indicator=indicator)
     if not 2000 <= int(year) <= 2100:
@@ -102,14 +113,28 @@ def do_save_target(
     return target
 
 
+def _require_target_scope(actor: Any, region_code: str) -> None:
+    """National targets are set nationally; a region's own target inside the user's scope."""
+    if region_code:
+        require(actor, "indicators.manage", region_code)
+    else:
+        require_national(actor, "indicators.manage")
+
+
 @transaction.atomic
 def do_delete_target(*, target: Target, actor: Any) -> None:
+    _require_target_scope(actor, target.region_code)
     audit.record(
         actor=actor,
         action="target.delete",
         obj=target,
         region_code=target.region_code,
-        before={"indicator": target.indicator, "year": target.year, "value": str(target.value), "source": target.source},
+        before={
+            "indicator": target.indicator,
+            "year": target.year,
+            "value": str(target.value),
+            "source": target.source,
+        },
     )
     target.delete()
 
@@ -117,6 +142,7 @@ def do_delete_target(*, target: Target, actor: Any) -> None:
 @transaction.atomic
 def do_define_indicators(*, text: str, actor: Any) -> list[str]:
     """Add or replace user-defined indicators from YAML or JSON; the standard ones cannot be redefined."""
+    require_national(actor, "indicators.manage")
     indicators = parse_definitions(load_yaml(text))
     standard = {i.id for i in standard_indicators()}
     for indicator in indicators:
@@ -127,7 +153,9 @@ def do_define_indicators(*, text: str, actor: Any) -> list[str]:
     saved = []
     for indicator in indicators:
         definition = indicator.model_dump(mode="json", exclude={"standard"}, exclude_defaults=True)
-        row, created = IndicatorDefinition.objects.update_or_create(key=indicator.id, defaults={"definition": definition})
+        row, created = IndicatorDefinition.objects.update_or_create(
+            key=indicator.id, defaults={"definition": definition}
+        )
         audit.record(actor=actor, action="indicator.define", obj=row, after={"created": created, **definition})
         saved.append(indicator.id)
     return saved
@@ -135,6 +163,7 @@ def do_define_indicators(*, text: str, actor: Any) -> list[str]:
 
 @transaction.atomic
 def do_delete_indicator(*, key: str, actor: Any) -> None:
+    require_national(actor, "indicators.manage")
     row = IndicatorDefinition.objects.filter(key=key).first()
     if row is None:
         raise NotFound(N_("No user-defined indicator '{indicator}'."), indicator=key)
@@ -144,6 +173,7 @@ def do_delete_indicator(*, key: str, actor: Any) -> None:
 
 def do_refresh_facts(*, actor: Any, source: str | None = None, engine: str | None = None) -> dict[str, Any]:
     """Rebuild the registry's worker-month facts in the store from the bills of the sponsorship programs."""
+    require_national(actor, "indicators.manage")
     facts = registry_facts()
     store = connect(engine, source)
     try:
@@ -159,9 +189,12 @@ def do_load_facts(
     *, path: Path, actor: Any, origin: str | None = None, source: str | None = None, engine: str | None = None
 ) -> dict[str, Any]:
     """Load a bulk participant file into the store, replacing what an earlier load of the same origin put there."""
+    require_national(actor, "indicators.manage")
     origin = origin or path.stem
     if origin == "registry":
-        raise InvalidInput(N_("'registry' is the origin of refreshed facts; name this file's origin otherwise."), field="origin")
+        raise InvalidInput(
+            N_("'registry' is the origin of refreshed facts; name this file's origin otherwise."), field="origin"
+        )
     facts = read_participants(path, filename=path.name, origin=origin)
     store = connect(engine, source)
     try:

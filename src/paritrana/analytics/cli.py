@@ -188,8 +188,16 @@ def cmd_targets(args: argparse.Namespace) -> None:
             source=args.source or "",
             actor=actor,
         )
-        _emit(args, {"indicator": target.indicator, "year": target.year, "region_code": target.region_code,
-                     "value": str(target.value), "source": target.source})
+        _emit(
+            args,
+            {
+                "indicator": target.indicator,
+                "year": target.year,
+                "region_code": target.region_code,
+                "value": str(target.value),
+                "source": target.source,
+            },
+        )
         return
     if args.action == "delete":
         target = Target.objects.filter(indicator=args.indicator, year=args.year, region_code=args.region or "").first()
@@ -236,7 +244,9 @@ def register(add: Callable[..., Any]) -> None:
     p.add_argument("--by", help="disaggregate by these fields, comma-separated (e.g. segment,funder)")
     p.add_argument("--output", "-o", help="file for csv/xlsx (default: stdout for csv, indicators.xlsx)")
 
-    p = user(engine(add("facts", cmd_facts, "The coverage facts: status, refresh from the registry, load a bulk file.")))
+    p = user(
+        engine(add("facts", cmd_facts, "The coverage facts: status, refresh from the registry, load a bulk file."))
+    )
     p.add_argument("action", nargs="?", choices=["status", "refresh", "load"], default="status")
     p.add_argument("file", nargs="?", help="for load: a CSV or Parquet participant file")
     p.add_argument("--origin", help="for load: the name its rows are kept under (default: the file name)")

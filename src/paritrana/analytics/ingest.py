@@ -48,7 +48,10 @@ def _read(source: Path | bytes, filename: str, max_bytes: int) -> pl.DataFrame:
             frame = pl.read_parquet(io.BytesIO(data))
         except Exception as error:  # noqa: BLE001 - any reader failure is the file's fault, said as such
             raise InvalidInput(
-                N_("{filename} cannot be read as Parquet: {reason}"), field="file", filename=filename, reason=str(error)[:200]
+                N_("{filename} cannot be read as Parquet: {reason}"),
+                field="file",
+                filename=filename,
+                reason=str(error)[:200],
             ) from None
         frame = frame.with_columns(pl.all().cast(pl.String)).with_row_index("__row", offset=1)
     else:
@@ -82,7 +85,13 @@ def region_code_expr(raw: pl.Expr) -> pl.Expr:
         .then(digits.str.slice(0, 2) + "." + digits.str.slice(2, 2) + "." + digits.str.slice(4, 2))
         .when(length == 10)
         .then(
-            digits.str.slice(0, 2) + "." + digits.str.slice(2, 2) + "." + digits.str.slice(4, 2) + "." + digits.str.slice(6, 4)
+            digits.str.slice(0, 2)
+            + "."
+            + digits.str.slice(2, 2)
+            + "."
+            + digits.str.slice(4, 2)
+            + "."
+            + digits.str.slice(6, 4)
         )
         .otherwise(None)
     )
@@ -106,7 +115,9 @@ def _issues(frame: pl.DataFrame, checks: Iterable[tuple[str, pl.Expr, str]]) -> 
         frame.filter(bad).select(
             pl.col("__row").cast(pl.Int64).alias("row"),
             pl.lit(column).alias("column"),
-            pl.col(column).cast(pl.String).alias("value") if column in frame.columns else pl.lit(None, pl.String).alias("value"),
+            pl.col(column).cast(pl.String).alias("value")
+            if column in frame.columns
+            else pl.lit(None, pl.String).alias("value"),
             pl.lit(reason).alias("reason"),
         )
         for column, bad, reason in checks
@@ -142,9 +153,7 @@ def _known_regions() -> pl.DataFrame:
     )
 
 
-def read_participants(
-    source: Path | bytes, *, filename: str, origin: str, max_bytes: int = 10 * 1024**3
-) -> pa.Table:
+def read_participants(source: Path | bytes, *, filename: str, origin: str, max_bytes: int = 10 * 1024**3) -> pa.Table:
     """A bulk participant file as facts in ``FACT_SCHEMA``; refuses the whole file when any row is wrong."""
     frame = _read(source, filename, max_bytes)
     _require(frame, PARTICIPANT_COLUMNS, filename)
@@ -172,11 +181,27 @@ def read_participants(
         parsed,
         [
             ("participant_id", pl.col("pid").is_null() | (pl.col("pid") == ""), "participant_id is empty"),
-            ("region_code", pl.col("code").is_null(), "not a kabupaten/kota, kecamatan or desa code (4, 6 or 10 digits)"),
-            ("region_code", pl.col("code").is_not_null() & pl.col("level").is_null(), "no such region in Kepmendagri 300.2.2-2138/2025"),
+            (
+                "region_code",
+                pl.col("code").is_null(),
+                "not a kabupaten/kota, kecamatan or desa code (4, 6 or 10 digits)",
+            ),
+            (
+                "region_code",
+                pl.col("code").is_not_null() & pl.col("level").is_null(),
+                "no such region in Kepmendagri 300.2.2-2138/2025",
+            ),
             ("month", pl.col("month_date").is_null(), "not a month: write YYYY-MM"),
-            ("segment", ~pl.col("segment_n").is_in(SEGMENTS) | pl.col("segment_n").is_null(), f"not a segment ({', '.join(SEGMENTS)})"),
-            ("funder", ~pl.col("funder_n").is_in(FUNDERS) | pl.col("funder_n").is_null(), f"not a funder ({', '.join(FUNDERS)})"),
+            (
+                "segment",
+                ~pl.col("segment_n").is_in(SEGMENTS) | pl.col("segment_n").is_null(),
+                f"not a segment ({', '.join(SEGMENTS)})",
+            ),
+            (
+                "funder",
+                ~pl.col("funder_n").is_in(FUNDERS) | pl.col("funder_n").is_null(),
+                f"not a funder ({', '.join(FUNDERS)})",
+            ),
             ("active", pl.col("active_b").is_null(), "not true or false"),
             ("vulnerable", pl.col("vulnerable").is_not_null() & pl.col("vulnerable_b").is_null(), "not true or false"),
             (
@@ -219,10 +244,7 @@ def read_workforce(source: Path | bytes, *, filename: str, max_bytes: int = 50 *
     known = _known_regions()
     parsed = frame.with_columns(
         region_code_expr(pl.col("region_code")).alias("code"),
-        *[
-            _whole(pl.col(c)).alias(f"{c}_i")
-            for c in numbers
-        ],
+        *[_whole(pl.col(c)).alias(f"{c}_i") for c in numbers],
     ).join(known, on="code", how="left")
 
     def bad_number(column: str, required: bool) -> pl.Expr:
@@ -233,13 +255,20 @@ def read_workforce(source: Path | bytes, *, filename: str, max_bytes: int = 50 *
         parsed,
         [
             ("region_code", pl.col("code").is_null() | pl.col("level").is_null(), "no such kabupaten/kota code"),
-            ("region_code", pl.col("level").is_not_null() & (pl.col("level") != 2), "denominators are per kabupaten/kota (4 digits)"),
+            (
+                "region_code",
+                pl.col("level").is_not_null() & (pl.col("level") != 2),
+                "denominators are per kabupaten/kota (4 digits)",
+            ),
             ("year", bad_number("year", True) | ~pl.col("year_i").is_between(2000, 2100), "not a year"),
             *[(c, bad_number(c, True), "not a whole number, 0 or more") for c in ("employed", "formal", "informal")],
             *[(c, bad_number(c, False), "not a whole number, 0 or more") for c in ("population", "vulnerable")],
             (
                 "employed",
-                ((pl.col("formal_i") + pl.col("informal_i") - pl.col("employed_i")).abs() > pl.col("employed_i") // 100),
+                (
+                    (pl.col("formal_i") + pl.col("informal_i") - pl.col("employed_i")).abs()
+                    > pl.col("employed_i") // 100
+                ),
                 "formal + informal differ from employed by more than 1%",
             ),
             (

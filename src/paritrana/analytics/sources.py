@@ -8,7 +8,6 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-import ibis
 import polars as pl
 import pyarrow as pa
 
@@ -31,12 +30,11 @@ def region_columns(code: pl.Expr) -> list[pl.Expr]:
     ]
 
 
-def _memtable(frame: pl.DataFrame, code: str = "region_code") -> Any:
-    frame = frame.with_columns(region_columns(pl.col(code))).drop(code)
-    return ibis.memtable(frame.to_arrow())
+def _with_regions(frame: pl.DataFrame, code: str = "region_code") -> pa.Table:
+    return frame.with_columns(region_columns(pl.col(code))).drop(code).to_arrow()
 
 
-def _workforce() -> Any:
+def _workforce() -> pa.Table:
     from paritrana.analytics.models import Workforce
 
     rows = list(
@@ -47,10 +45,10 @@ def _workforce() -> Any:
         "year": pl.Int64,
         **dict.fromkeys(("employed", "formal", "informal", "population", "vulnerable"), pl.Int64),
     }
-    return _memtable(pl.DataFrame(rows, schema=schema))
+    return _with_regions(pl.DataFrame(rows, schema=schema))
 
 
-def _programs() -> Any:
+def _programs() -> pa.Table:
     schema = {"region_code": pl.String, "year": pl.Int64, "pagu": pl.Int64, "committed": pl.Int64, "kind": pl.String}
     frame = read_frame(
         "SELECT s.region_code, p.fiscal_year AS year, p.pagu, p.committed, s.kind "
@@ -58,10 +56,10 @@ def _programs() -> Any:
         ["draft"],
         schema=schema,
     )
-    return _memtable(_with_funder(frame))
+    return _with_regions(_with_funder(frame))
 
 
-def _payments() -> Any:
+def _payments() -> pa.Table:
     schema = {"region_code": pl.String, "paid_on": pl.Date, "amount": pl.Int64, "kind": pl.String}
     frame = read_frame(
         "SELECT s.region_code, pay.paid_on, pay.amount, s.kind FROM sponsorship_payment pay "
@@ -71,10 +69,10 @@ def _payments() -> Any:
         schema=schema,
     )
     frame = frame.with_columns(pl.col("paid_on").dt.truncate("1mo").alias("month")).drop("paid_on")
-    return _memtable(_with_funder(frame))
+    return _with_regions(_with_funder(frame))
 
 
-def _claims() -> Any:
+def _claims() -> pa.Table:
     schema = {"desa_code": pl.String, "paid_on": pl.Date, "amount_paid": pl.Int64, "kind": pl.String}
     frame = read_frame(
         "SELECT desa_code, paid_on, amount_paid, kind FROM sponsorship_claim WHERE paid_on IS NOT NULL",
@@ -87,13 +85,13 @@ def _claims() -> Any:
         pl.col("amount_paid").alias("amount"),
         pl.col("kind"),
     )
-    return _memtable(frame, "desa_code")
+    return _with_regions(frame, "desa_code")
 
 
-_REGIONS: dict[int, Any] = {}
+_REGIONS: dict[int, pa.Table] = {}
 
 
-def _regions() -> Any:
+def _regions() -> pa.Table:
     from paritrana.regions.models import Region
 
     desa = Region.objects.filter(level=4)
@@ -103,7 +101,7 @@ def _regions() -> Any:
             list(desa.values_list("code", "kind")), schema={"region_code": pl.String, "kind": pl.String}, orient="row"
         )
         _REGIONS.clear()
-        _REGIONS[count] = _memtable(frame)
+        _REGIONS[count] = _with_regions(frame)
     return _REGIONS[count]
 
 
@@ -114,14 +112,17 @@ def _with_funder(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def indicator_tables(store: Store) -> Tables:
-    return {
-        "participants": store.participants,
+    """The sources on ``store``'s engine: the facts from the store, the small tables from the operational database."""
+    small = {
         "workforce": _workforce,
         "programs": _programs,
         "payments": _payments,
         "claims": _claims,
         "regions": _regions,
     }
+    tables: dict[str, Any] = {name: (lambda n=name, f=read: store.small_table(n, f())) for name, read in small.items()}
+    tables["participants"] = store.participants
+    return tables
 
 
 def all_indicators() -> list[Indicator]:

@@ -102,8 +102,8 @@ class Store:
         if not any(folder.glob("origin=*/*.parquet")):
             return ibis.memtable(FACT_SCHEMA.empty_table())
         if self.engine == "spark":
-            reader = self.con._session.read.option("basePath", str(folder))
-            reader.parquet(str(folder / "origin=*")).createOrReplaceTempView(PARTICIPANTS)
+            # Partition discovery finds origin=...; folders starting with "." (a write being staged) are skipped.
+            self.con._session.read.parquet(str(folder)).createOrReplaceTempView(PARTICIPANTS)
             return self.con.table(PARTICIPANTS)
         return self.con.read_parquet(
             str(folder / "origin=*" / "*.parquet"),
@@ -111,6 +111,17 @@ class Store:
             hive_partitioning=True,
             hive_types_autocast=False,  # an origin named "2024" stays text
         )
+
+    def small_table(self, name: str, rows: pa.Table) -> Any:
+        """A small table from the operational database (workforce, programs...) as an Ibis table on this engine.
+
+        On Spark it goes in through Arrow: Ibis 12 converts in-memory tables through pandas, which turns an integer
+        column with a missing value into floats that Spark then reads as all null (pandas 3, PySpark 4.0)."""
+        if self.engine != "spark":
+            return ibis.memtable(rows)
+        view = f"paritrana_{name}_{uuid.uuid4().hex[:8]}"
+        self.con._session.createDataFrame(rows).createOrReplaceTempView(view)
+        return self.con.table(view)
 
     def _ensure_table(self) -> None:
         if PARTICIPANTS not in self.con.list_tables():

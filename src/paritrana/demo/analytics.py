@@ -37,7 +37,16 @@ BANTEN = {
     "36.73": (3_200, 0.45),
     "36.74": (6_800, 0.33),
 }
-COVERAGE = {"36.01": 0.18, "36.02": 0.16, "36.03": 0.41, "36.04": 0.27, "36.71": 0.44, "36.72": 0.47, "36.73": 0.30, "36.74": 0.38}
+COVERAGE = {
+    "36.01": 0.18,
+    "36.02": 0.16,
+    "36.03": 0.41,
+    "36.04": 0.27,
+    "36.71": 0.44,
+    "36.72": 0.47,
+    "36.73": 0.30,
+    "36.74": 0.38,
+}
 
 
 def _workforce(years: list[int]) -> int:
@@ -68,7 +77,9 @@ def bulk_participants(last: date, months: int = 13, seed: int = 7) -> pl.DataFra
     first = add_months(last, -(months - 1))
     frames = []
     for code, (employed, _informal) in BANTEN.items():
-        desa = np.array(list(Region.objects.filter(level=4, code__startswith=code + ".").values_list("code", flat=True)))
+        desa = np.array(
+            list(Region.objects.filter(level=4, code__startswith=code + ".").values_list("code", flat=True))
+        )
         n = round(employed * COVERAGE[code])
         start = rng.integers(0, months // 2 + 1, n)  # coverage grows: some join in the first half of the window
         segment = rng.choice(["pu", "bpu", "jakon", "pmi"], n, p=[0.5, 0.42, 0.05, 0.03])
@@ -102,7 +113,11 @@ def bulk_participants(last: date, months: int = 13, seed: int = 7) -> pl.DataFra
         "funder",
         "active",
         "vulnerable",
-        pl.when(pl.col("active") & (pl.col("segment") == "bpu")).then(16_800).otherwise(0).cast(pl.Int64).alias("premium_paid"),
+        pl.when(pl.col("active") & (pl.col("segment") == "bpu"))
+        .then(16_800)
+        .otherwise(0)
+        .cast(pl.Int64)
+        .alias("premium_paid"),
         pl.lit(None, pl.String).alias("occupation"),
         pl.lit("bpjs-demo").alias("origin"),
     )
@@ -127,4 +142,9 @@ def load_analytics(*, actor: Any = None) -> dict[str, Any]:
         store.replace_origin("bpjs-demo", bulk.to_arrow().cast(FACT_SCHEMA))
     finally:
         store.close()
-    return {"workforce_added": workforce, "targets_added": targets, "registry_facts": refreshed["rows"], "bulk_facts": bulk.height}
+    return {
+        "workforce_added": workforce,
+        "targets_added": targets,
+        "registry_facts": refreshed["rows"],
+        "bulk_facts": bulk.height,
+    }
