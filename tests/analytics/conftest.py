@@ -37,7 +37,9 @@ def fact(pid: str, month: date, desa: str, segment: str, funder: str, active: bo
 def first_desa(kab: str, n: int = 0) -> str:
     from paritrana.regions.models import Region
 
-    return list(Region.objects.filter(level=4, code__startswith=kab + ".").order_by("code").values_list("code", flat=True))[n]
+    return list(
+        Region.objects.filter(level=4, code__startswith=kab + ".").order_by("code").values_list("code", flat=True)
+    )[n]
 
 
 def sample_facts() -> pa.Table:
@@ -45,9 +47,7 @@ def sample_facts() -> pa.Table:
     all active in one desa, and 1 lapsed BPU (APBDes); December 2023: 10 active BPU (APBD). Kota Tangerang Selatan
     (36.74), December 2024: 3 active PU, known only at kabupaten level."""
     desa = first_desa("36.03")
-    rows = [
-        fact(f"p{i}", DEC_2024, desa, "bpu", "apbd", vulnerable=i <= 5, premium_paid=16_800) for i in range(1, 13)
-    ]
+    rows = [fact(f"p{i}", DEC_2024, desa, "bpu", "apbd", vulnerable=i <= 5, premium_paid=16_800) for i in range(1, 13)]
     rows += [fact(f"p{i}", DEC_2024, desa, "bpu", "mandiri", premium_paid=16_800) for i in (13, 14)]
     rows += [fact("p15", DEC_2024, desa, "pu", "employer"), fact("p16", DEC_2024, desa, "bpu", "apbdes", active=False)]
     rows += [fact(f"p{i}", DEC_2023, desa, "bpu", "apbd") for i in range(1, 11)]

@@ -17,6 +17,7 @@ database; ``analytics.sources`` hands them to whichever engine runs as in-memory
 
 from __future__ import annotations
 
+import logging
 import shutil
 import uuid
 from dataclasses import dataclass, field
@@ -205,6 +206,7 @@ def spark_session(master: str | None = None) -> Any:
     """One Spark session per process (starting one takes seconds): ``local[N]`` here, a cluster URL at scale."""
     master = master or get_settings().spark_master
     if master not in _SPARK:
+        logging.getLogger("py4j").setLevel(logging.WARNING)  # its "closing connection" lines outlive stderr at exit
         try:
             from pyspark.sql import SparkSession
         except ImportError as error:  # pragma: no cover - pyspark is a dev dependency and an extra
