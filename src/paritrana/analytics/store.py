@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from paritrana.core.config import get_settings
-from paritrana.core.errors import N_, ConfigurationError, InvalidInput
+from paritrana.core.errors import N_, ConfigurationError, Conflict, InvalidInput
 
 __all__ = ["ENGINES", "FACT_SCHEMA", "PARTICIPANTS", "Store", "connect", "default_location"]
 
@@ -199,6 +200,24 @@ class Store:
             self.con.disconnect()
 
 
+def _open_duckdb(location: str, read_only: bool, wait_seconds: float = 15.0) -> Any:
+    """A DuckDB file admits one writing process or several reading ones: wait for the other side to finish (a
+    page's read lasts well under a second, a refresh a few seconds) rather than fail at once."""
+    import duckdb
+
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return ibis.duckdb.connect(location, read_only=read_only)
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            if time.monotonic() > deadline:
+                busy = N_("The fact store is busy (being refreshed or loaded); try again in a minute.")
+                raise Conflict(busy) from None
+            time.sleep(0.2)
+
+
 _SPARK: dict[str, Any] = {}
 
 
@@ -257,7 +276,7 @@ def connect(engine: str | None = None, source: str | None = None, *, read_only: 
         if kind == "duckdb" and location != ":memory:":
             Path(location).parent.mkdir(parents=True, exist_ok=True)
         con = (
-            ibis.duckdb.connect(location, read_only=read_only)
+            _open_duckdb(location, read_only)
             if kind == "duckdb" and location != ":memory:"
             else ibis.duckdb.connect(":memory:")
         )
