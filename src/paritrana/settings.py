@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "paritrana.registry",
     "paritrana.sponsorship",
     "paritrana.analytics",
+    "paritrana.award",
     "django_tasks",
     "django_tasks_db",
     "paritrana.web",

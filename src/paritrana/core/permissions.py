@@ -43,6 +43,12 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     # (workforce, targets, indicator definitions, boundaries) is for operators and administrators.
     "indicators.view": _ALL,
     "indicators.manage": frozenset({Role.SYSTEM_ADMIN, Role.REGIONAL_OPERATOR, Role.BPJS_OFFICER}),
+    # The award. The committee of a round (national, or a province's) runs it; a region's operators answer its
+    # self-assessment; judges score the categories they sit on; results are public once published.
+    "award.view": _ALL,
+    "award.manage": frozenset({Role.SYSTEM_ADMIN, Role.AWARD_COMMITTEE}),
+    "award.submit": frozenset({Role.SYSTEM_ADMIN, Role.REGIONAL_OPERATOR, Role.VILLAGE_OPERATOR}),
+    "award.judge": frozenset({Role.JURY}),
 }
 
 

@@ -1,0 +1,623 @@
+"""Writes of the award, in the order of its workflow: edition and categories -> invitation -> self-assessment and
+evidence -> verification -> indicator values -> panel, conflicts and jury scores -> lock -> ranking -> approval
+(after which nothing changes) -> publication.
+
+Every action checks the role and region first, writes in one transaction and audits. A refused attempt (after the
+deadline, after the lock, a conflicted judge, a score off the scale...) is also written to the audit log, with the
+reason, before the error reaches the person (``_refusals_audited``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from django.db import transaction
+from django.utils import timezone
+
+from paritrana.award import scoring
+from paritrana.award.evidence import store
+from paritrana.award.models import (
+    Answer,
+    Category,
+    ConflictOfInterest,
+    Edition,
+    EditionStatus,
+    Evidence,
+    IndicatorScore,
+    JuryScore,
+    PanelMember,
+    Participant,
+    ParticipantStatus,
+    Result,
+)
+from paritrana.core import audit
+from paritrana.core.errors import N_, Conflict, InvalidInput, NotFound, OutOfScope, ParitranaError, PermissionDenied
+from paritrana.core.permissions import require
+
+__all__ = [
+    "do_add_panel_member",
+    "do_approve",
+    "do_compute_indicator_values",
+    "do_create_edition",
+    "do_declare_conflict",
+    "do_invite",
+    "do_lock_panel",
+    "do_publish",
+    "do_rank",
+    "do_save_answer",
+    "do_save_category",
+    "do_score",
+    "do_set_edition_status",
+    "do_submit",
+    "do_upload_evidence",
+    "do_verify",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+LEVEL_DEPTH = {"province": 1, "kabupaten": 2, "kecamatan": 3, "desa": 4}
+_FLOW = [
+    EditionStatus.DRAFT,
+    EditionStatus.OPEN,
+    EditionStatus.VERIFICATION,
+    EditionStatus.JUDGING,
+    EditionStatus.CLOSED,
+]
+
+
+def _refusals_audited(action: str) -> Callable[[F], F]:
+    """Run the action in a transaction; when it is refused, record the attempt and its reason, then re-raise."""
+
+    def wrap(function: F) -> F:
+        @functools.wraps(function)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            try:
+                with transaction.atomic():
+                    return function(*args, **kwargs)
+            except ParitranaError as error:
+                target = next((v for v in kwargs.values() if isinstance(v, Participant | Category | Edition)), None)
+                audit.record(
+                    actor=kwargs.get("actor"),
+                    action=f"{action}.refused",
+                    obj=target,
+                    after={"code": error.code, "reason": error.render_message(), "details": error.details},
+                )
+                raise
+
+        return inner  # type: ignore[return-value]
+
+    return wrap
+
+
+def _manage(actor: Any, edition: Edition) -> None:
+    require(actor, "award.manage", edition.region_code or None)
+    if edition.region_code == "":
+        from paritrana.core.permissions import require_national
+
+        require_national(actor, "award.manage")
+
+
+def _unlocked(category: Category) -> None:
+    if category.approved_at is not None:
+        raise Conflict(
+            N_("The results of {category} are approved and locked: nothing can change."), category=str(category)
+        )
+
+
+def _status(edition: Edition, *wanted: str) -> None:
+    if edition.status not in wanted:
+        raise Conflict(
+            N_("The edition is in the '{status}' stage; this needs: {wanted}."),
+            status=edition.get_status_display(),
+            wanted=", ".join(str(EditionStatus(w).label) for w in wanted),
+        )
+
+
+# --- editions and categories -----------------------------------------------------------------------------------
+
+
+@_refusals_audited("award.edition")
+def do_create_edition(
+    *,
+    actor: Any,
+    year: int,
+    name: str,
+    assessment_start: date,
+    assessment_end: date,
+    submission_deadline: datetime,
+    region_code: str = "",
+) -> Edition:
+    edition = Edition(
+        year=year,
+        name=name.strip(),
+        region_code=region_code,
+        assessment_start=assessment_start,
+        assessment_end=assessment_end,
+        submission_deadline=submission_deadline,
+    )
+    _manage(actor, edition)
+    if not edition.name:
+        raise InvalidInput(N_("{field} is required."), field="name")
+    if assessment_end < assessment_start:
+        raise InvalidInput(N_("The assessment period ends before it starts."), field="assessment_end")
+    if Edition.objects.filter(year=year, region_code=region_code).exists():
+        raise Conflict(N_("There is already an edition {year} for this round."), year=year)
+    edition.save()
+    audit.record(actor=actor, action="award.edition.create", obj=edition, region_code=region_code, after=edition)
+    return edition
+
+
+@_refusals_audited("award.edition")
+def do_set_edition_status(*, actor: Any, edition: Edition, status: str) -> Edition:
+    """Move the edition one stage on (draft -> open -> verification -> judging -> closed), or one back."""
+    _manage(actor, edition)
+    if status not in EditionStatus.values:
+        raise InvalidInput(N_("Unknown stage '{value}'."), field="status", value=status)
+    here, there = _FLOW.index(EditionStatus(edition.status)), _FLOW.index(EditionStatus(status))
+    if abs(there - here) != 1:
+        raise Conflict(
+            N_("An edition moves one stage at a time: from '{status}' to '{wanted}' is not allowed."),
+            status=edition.status,
+            wanted=status,
+        )
+    if any(c.approved_at for c in edition.categories.all()):
+        raise Conflict(N_("The results of this edition are approved and locked: nothing can change."))
+    before = edition.status
+    edition.status = status
+    edition.save(update_fields=["status"])
+    audit.record(
+        actor=actor, action="award.edition.status", obj=edition, before={"status": before}, after={"status": status}
+    )
+    return edition
+
+
+@_refusals_audited("award.category")
+def do_save_category(
+    *,
+    actor: Any,
+    edition: Edition,
+    key: str,
+    name: str,
+    participant_level: str,
+    framework: Mapping[str, Any] | str,
+    titles: list[str] | None = None,
+    by_zone: bool = False,
+    normalise_judges: bool = False,
+) -> Category:
+    """Create or replace a category and its criteria (YAML/JSON text or a parsed mapping)."""
+    _manage(actor, edition)
+    if participant_level not in LEVEL_DEPTH:
+        raise InvalidInput(
+            N_("Participants are provinces, kabupaten/kota or desa, not '{value}'."),
+            field="participant_level",
+            value=participant_level,
+        )
+    if isinstance(framework, str):
+        from paritrana.analytics.definitions import load_yaml
+
+        framework = load_yaml(framework)
+    parsed = scoring.parse_framework(dict(framework))  # validates: weights sum to 100 at every level, ...
+    existing = Category.objects.filter(edition=edition, key=key).first()
+    if existing is not None:
+        _unlocked(existing)
+        if existing.panel_locked_at:
+            raise Conflict(
+                N_("The panel of {category} has locked its scores: the criteria cannot change."), category=str(existing)
+            )
+    category, created = Category.objects.update_or_create(
+        edition=edition,
+        key=key,
+        defaults={
+            "name": name,
+            "participant_level": participant_level,
+            "framework": scoring.framework_to_dict(parsed),
+            "titles": list(titles or ["Terbaik I", "Terbaik II", "Terbaik III"]),
+            "by_zone": by_zone,
+            "normalise_judges": normalise_judges,
+        },
+    )
+    audit.record(
+        actor=actor,
+        action="award.category.create" if created else "award.category.update",
+        obj=category,
+        region_code=edition.region_code,
+        after={"key": key, "name": name, "framework": category.framework},
+    )
+    return category
+
+
+@_refusals_audited("award.invite")
+def do_invite(*, actor: Any, category: Category) -> dict[str, int]:
+    """Invite every region of the category's level inside the edition's round (idempotent)."""
+    from paritrana.regions.models import Region, RegionGroup
+
+    edition = category.edition
+    _manage(actor, edition)
+    _unlocked(category)
+    regions = Region.objects.filter(level=LEVEL_DEPTH[category.participant_level])
+    if edition.region_code:
+        regions = regions.filter(code__startswith=edition.region_code + ".")
+    zones = {
+        code: group.name
+        for group in RegionGroup.objects.filter(kind="award_zone").prefetch_related("regions")
+        for code in group.regions.values_list("code", flat=True)
+    }
+    existing = set(category.participants.values_list("region_code", flat=True))
+    new = [
+        Participant(category=category, region_code=r.code, name=r.name, zone=zones.get(r.code.split(".")[0], ""))
+        for r in regions
+        if r.code not in existing
+    ]
+    Participant.objects.bulk_create(new)
+    counts = {"invited": len(new), "already": len(existing)}
+    audit.record(actor=actor, action="award.invite", obj=category, region_code=edition.region_code, after=counts)
+    return counts
+
+
+# --- self-assessment --------------------------------------------------------------------------------------------
+
+
+def _leaf(category: Category, key: str, method: str) -> Any:
+    leaves = {c.key: c for c in scoring.leaves(scoring.parse_framework(category.framework))}
+    criterion = leaves.get(key)
+    if criterion is None or criterion.method != method:
+        raise NotFound(
+            N_("No {method} criterion '{criterion}' in {category}."),
+            method=method,
+            criterion=key,
+            category=str(category),
+        )
+    return criterion
+
+
+def _answering(actor: Any, participant: Participant) -> None:
+    category = participant.category
+    require(actor, "award.submit", participant.region_code)
+    _unlocked(category)
+    _status(category.edition, EditionStatus.OPEN)
+    if timezone.now() > category.edition.submission_deadline:
+        raise Conflict(
+            N_("The self-assessment closed on {deadline}."),
+            deadline=timezone.localtime(category.edition.submission_deadline).strftime("%d-%m-%Y %H:%M"),
+        )
+    if participant.status not in (ParticipantStatus.INVITED, ParticipantStatus.RETURNED):
+        raise Conflict(
+            N_("{participant} has already submitted; the committee must return it first."), participant=participant.name
+        )
+
+
+def _checked_answer(criterion: Any, value: Any) -> Any:
+    kind = criterion.answer
+    if kind == "yes_no":
+        if isinstance(value, str) and value.strip().lower() in ("ya", "yes", "true", "1", "tidak", "no", "false", "0"):
+            value = value.strip().lower() in ("ya", "yes", "true", "1")
+        if not isinstance(value, bool):
+            raise InvalidInput(N_("Answer yes or no."), field=criterion.key, value=value)
+        return value
+    if kind == "number":
+        try:
+            return float(str(value).replace(",", "."))
+        except ValueError:
+            raise InvalidInput(N_("'{value}' is not a number."), field=criterion.key, value=value) from None
+    if kind == "choice":
+        if value not in criterion.choices:
+            raise InvalidInput(
+                N_("Choose one of: {choices}."), field=criterion.key, choices=", ".join(criterion.choices)
+            )
+        return value
+    text = str(value or "").strip()
+    if not text or len(text) > 5000:
+        raise InvalidInput(N_("Write between 1 and 5,000 characters."), field=criterion.key)
+    return text
+
+
+@_refusals_audited("award.answer")
+def do_save_answer(*, actor: Any, participant: Participant, criterion: str, value: Any) -> Answer:
+    _answering(actor, participant)
+    leaf = _leaf(participant.category, criterion, "question")
+    checked = _checked_answer(leaf, value)
+    answer = Answer.objects.filter(participant=participant, criterion=criterion).first()
+    before = None if answer is None else {"value": answer.value}
+    answer, _ = Answer.objects.update_or_create(
+        participant=participant, criterion=criterion, defaults={"value": checked}
+    )
+    audit.record(
+        actor=actor,
+        action="award.answer",
+        obj=participant,
+        region_code=participant.region_code,
+        before=before,
+        after={"criterion": criterion, "value": checked},
+    )
+    return answer
+
+
+@_refusals_audited("award.evidence")
+def do_upload_evidence(
+    *, actor: Any, participant: Participant, criterion: str, document: str, data: bytes, filename: str
+) -> Evidence:
+    _answering(actor, participant)
+    leaf = _leaf(participant.category, criterion, "question")
+    if document not in leaf.evidence:
+        raise InvalidInput(
+            N_("{criterion} asks for: {documents}."),
+            field="document",
+            criterion=criterion,
+            documents=", ".join(leaf.evidence) or "-",
+        )
+    path, content_type, digest, size = store(data, filename, f"{participant.category.edition_id}/{participant.pk}")
+    evidence = Evidence.objects.create(
+        participant=participant,
+        criterion=criterion,
+        document=document,
+        filename=filename[:255],
+        content_type=content_type,
+        size=size,
+        sha256=digest,
+        path=path,
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit.record(
+        actor=actor,
+        action="award.evidence.upload",
+        obj=evidence,
+        region_code=participant.region_code,
+        after={"criterion": criterion, "document": document, "filename": filename, "sha256": digest},
+    )
+    return evidence
+
+
+def missing_items(participant: Participant) -> list[str]:
+    """What still stops a submission: unanswered questions and required documents not uploaded."""
+    missing = []
+    answers = set(participant.answers.values_list("criterion", flat=True))
+    documents = set(participant.evidence.values_list("criterion", "document"))
+    for leaf in scoring.leaves(scoring.parse_framework(participant.category.framework)):
+        if leaf.method != "question":
+            continue
+        if leaf.key not in answers:
+            missing.append(f"{leaf.key}: answer")
+        missing += [f"{leaf.key}: {doc}" for doc in leaf.evidence if (leaf.key, doc) not in documents]
+    return missing
+
+
+@_refusals_audited("award.submit")
+def do_submit(*, actor: Any, participant: Participant) -> Participant:
+    _answering(actor, participant)
+    missing = missing_items(participant)
+    if missing:
+        raise InvalidInput(N_("Not complete yet: {missing}."), field="submission", missing="; ".join(missing))
+    participant.status = ParticipantStatus.SUBMITTED
+    participant.submitted_at = timezone.now()
+    participant.save(update_fields=["status", "submitted_at"])
+    audit.record(actor=actor, action="award.submit", obj=participant, region_code=participant.region_code)
+    return participant
+
+
+@_refusals_audited("award.verify")
+def do_verify(
+    *,
+    actor: Any,
+    participant: Participant,
+    accept: bool,
+    notes: str = "",
+    text_scores: Mapping[str, float] | None = None,
+) -> Participant:
+    """The committee accepts a submission (scoring its text answers 0-100) or returns it with notes."""
+    category = participant.category
+    _manage(actor, category.edition)
+    _unlocked(category)
+    _status(category.edition, EditionStatus.VERIFICATION, EditionStatus.OPEN)
+    if participant.status != ParticipantStatus.SUBMITTED:
+        raise Conflict(N_("{participant} has not submitted."), participant=participant.name)
+    if not accept and not notes.strip():
+        raise InvalidInput(N_("Say what must be corrected."), field="notes")
+    for key, score in (text_scores or {}).items():
+        _leaf(category, key, "question")
+        if not 0 <= float(score) <= 100:
+            raise InvalidInput(N_("A score is between 0 and 100."), field=key, value=score)
+        Answer.objects.filter(participant=participant, criterion=key).update(score=float(score))
+    participant.status = ParticipantStatus.VERIFIED if accept else ParticipantStatus.RETURNED
+    participant.verification_notes = notes.strip()
+    participant.save(update_fields=["status", "verification_notes"])
+    audit.record(
+        actor=actor,
+        action="award.verify",
+        obj=participant,
+        region_code=participant.region_code,
+        after={"accepted": accept, "notes": notes, "text_scores": dict(text_scores or {})},
+    )
+    return participant
+
+
+@_refusals_audited("award.indicators")
+def do_compute_indicator_values(*, actor: Any, category: Category, engine: str | None = None) -> int:
+    """Fill the indicator criteria from the coverage indicators of the assessment period."""
+    from paritrana.analytics.periods import Period
+    from paritrana.analytics.queries import run
+    from paritrana.analytics.sources import pick_indicators
+
+    _manage(actor, category.edition)
+    _unlocked(category)
+    leaves = [c for c in scoring.leaves(scoring.parse_framework(category.framework)) if c.method == "indicator"]
+    if not leaves:
+        return 0
+    values = run(
+        pick_indicators(sorted({c.indicator for c in leaves})),
+        Period.parse(category.edition.period),
+        category.participant_level,
+        region=category.edition.region_code,
+        engine=engine,
+    )
+    by_key = {(v.indicator, v.region_code): v for v in values}
+    count = 0
+    for participant in category.participants.all():
+        for leaf in leaves:
+            found = by_key.get((leaf.indicator, participant.region_code))
+            IndicatorScore.objects.update_or_create(
+                participant=participant,
+                criterion=leaf.key,
+                defaults={
+                    "value": found.value if found else None,
+                    "target": found.target if found else None,
+                    "source": "computed",
+                },
+            )
+            count += 1
+    audit.record(
+        actor=actor, action="award.indicators", obj=category, after={"values": count, "period": category.edition.period}
+    )
+    return count
+
+
+# --- the jury ---------------------------------------------------------------------------------------------------
+
+
+@_refusals_audited("award.panel")
+def do_add_panel_member(*, actor: Any, category: Category, user: Any) -> PanelMember:
+    _manage(actor, category.edition)
+    _unlocked(category)
+    if category.panel_locked_at:
+        raise Conflict(N_("The panel of {category} is locked."), category=str(category))
+    if not user.roles.filter(role="jury").exists():
+        raise InvalidInput(N_("{user} does not hold the jury role."), field="user", user=user.get_username())
+    member, _ = PanelMember.objects.get_or_create(category=category, user=user)
+    audit.record(actor=actor, action="award.panel.add", obj=category, after={"user": user.get_username()})
+    return member
+
+
+def _member(actor: Any, category: Category) -> PanelMember:
+    require(actor, "award.judge")
+    member = PanelMember.objects.filter(category=category, user=actor).first()
+    if member is None:
+        raise PermissionDenied(N_("You are not on the panel of {category}."), category=str(category))
+    return member
+
+
+@_refusals_audited("award.conflict")
+def do_declare_conflict(*, actor: Any, participant: Participant, reason: str) -> ConflictOfInterest:
+    member = _member(actor, participant.category)
+    _unlocked(participant.category)
+    if not reason.strip():
+        raise InvalidInput(N_("Say what the conflict of interest is."), field="reason")
+    conflict, _ = ConflictOfInterest.objects.get_or_create(
+        member=member, participant=participant, defaults={"reason": reason.strip()}
+    )
+    # Scores given before the declaration no longer count.
+    removed, _ = JuryScore.objects.filter(member=member, participant=participant).delete()
+    audit.record(
+        actor=actor, action="award.conflict", obj=participant, after={"reason": reason, "scores_removed": removed}
+    )
+    return conflict
+
+
+@_refusals_audited("award.score")
+def do_score(*, actor: Any, participant: Participant, criterion: str, score: Any, comment: str = "") -> JuryScore:
+    category = participant.category
+    member = _member(actor, category)
+    _unlocked(category)
+    _status(category.edition, EditionStatus.JUDGING)
+    if category.panel_locked_at:
+        raise Conflict(N_("The panel of {category} is locked."), category=str(category))
+    if participant.status != ParticipantStatus.VERIFIED:
+        raise Conflict(N_("{participant} is not verified."), participant=participant.name)
+    if ConflictOfInterest.objects.filter(member=member, participant=participant).exists():
+        raise PermissionDenied(
+            N_("You declared a conflict of interest with {participant}: you cannot score it."),
+            participant=participant.name,
+        )
+    leaf = _leaf(category, criterion, "jury")
+    try:
+        value = float(score)
+    except (TypeError, ValueError):
+        raise InvalidInput(N_("'{value}' is not a number."), field="score", value=score) from None
+    if not leaf.scale_min <= value <= leaf.scale_max:
+        raise InvalidInput(
+            N_("A score on {criterion} is between {minimum} and {maximum}, not {value}."),
+            field="score",
+            criterion=criterion,
+            minimum=f"{leaf.scale_min:g}",
+            maximum=f"{leaf.scale_max:g}",
+            value=f"{value:g}",
+        )
+    jury, _ = JuryScore.objects.update_or_create(
+        member=member, participant=participant, criterion=criterion, defaults={"score": value, "comment": comment}
+    )
+    audit.record(
+        actor=actor,
+        action="award.score",
+        obj=participant,
+        after={"criterion": criterion, "score": value, "comment": comment},
+    )
+    return jury
+
+
+@_refusals_audited("award.panel")
+def do_lock_panel(*, actor: Any, category: Category) -> Category:
+    _manage(actor, category.edition)
+    _unlocked(category)
+    category.panel_locked_at = timezone.now()
+    category.save(update_fields=["panel_locked_at"])
+    audit.record(actor=actor, action="award.panel.lock", obj=category)
+    return category
+
+
+# --- ranking, approval, publication -----------------------------------------------------------------------------
+
+
+@_refusals_audited("award.rank")
+def do_rank(*, actor: Any, category: Category) -> list[Result]:
+    """Score every verified participant and rank them (in the category, and in zones when it is ranked by zone)."""
+    from paritrana.award.ranking import rank_category
+
+    _manage(actor, category.edition)
+    _unlocked(category)
+    framework = scoring.parse_framework(category.framework)
+    if any(c.method == "jury" for c in scoring.leaves(framework)) and not category.panel_locked_at:
+        raise Conflict(N_("Lock the panel's scores before ranking."), category=str(category))
+    results = rank_category(category)
+    category.ranked_at = timezone.now()
+    category.save(update_fields=["ranked_at"])
+    audit.record(
+        actor=actor,
+        action="award.rank",
+        obj=category,
+        after={"ranked": len(results), "top": [r.participant.name for r in results[:3]]},
+    )
+    return results
+
+
+@_refusals_audited("award.approve")
+def do_approve(*, actor: Any, category: Category) -> Category:
+    _manage(actor, category.edition)
+    _unlocked(category)
+    if category.ranked_at is None:
+        raise Conflict(N_("Rank {category} before approving it."), category=str(category))
+    category.approved_at = timezone.now()
+    category.approved_by = actor if getattr(actor, "pk", None) else None
+    category.save(update_fields=["approved_at", "approved_by"])
+    audit.record(actor=actor, action="award.approve", obj=category)
+    return category
+
+
+@_refusals_audited("award.publish")
+def do_publish(*, actor: Any, category: Category) -> Category:
+    _manage(actor, category.edition)
+    if category.approved_at is None:
+        raise Conflict(N_("Approve {category} before publishing it."), category=str(category))
+    if category.published_at is None:
+        category.published_at = timezone.now()
+        category.save(update_fields=["published_at"])
+        audit.record(actor=actor, action="award.publish", obj=category)
+    return category
+
+
+def check_scope(actor: Any, participant: Participant) -> None:
+    """A participant's own pages: its operators, the committee, its panel."""
+    if require(actor, "award.view").contains(participant.region_code):
+        return
+    if PanelMember.objects.filter(category=participant.category, user=actor).exists():
+        return
+    raise OutOfScope(region=participant.region_code)
