@@ -285,6 +285,7 @@ COMMAND_MODULES = [
     "paritrana.registry.cli",
     "paritrana.sponsorship.cli",
     "paritrana.analytics.cli",
+    "paritrana.award.cli",
 ]
 
 

@@ -130,6 +130,7 @@ def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
 def _register_routers() -> None:
     from paritrana.analytics.api import router as analytics_router
     from paritrana.api.system import router as system_router
+    from paritrana.award.api import router as award_router
     from paritrana.calculator.api import router as calculator_router
     from paritrana.regions.api import router as regions_router
     from paritrana.registry.api import router as registry_router
@@ -141,6 +142,7 @@ def _register_routers() -> None:
     api.add_router("/", registry_router)
     api.add_router("/", sponsorship_router)
     api.add_router("/", analytics_router)
+    api.add_router("/", award_router)
 
 
 _register_routers()

@@ -1,0 +1,392 @@
+"""Award API: editions, categories and their frameworks, the self-assessment with evidence, verification, the
+jury, ranking, sensitivity, approval, publication and public results. The same actions and queries as the pages
+and the command line."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.http import FileResponse, HttpRequest, HttpResponse
+from ninja import Field, File, Form, Router, Schema, UploadedFile
+
+from paritrana.award import actions, queries, scoring, sheets
+from paritrana.award.models import Category, Edition, Result
+from paritrana.core.errors import N_, NotFound
+
+__all__ = ["router"]
+
+router = Router(tags=["award"])
+
+
+class EditionIn(Schema):
+    year: int
+    name: str = Field(max_length=200)
+    region_code: str = Field("", description="a province for its provincial round; blank for the national round")
+    assessment_start: date
+    assessment_end: date
+    submission_deadline: datetime
+
+
+class EditionOut(Schema):
+    id: int
+    year: int
+    name: str
+    region_code: str
+    assessment_start: date
+    assessment_end: date
+    submission_deadline: datetime
+    status: str
+
+
+@router.get("/award/editions", response=list[EditionOut], summary="Editions of the award in your scope")
+def get_editions(request: HttpRequest) -> Any:
+    return queries.editions_for(request.user)
+
+
+@router.post("/award/editions", response={201: EditionOut}, summary="Create an edition (committee)")
+def post_edition(request: HttpRequest, body: EditionIn) -> tuple[int, Edition]:
+    return 201, actions.do_create_edition(actor=request.user, **body.dict())
+
+
+class StatusIn(Schema):
+    status: str = Field(description="draft, open, verification, judging or closed (one stage at a time)")
+
+
+@router.post("/award/editions/{edition_id}/status", response=EditionOut, summary="Move an edition to the next stage")
+def post_edition_status(request: HttpRequest, edition_id: int, body: StatusIn) -> Edition:
+    edition = queries.edition_for(request.user, edition_id=edition_id)
+    return actions.do_set_edition_status(actor=request.user, edition=edition, status=body.status)
+
+
+class CategoryIn(Schema):
+    key: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    participant_level: str = Field(description="province, kabupaten or desa")
+    framework: dict[str, Any] | str = Field(description="the criteria: a mapping, or YAML/JSON text")
+    titles: list[str] = Field(default_factory=lambda: ["Terbaik I", "Terbaik II", "Terbaik III"])
+    by_zone: bool = False
+    normalise_judges: bool = False
+
+
+class CategoryOut(Schema):
+    id: int
+    edition_id: int
+    key: str
+    name: str
+    participant_level: str
+    framework: dict[str, Any]
+    titles: list[str]
+    by_zone: bool
+    normalise_judges: bool
+    panel_locked_at: datetime | None
+    ranked_at: datetime | None
+    approved_at: datetime | None
+    published_at: datetime | None
+
+
+@router.put("/award/editions/{edition_id}/categories", response=CategoryOut, summary="Create or replace a category")
+def put_category(request: HttpRequest, edition_id: int, body: CategoryIn) -> Category:
+    edition = queries.edition_for(request.user, edition_id=edition_id)
+    return actions.do_save_category(actor=request.user, edition=edition, **body.dict())
+
+
+@router.get("/award/categories/{category_id}", response=CategoryOut, summary="A category and its criteria")
+def get_category(request: HttpRequest, category_id: int) -> Category:
+    return queries.category_for(request.user, category_id)
+
+
+def _category(request: HttpRequest, category_id: int) -> Category:
+    return queries.category_for(request.user, category_id)
+
+
+@router.post("/award/categories/{category_id}/invite", summary="Invite every region of the category's level")
+def post_invite(request: HttpRequest, category_id: int) -> dict[str, int]:
+    return actions.do_invite(actor=request.user, category=_category(request, category_id))
+
+
+class ParticipantOut(Schema):
+    id: int
+    region_code: str
+    name: str
+    zone: str
+    status: str
+    submitted_at: datetime | None
+    verification_notes: str
+
+
+@router.get("/award/categories/{category_id}/participants", response=list[ParticipantOut], summary="Participants")
+def get_participants(request: HttpRequest, category_id: int) -> Any:
+    return queries.participants_for(request.user, _category(request, category_id))
+
+
+class AnswerIn(Schema):
+    criterion: str
+    value: bool | float | str
+
+
+@router.put("/award/participants/{participant_id}/answers", summary="Answer a self-assessment question")
+def put_answer(request: HttpRequest, participant_id: int, body: AnswerIn) -> dict[str, Any]:
+    participant = queries.participant_for(request.user, participant_id)
+    answer = actions.do_save_answer(
+        actor=request.user, participant=participant, criterion=body.criterion, value=body.value
+    )
+    return {"criterion": answer.criterion, "value": answer.value}
+
+
+@router.get("/award/participants/{participant_id}", summary="A participant: answers, evidence, what is missing")
+def get_participant(request: HttpRequest, participant_id: int) -> dict[str, Any]:
+    p = queries.participant_for(request.user, participant_id)
+    return {
+        "id": p.pk,
+        "region_code": p.region_code,
+        "name": p.name,
+        "status": p.status,
+        "answers": {a.criterion: a.value for a in p.answers.all()},
+        "evidence": [
+            {"id": e.pk, "criterion": e.criterion, "document": e.document, "filename": e.filename, "size": e.size}
+            for e in p.evidence.all()
+        ],
+        "missing": actions.missing_items(p),
+    }
+
+
+@router.post("/award/participants/{participant_id}/evidence", summary="Upload a document (PDF, image, office)")
+def post_evidence(
+    request: HttpRequest, participant_id: int, criterion: Form[str], document: Form[str], file: File[UploadedFile]
+) -> dict[str, Any]:
+    from paritrana.award.evidence import MAX_EVIDENCE_BYTES
+    from paritrana.registry.ingest import check_size
+
+    participant = queries.participant_for(request.user, participant_id)
+    check_size(file.name or "", file.size, MAX_EVIDENCE_BYTES)
+    evidence = actions.do_upload_evidence(
+        actor=request.user,
+        participant=participant,
+        criterion=criterion,
+        document=document,
+        data=file.read(),
+        filename=file.name or "evidence",
+    )
+    return {"id": evidence.pk, "content_type": evidence.content_type, "size": evidence.size}
+
+
+@router.get("/award/evidence/{evidence_id}", summary="Download a document (audited)")
+def get_evidence(request: HttpRequest, evidence_id: int) -> HttpResponse:
+    evidence, path = queries.evidence_file(request.user, evidence_id)
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=evidence.filename, content_type=evidence.content_type
+    )
+
+
+@router.post("/award/participants/{participant_id}/submit", summary="Submit the self-assessment")
+def post_submit(request: HttpRequest, participant_id: int) -> dict[str, str]:
+    p = actions.do_submit(actor=request.user, participant=queries.participant_for(request.user, participant_id))
+    return {"status": p.status}
+
+
+class VerifyIn(Schema):
+    accept: bool
+    notes: str = ""
+    text_scores: dict[str, float] = Field(default_factory=dict, description="criterion -> 0..100, for text answers")
+
+
+@router.post("/award/participants/{participant_id}/verify", summary="Accept or return a submission (committee)")
+def post_verify(request: HttpRequest, participant_id: int, body: VerifyIn) -> dict[str, str]:
+    p = actions.do_verify(
+        actor=request.user,
+        participant=queries.participant_for(request.user, participant_id),
+        accept=body.accept,
+        notes=body.notes,
+        text_scores=body.text_scores,
+    )
+    return {"status": p.status}
+
+
+@router.post("/award/categories/{category_id}/indicators", summary="Fill indicator criteria from coverage data")
+def post_indicators(request: HttpRequest, category_id: int) -> dict[str, int]:
+    return {"values": actions.do_compute_indicator_values(actor=request.user, category=_category(request, category_id))}
+
+
+class PanelIn(Schema):
+    username: str
+
+
+@router.post("/award/categories/{category_id}/panel", summary="Add a judge to the panel")
+def post_panel(request: HttpRequest, category_id: int, body: PanelIn) -> dict[str, str]:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=body.username, is_active=True).first()
+    if user is None:
+        raise NotFound(N_("There is no active user {username}."), username=body.username)
+    actions.do_add_panel_member(actor=request.user, category=_category(request, category_id), user=user)
+    return {"added": body.username}
+
+
+class ConflictIn(Schema):
+    reason: str = Field(max_length=300)
+
+
+@router.post("/award/participants/{participant_id}/conflict", summary="Declare a conflict of interest (judge)")
+def post_conflict(request: HttpRequest, participant_id: int, body: ConflictIn) -> dict[str, str]:
+    participant = queries.participant_for(request.user, participant_id)
+    actions.do_declare_conflict(actor=request.user, participant=participant, reason=body.reason)
+    return {"declared": participant.name}
+
+
+class ScoreIn(Schema):
+    criterion: str
+    score: float
+    comment: str = ""
+
+
+@router.put("/award/participants/{participant_id}/scores", summary="Score a participant on a rubric (judge)")
+def put_score(request: HttpRequest, participant_id: int, body: ScoreIn) -> dict[str, Any]:
+    participant = queries.participant_for(request.user, participant_id)
+    score = actions.do_score(
+        actor=request.user, participant=participant, criterion=body.criterion, score=body.score, comment=body.comment
+    )
+    return {"criterion": score.criterion, "score": score.score}
+
+
+@router.get("/award/categories/{category_id}/scores", summary="Jury scores you may see")
+def get_scores(request: HttpRequest, category_id: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "judge": s.member.user.get_username(),
+            "participant_id": s.participant_id,
+            "criterion": s.criterion,
+            "score": s.score,
+            "comment": s.comment,
+        }
+        for s in queries.visible_scores(request.user, _category(request, category_id))
+    ]
+
+
+@router.post("/award/categories/{category_id}/lock", summary="Lock the panel's scores")
+def post_lock(request: HttpRequest, category_id: int) -> dict[str, str]:
+    actions.do_lock_panel(actor=request.user, category=_category(request, category_id))
+    return {"done": "lock"}
+
+
+@router.post("/award/categories/{category_id}/rank", summary="Score and rank the verified participants")
+def post_rank(request: HttpRequest, category_id: int) -> dict[str, Any]:
+    results = actions.do_rank(actor=request.user, category=_category(request, category_id))
+    return {"done": "rank", "ranked": len(results)}
+
+
+@router.post("/award/categories/{category_id}/approve", summary="Approve and lock the results")
+def post_approve(request: HttpRequest, category_id: int) -> dict[str, str]:
+    actions.do_approve(actor=request.user, category=_category(request, category_id))
+    return {"done": "approve"}
+
+
+@router.post("/award/categories/{category_id}/publish", summary="Publish the results")
+def post_publish(request: HttpRequest, category_id: int) -> dict[str, str]:
+    actions.do_publish(actor=request.user, category=_category(request, category_id))
+    return {"done": "publish"}
+
+
+class ResultOut(Schema):
+    rank: int
+    zone_rank: int | None
+    title: str
+    shared: bool
+    total: float
+    region_code: str = Field(alias="participant.region_code")
+    name: str = Field(alias="participant.name")
+    zone: str = Field(alias="participant.zone")
+    breakdown: dict[str, Any]
+    sensitivity: dict[str, Any]
+
+
+@router.get(
+    "/award/categories/{category_id}/results", response=list[ResultOut], summary="Results (committee or published)"
+)
+def get_results(request: HttpRequest, category_id: int) -> Any:
+    return queries.results_for(request.user, _category(request, category_id))
+
+
+@router.get("/award/categories/{category_id}/sensitivity", summary="How stable each rank is; TOPSIS and VIKOR")
+def get_sensitivity(
+    request: HttpRequest, category_id: int, samples: int = 10_000, spread: float = 0.2
+) -> dict[str, Any]:
+    from paritrana.award.ranking import score_matrix
+
+    category = _category(request, category_id)
+    queries.results_for(request.user, category)
+    m = score_matrix(category)
+    names = [p.name for p in m.participants]
+    if len(names) < 2:
+        return {"participants": [], "correlations": [], "notes": ["fewer than two verified participants"]}
+    tie_breaks = scoring.default_tie_breaks(m.framework, m.scores)
+    rows = scoring.sensitivity(
+        m.scores, m.weights, samples=min(samples, 100_000), spread=spread, tie_breaks=tie_breaks, names=names
+    ).rows()
+    check = scoring.cross_check(m.scores, m.weights)
+    return {
+        "participants": [
+            {
+                "region_code": p.region_code,
+                "name": p.name,
+                **row,
+                "critical_leaves": [m.leaves[j].key for j in row["critical_leaves"]],
+            }
+            for p, row in zip(m.participants, rows, strict=True)
+        ],
+        "correlations": check["correlations"],
+        "notes": check["notes"],
+    }
+
+
+@router.get("/award/categories/{category_id}/export", summary="Spreadsheet export (CSV)")
+def get_export(request: HttpRequest, category_id: int, kind: str = "results") -> HttpResponse:
+    category = _category(request, category_id)
+    if kind == "results":
+        queries.results_for(request.user, category)
+    elif not queries.is_committee(request.user, category.edition):
+        from paritrana.core.errors import PermissionDenied
+
+        raise PermissionDenied()
+    columns, rows = sheets.export_rows(category, kind if kind in ("indicators", "answers", "scores") else "results")
+    response = HttpResponse(sheets.rows_to_csv(columns, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{category.key}-{kind}.csv"'
+    return response
+
+
+@router.post("/award/categories/{category_id}/import", summary="Import indicators, answers or scores (CSV/XLSX)")
+def post_import(request: HttpRequest, category_id: int, kind: Form[str], file: File[UploadedFile]) -> dict[str, int]:
+    return sheets.do_import_sheet(
+        actor=request.user,
+        category=_category(request, category_id),
+        kind=kind,
+        data=file.read(),
+        filename=file.name or "sheet.csv",
+    )
+
+
+class PublicResultOut(Schema):
+    rank: int
+    zone_rank: int | None
+    title: str
+    total: float
+    region_code: str = Field(alias="participant.region_code")
+    name: str = Field(alias="participant.name")
+    zone: str = Field(alias="participant.zone")
+
+
+@router.get("/public/award/{year}", auth=None, summary="Published results of a year (no login)")
+def get_public(request: HttpRequest, year: int, region: str = "") -> list[dict[str, Any]]:
+    out = []
+    for category in Category.objects.filter(
+        edition__year=year, edition__region_code=region, published_at__isnull=False
+    ).select_related("edition"):
+        results: list[Result] = list(queries.published_results(category))
+        out.append(
+            {
+                "category": category.key,
+                "name": category.name,
+                "results": [PublicResultOut.from_orm(r).dict() for r in results],
+            }
+        )
+    return out

@@ -1,0 +1,180 @@
+"""``paritrana award ...``: the award on the command line. ``rank`` prints the ranking with scores (it ranks the
+category first unless its results are approved); ``sensitivity`` how stable each rank is; ``export``/``import``
+the committee's spreadsheets; ``framework`` the criteria as YAML."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def _actor(args: argparse.Namespace) -> Any:
+    from paritrana.registry.cli import _actor as actor
+
+    return actor(getattr(args, "user", None))
+
+
+def _emit(args: argparse.Namespace, rows: Any, columns: list[str] | None = None, title: str = "") -> None:
+    from paritrana.cli import _emit as emit
+
+    emit(args, rows, columns, title)
+
+
+def _category(args: argparse.Namespace, actor: Any) -> Any:
+    from paritrana.award.queries import category_for, edition_for
+
+    edition = edition_for(actor, year=args.edition, region=args.region or "")
+    return category_for(actor, edition=edition, key=args.category)
+
+
+def cmd_award(args: argparse.Namespace) -> None:
+    from paritrana.award import actions, ranking, scoring, sheets
+    from paritrana.award.queries import editions_for, results_for
+
+    actor = _actor(args)
+    if args.action == "editions":
+        rows = [
+            {
+                "year": e.year,
+                "round": e.region_code or "nasional",
+                "name": e.name,
+                "status": e.status,
+                "categories": ", ".join(c.key for c in e.categories.all()),
+            }
+            for e in editions_for(actor)
+        ]
+        _emit(args, rows, ["year", "round", "name", "status", "categories"], "Paritrana Award")
+        return
+    category = _category(args, actor)
+    if args.action == "rank":
+        if category.approved_at is None:
+            actions.do_rank(actor=actor, category=category)
+        columns, rows = sheets.export_rows(category, "results")
+        _emit(args, rows, columns[:8], f"{category} ({'approved' if category.approved_at else 'not approved'})")
+    elif args.action == "sensitivity":
+        m = ranking.score_matrix(category)
+        names = [p.name for p in m.participants]
+        tie_breaks = scoring.default_tie_breaks(m.framework, m.scores) if names else []
+        stability = (
+            scoring.sensitivity(
+                m.scores, m.weights, samples=args.samples, spread=args.spread, tie_breaks=tie_breaks, names=names
+            )
+            if names
+            else None
+        )
+        check = scoring.cross_check(m.scores, m.weights) if len(names) > 1 else None
+        rows = [
+            {
+                "region_code": p.region_code,
+                "name": p.name,
+                **row,
+                "critical_leaves": [m.leaves[j].key for j in row["critical_leaves"]],
+                "topsis_rank": float(check["rankings"]["topsis"][i])
+                if check and check["rankings"]["topsis"] is not None
+                else None,
+                "vikor_rank": float(check["rankings"]["vikor"][i])
+                if check and check["rankings"]["vikor"] is not None
+                else None,
+            }
+            for i, (p, row) in enumerate(zip(m.participants, stability.rows() if stability else [], strict=True))
+        ]
+        rows.sort(key=lambda r: r["base_rank"])
+        if args.format == "json":
+            _emit(
+                args,
+                {
+                    "samples": args.samples,
+                    "spread": args.spread,
+                    "participants": rows,
+                    "correlations": check["correlations"] if check else [],
+                    "notes": check["notes"] if check else [],
+                },
+            )
+        else:
+            _emit(
+                args,
+                rows,
+                [
+                    "base_rank",
+                    "name",
+                    "median_rank",
+                    "p5_rank",
+                    "p95_rank",
+                    "keep_probability",
+                    "unstable",
+                    "topsis_rank",
+                    "vikor_rank",
+                ],
+                f"Sensitivity {category}",
+            )
+    elif args.action == "results":
+        columns, rows = sheets.export_rows(category, "results")
+        results_for(actor, category)  # the visibility check: published, or the committee
+        _emit(args, rows, columns[:8], str(category))
+    elif args.action == "framework":
+        import yaml
+
+        if args.file:
+            updated = actions.do_save_category(
+                actor=actor,
+                edition=category.edition,
+                key=category.key,
+                name=category.name,
+                participant_level=category.participant_level,
+                framework=Path(args.file).read_text(encoding="utf-8"),
+                titles=category.titles,
+                by_zone=category.by_zone,
+                normalise_judges=category.normalise_judges,
+            )
+            _emit(
+                args,
+                {"category": updated.key, "leaves": len(scoring.leaves(scoring.parse_framework(updated.framework)))},
+            )
+        else:
+            sys.stdout.write(yaml.safe_dump(category.framework, allow_unicode=True, sort_keys=False))
+    elif args.action == "export":
+        columns, rows = sheets.export_rows(category, args.kind)
+        data = (
+            sheets.rows_to_xlsx(columns, rows, args.kind)
+            if args.format == "xlsx"
+            else sheets.rows_to_csv(columns, rows)
+        )
+        if args.output:
+            Path(args.output).write_bytes(data)
+            sys.stderr.write(f"{args.output} ({len(data):,} bytes)\n")
+        elif args.format == "xlsx":
+            raise SystemExit("paritrana award export --format xlsx needs --output FILE")
+        else:
+            sys.stdout.write(data.decode("utf-8"))
+    elif args.action == "import":
+        if not args.file:
+            raise SystemExit("paritrana award import --kind indicators|answers|scores FILE")
+        path = Path(args.file)
+        _emit(
+            args,
+            sheets.do_import_sheet(
+                actor=actor, category=category, kind=args.kind, data=path.read_bytes(), filename=path.name
+            ),
+        )
+
+
+def register(add: Callable[..., Any]) -> None:
+    p = add(
+        "award",
+        cmd_award,
+        "The Paritrana Award: rank, sensitivity, results, framework, export and import.",
+        ("table", "json", "csv", "xlsx"),
+    )
+    p.add_argument("action", choices=["editions", "rank", "sensitivity", "results", "framework", "export", "import"])
+    p.add_argument("file", nargs="?", help="framework: a YAML/JSON file to load; import: the CSV/XLSX")
+    p.add_argument("--edition", type=int, help="the award year (e.g. 2024)")
+    p.add_argument("--region", default="", help="the round: a province code (blank: the national round)")
+    p.add_argument("--category", help="the category key (e.g. kabupaten-kota)")
+    p.add_argument("--kind", default="results", choices=["indicators", "answers", "scores", "results"])
+    p.add_argument("--samples", type=int, default=10_000, help="sensitivity: Monte Carlo samples")
+    p.add_argument("--spread", type=float, default=0.2, help="sensitivity: each weight varies within +-spread")
+    p.add_argument("--output", "-o")
+    p.add_argument("--user", help="act as this user (its role and scope); default: the system")

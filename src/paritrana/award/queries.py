@@ -1,0 +1,136 @@
+"""Reading the award, with its visibility rules written once: a round belongs to its committee; a participant's
+answers and evidence to its region's operators, the committee and the panel; a judge sees only his own scores
+until the panel locks; the public sees results once published."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from paritrana.award.evidence import evidence_root
+from paritrana.award.models import Category, Edition, Evidence, JuryScore, PanelMember, Participant, Result
+from paritrana.core import audit
+from paritrana.core.errors import N_, NotFound, OutOfScope
+from paritrana.core.permissions import can, require, scope_for
+
+__all__ = [
+    "category_for",
+    "edition_for",
+    "editions_for",
+    "evidence_file",
+    "is_committee",
+    "participant_for",
+    "published_results",
+    "results_for",
+    "visible_scores",
+]
+
+
+def is_committee(user: Any, edition: Edition) -> bool:
+    scope = scope_for(user, "award.manage")
+    return scope.national or bool(edition.region_code and scope.contains(edition.region_code))
+
+
+def editions_for(user: Any) -> QuerySet[Edition]:
+    """Every role sees the rounds of its scope: the national round, and the provincial rounds inside its regions
+    (or containing them: an operator of a kabupaten sees its province's round)."""
+    scope = require(user, "award.view")
+    if scope.national:
+        return Edition.objects.all()
+    provinces = {code.split(".")[0] for code in scope.codes}
+    return Edition.objects.filter(Q(region_code="") | Q(region_code__in=provinces) | scope.q("region_code"))
+
+
+def edition_for(user: Any, *, edition_id: int | None = None, year: int | None = None, region: str = "") -> Edition:
+    editions = editions_for(user)
+    edition = (
+        editions.filter(pk=edition_id).first()
+        if edition_id is not None
+        else editions.filter(year=year, region_code=region).first()
+    )
+    if edition is None:
+        raise NotFound(N_("No such edition of the award."))
+    return edition
+
+
+def category_for(
+    user: Any, category_id: int | None = None, *, edition: Edition | None = None, key: str = ""
+) -> Category:
+    if edition is not None:
+        category = edition.categories.filter(key=key).first()
+    else:
+        category = Category.objects.select_related("edition").filter(pk=category_id).first()
+        if category is not None:
+            edition_for(user, edition_id=category.edition_id)
+    if category is None:
+        raise NotFound(N_("No such category."))
+    return category
+
+
+def _on_panel(user: Any, category: Category) -> bool:
+    return (
+        bool(getattr(user, "is_authenticated", False))
+        and PanelMember.objects.filter(category=category, user=user).exists()
+    )
+
+
+def participant_for(user: Any, participant_id: int) -> Participant:
+    """A participant's own pages: its region's operators, the committee of its round, its panel."""
+    participant = Participant.objects.select_related("category__edition").filter(pk=participant_id).first()
+    if participant is None:
+        raise NotFound(N_("No such participant."))
+    scope = require(user, "award.view")
+    edition = participant.category.edition
+    if is_committee(user, edition) or _on_panel(user, participant.category):
+        return participant
+    if can(user, "award.submit", participant.region_code) and scope.contains(participant.region_code):
+        return participant
+    raise OutOfScope(region=participant.region_code)
+
+
+def participants_for(user: Any, category: Category) -> QuerySet[Participant]:
+    if is_committee(user, category.edition) or _on_panel(user, category):
+        return category.participants.all()
+    return category.participants.filter(scope_for(user, "award.submit").q("region_code"))
+
+
+def visible_scores(user: Any, category: Category) -> QuerySet[JuryScore]:
+    """Scores stay hidden from other judges until the panel locks; the committee sees them all."""
+    scores = JuryScore.objects.filter(participant__category=category).select_related("member__user", "participant")
+    if is_committee(user, category.edition) or category.panel_locked_at is not None:
+        return scores
+    return scores.filter(member__user=user) if _on_panel(user, category) else scores.none()
+
+
+def results_for(user: Any, category: Category) -> QuerySet[Result]:
+    """The committee sees results as soon as they are ranked; everybody once they are published."""
+    if category.published_at is None and not is_committee(user, category.edition):
+        raise NotFound(N_("The results of {category} are not published yet."), category=str(category))
+    return Result.objects.filter(participant__category=category).select_related("participant").order_by("rank")
+
+
+def published_results(category: Category) -> QuerySet[Result]:
+    if category.published_at is None:
+        raise NotFound(N_("The results of {category} are not published yet."), category=str(category))
+    return Result.objects.filter(participant__category=category).select_related("participant").order_by("rank")
+
+
+def evidence_file(user: Any, evidence_id: int) -> tuple[Evidence, Path]:
+    """The file of a piece of evidence, for the people who may see the participant; every download is audited."""
+    evidence = Evidence.objects.select_related("participant").filter(pk=evidence_id).first()
+    if evidence is None:
+        raise NotFound(N_("No such document."))
+    participant = participant_for(user, evidence.participant_id)
+    path = evidence_root() / evidence.path
+    if not path.is_file():
+        raise NotFound(N_("The file of {document} is missing from the evidence store."), document=evidence.filename)
+    audit.record(
+        actor=user,
+        action="award.evidence.download",
+        obj=evidence,
+        region_code=participant.region_code,
+        after={"filename": evidence.filename, "sha256": evidence.sha256},
+    )
+    return evidence, path
