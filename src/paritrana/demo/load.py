@@ -144,7 +144,11 @@ def load_demo(*, actor: Any = None) -> dict[str, Any]:
     from paritrana.demo.analytics import load_analytics
 
     analytics = load_analytics(actor=actor)
+    from paritrana.demo.award import load_award
+
+    award = load_award(actor=actor)
     return {
+        "award": award,
         "sponsorship": sponsorship,
         "analytics": analytics,
         "regions": regions,
