@@ -11,7 +11,6 @@ from hypothesis import settings as hypothesis_settings
 
 from tests.factories import load_test_regions, make_user
 
-
 # No per-example deadline: it is a wall-time assertion, and these machines (2 shared cores) vary twofold in speed.
 hypothesis_settings.register_profile("paritrana", deadline=None)
 hypothesis_settings.load_profile("paritrana")
@@ -25,6 +24,27 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Background jobs run at once inside the test (the database queue and its worker are tested apart).
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Files the app writes (the fact store, evidence) go to a temporary folder, never into the project's var/."""
+    import os
+
+    from paritrana.core.config import get_settings
+
+    folder = tmp_path_factory.mktemp("data")
+    saved = {k: os.environ.get(k) for k in ("PARITRANA_DATA_DIR", "PARITRANA_ANALYTICS_STORE")}
+    os.environ["PARITRANA_DATA_DIR"] = str(folder)
+    os.environ.pop("PARITRANA_ANALYTICS_STORE", None)
+    get_settings.cache_clear()
+    yield folder
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

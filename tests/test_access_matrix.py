@@ -44,6 +44,7 @@ SV = {r.value for r in Role} - {"jury"}
 MANAGE = {"system_admin", "regional_operator", "village_operator"}
 PAY = {"system_admin", "regional_operator", "village_operator", "bpjs_officer"}
 BPJS = {"system_admin", "bpjs_officer"}
+IND = {"system_admin", "regional_operator", "bpjs_officer"}
 NATIONAL_ONLY = {c: (200 if c == "admin (national)" else 403) for c in CALLERS if c != "anonymous"}
 # An import is seen by its uploader (the national admin here); other importers get 404, non-importers 403.
 JOB = {**roles(IMPORT, refused=403), **dict.fromkeys(IMPORT, 404)}
@@ -129,6 +130,14 @@ ROWS: list[Row] = [
     ("sponsorship:claims", "get", lambda o: "/programs/claims/", 302, roles(VIEW)),
     ("sponsorship:monev", "get", lambda o: "/programs/monev/", 302, roles(SV)),
     ("sponsorship:plan", "get", lambda o: "/programs/plan/", 302, roles(SV)),
+    ("analytics:scorecard", "get", lambda o: "/indicators/", 302, ALL),
+    ("analytics:scorecard", "get", lambda o: f"/indicators/?region={OUTSIDE}", 302, scoped_region(403)),
+    ("analytics:export", "get", lambda o: "/indicators/export.csv", 302, ALL),
+    ("analytics:export", "get", lambda o: f"/indicators/export.xlsx?region={OUTSIDE}", 302, scoped_region(403)),
+    ("analytics:region", "get", lambda o: f"/indicators/region/{INSIDE}/", 302, ALL),
+    ("analytics:region", "get", lambda o: f"/indicators/region/{OUTSIDE}/", 302, scoped_region(403)),
+    ("analytics:boundaries", "get", lambda o: "/indicators/boundaries/", 302, only(200)),
+    ("public:dashboard", "get", lambda o: "/publik/", 200, ALL),
     ("GET /api/v1/sponsors", "get", lambda o: "/api/v1/sponsors", 401, roles(SV)),
     ("POST /api/v1/sponsors", "post", lambda o: "/api/v1/sponsors", 401, roles(MANAGE, ok=201)),
     ("GET /api/v1/programs", "get", lambda o: "/api/v1/programs", 401, roles(SV)),
@@ -235,6 +244,65 @@ ROWS: list[Row] = [
     ("POST /api/v1/claims/import", "post", lambda o: "/api/v1/claims/import", 401, roles(BPJS)),
     ("GET /api/v1/monev", "get", lambda o: "/api/v1/monev", 401, roles(SV)),
     ("POST /api/v1/plan", "post", lambda o: "/api/v1/plan", 401, roles(SV)),
+    # Coverage indicators: aggregates for every role in its scope; the reference data for its managers.
+    ("GET /api/v1/indicators/values", "get", lambda o: "/api/v1/indicators/values?period=2024-12", 401, ALL),
+    (
+        "GET /api/v1/indicators/values",
+        "get",
+        lambda o: f"/api/v1/indicators/values?period=2024-12&region={OUTSIDE}",
+        401,
+        scoped_region(403),
+    ),
+    ("GET /api/v1/public/indicators", "get", lambda o: "/api/v1/public/indicators?period=2024-12", 200, ALL),
+    (
+        "GET /api/v1/indicators/series",
+        "get",
+        lambda o: "/api/v1/indicators/series?indicator=coverage_workforce&last=2024-12&periods=2",
+        401,
+        ALL,
+    ),
+    (
+        "GET /api/v1/indicators/series",
+        "get",
+        lambda o: f"/api/v1/indicators/series?indicator=coverage_workforce&last=2024-12&region={OUTSIDE}",
+        401,
+        scoped_region(403),
+    ),
+    ("GET /api/v1/indicators/definitions", "get", lambda o: "/api/v1/indicators/definitions", 401, ALL),
+    ("POST /api/v1/indicators/definitions", "post", lambda o: "/api/v1/indicators/definitions", 401, only(201)),
+    (
+        "DELETE /api/v1/indicators/definitions/{key}",
+        "delete",
+        lambda o: "/api/v1/indicators/definitions/nothing_here",
+        401,
+        only(404),
+    ),
+    ("GET /api/v1/indicators/targets", "get", lambda o: "/api/v1/indicators/targets", 401, ALL),
+    ("PUT /api/v1/indicators/targets", "put", lambda o: "/api/v1/indicators/targets", 401, roles(IND)),
+    (
+        "DELETE /api/v1/indicators/targets/{target_id}",
+        "delete",
+        lambda o: f"/api/v1/indicators/targets/{o['target_in'].pk}",
+        401,
+        roles(IND, ok=204),
+    ),
+    (
+        "DELETE /api/v1/indicators/targets/{target_id}",
+        "delete",
+        lambda o: f"/api/v1/indicators/targets/{o['target_out'].pk}",
+        401,
+        {**roles(set()), "admin (national)": 204},
+    ),
+    ("GET /api/v1/indicators/workforce", "get", lambda o: "/api/v1/indicators/workforce", 401, ALL),
+    (
+        "POST /api/v1/indicators/workforce/import",
+        "post",
+        lambda o: "/api/v1/indicators/workforce/import",
+        401,
+        roles(IND),
+    ),
+    ("GET /api/v1/indicators/facts", "get", lambda o: "/api/v1/indicators/facts", 401, only(200)),
+    ("POST /api/v1/indicators/facts/refresh", "post", lambda o: "/api/v1/indicators/facts/refresh", 401, only(200)),
     ("api:openapi-json", "get", lambda o: "/api/v1/openapi.json", 200, ALL),
     ("api:openapi-view", "get", lambda o: "/api/v1/docs", 200, ALL),
     ("GET /api/v1/me", "get", lambda o: "/api/v1/me", 401, ALL),
@@ -268,6 +336,8 @@ _PLACEHOLDERS = {
         "bill_in",
         "bill_out",
         "enrollment_in",
+        "target_in",
+        "target_out",
     )
 }
 
@@ -286,7 +356,13 @@ def _registry_objects(folder: Path) -> dict[str, Any]:
     job = ImportJob.objects.create(
         created_by=uploader, filename="x.csv", stored_path=str(folder / "x.csv"), status="done", report_path=str(report)
     )
-    return {"worker_in": inside, "worker_out": outside, "job": job, **_sponsorship_objects()}
+    from paritrana.analytics.models import Target
+
+    targets = {
+        key: Target.objects.create(indicator="coverage_workforce", year=2024, region_code=code, value=30, source="x")
+        for key, code in (("target_in", "36.03"), ("target_out", "36.72"))
+    }
+    return {"worker_in": inside, "worker_out": outside, "job": job, **targets, **_sponsorship_objects()}
 
 
 def _sponsorship_objects() -> dict[str, Any]:
@@ -339,6 +415,17 @@ BODIES = {
         "amount_paid": 1,
     },
     "POST /api/v1/plan": {"budget": 201600, "date": "2024-01-01"},
+    "POST /api/v1/indicators/definitions": {
+        "text": "{id: matrix_ind, name: {id: a, en: b}, numerator: {source: participants}, "
+        "denominator: {source: regions}}"
+    },
+    "PUT /api/v1/indicators/targets": {
+        "indicator": "coverage_workforce",
+        "year": 2025,
+        "region_code": "36.03",
+        "value": 40,
+        "source": "RPJMD",
+    },
 }
 
 
@@ -373,12 +460,15 @@ def test_access(row: Row, caller: str, tmp_path: Path) -> None:
     elif name == "POST /api/v1/claims/import":
         upload = SimpleUploadedFile("k.csv", b"NIK;Jenis;Tanggal Kejadian;Jumlah\n3603014507900001;jkm;2024-03-01;1\n")
         response = client.post(path, {"file": upload})
+    elif name == "POST /api/v1/indicators/workforce/import":
+        upload = SimpleUploadedFile("w.csv", b"region_code,year,employed,formal,informal\n3603,2024,10,5,5\n")
+        response = client.post(path, {"file": upload})
     elif name == "POST /api/v1/imports":
         upload = SimpleUploadedFile("x.csv", b"NIK;Nama;Kode Desa\n3603014507900001;Siti;3603012003\n")
         response = client.post(path, {"file": upload, "dry_run": "true"})
     elif method == "get":
         response = client.get(path)
-    elif name.startswith(("GET", "PUT", "POST", "PATCH")):
+    elif name.startswith(("GET", "PUT", "POST", "PATCH", "DELETE")):
         response = getattr(client, method)(path, data=body or {}, content_type="application/json")
     else:
         response = getattr(client, method)(path, data=body or {})

@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from paritrana.analytics.urls import public_patterns
 from paritrana.api.main import api
 from paritrana.web import views as web_views
 
@@ -13,6 +14,8 @@ urlpatterns = [
     path("simulasi/", include("paritrana.calculator.urls")),
     path("workers/", include("paritrana.registry.urls")),
     path("programs/", include("paritrana.sponsorship.urls")),
+    path("indicators/", include("paritrana.analytics.urls")),
+    path("publik/", include(public_patterns)),
     path("", include("paritrana.web.urls")),
 ]
 

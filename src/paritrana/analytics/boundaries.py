@@ -123,9 +123,7 @@ def _check(data: dict[str, Any], level: str, code_property: str) -> list[str]:
 
 
 @transaction.atomic
-def do_load_boundary(
-    *, level: str, geojson: str | bytes | dict[str, Any], code_property: str, actor: Any
-) -> Boundary:
+def do_load_boundary(*, level: str, geojson: str | bytes | dict[str, Any], code_property: str, actor: Any) -> Boundary:
     """Replace the boundaries of ``level`` with ``geojson`` (text, bytes or parsed), whose features carry their
     region code in the property ``code_property``. Everything is checked first; a refusal writes nothing."""
     if actor is not None:

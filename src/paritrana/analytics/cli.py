@@ -200,10 +200,10 @@ def cmd_targets(args: argparse.Namespace) -> None:
         )
         return
     if args.action == "delete":
-        target = Target.objects.filter(indicator=args.indicator, year=args.year, region_code=args.region or "").first()
-        if target is None:
+        found = Target.objects.filter(indicator=args.indicator, year=args.year, region_code=args.region or "").first()
+        if found is None:
             raise NotFound("No such target.")
-        actions.do_delete_target(target=target, actor=actor)
+        actions.do_delete_target(target=found, actor=actor)
         _emit(args, {"deleted": True})
         return
     columns = ["indicator", "year", "region_code", "value", "source"]

@@ -194,11 +194,12 @@ def do_save_category(
             field="participant_level",
             value=participant_level,
         )
-    if isinstance(framework, str):
-        from paritrana.analytics.definitions import load_yaml
+    from paritrana.analytics.definitions import load_yaml
 
-        framework = load_yaml(framework)
-    parsed = scoring.parse_framework(dict(framework))  # validates: weights sum to 100 at every level, ...
+    data: Any = load_yaml(framework) if isinstance(framework, str) else framework
+    if not isinstance(data, Mapping):
+        raise InvalidInput(N_("The criteria framework is not a mapping of fields."), field="framework")
+    parsed = scoring.parse_framework(data)  # validates: weights sum to 100 at every level, ...
     existing = Category.objects.filter(edition=edition, key=key).first()
     if existing is not None:
         _unlocked(existing)
@@ -445,7 +446,7 @@ def do_compute_indicator_values(*, actor: Any, category: Category, engine: str |
     if not leaves:
         return 0
     values = run(
-        pick_indicators(sorted({c.indicator for c in leaves})),
+        pick_indicators(sorted({c.indicator for c in leaves if c.indicator})),
         Period.parse(category.edition.period),
         category.participant_level,
         region=category.edition.region_code,
@@ -455,7 +456,7 @@ def do_compute_indicator_values(*, actor: Any, category: Category, engine: str |
     count = 0
     for participant in category.participants.all():
         for leaf in leaves:
-            found = by_key.get((leaf.indicator, participant.region_code))
+            found = by_key.get((leaf.indicator or "", participant.region_code))
             IndicatorScore.objects.update_or_create(
                 participant=participant,
                 criterion=leaf.key,

@@ -172,7 +172,7 @@ def post_evidence(
 
 
 @router.get("/award/evidence/{evidence_id}", summary="Download a document (audited)")
-def get_evidence(request: HttpRequest, evidence_id: int) -> HttpResponse:
+def get_evidence(request: HttpRequest, evidence_id: int) -> FileResponse:
     evidence, path = queries.evidence_file(request.user, evidence_id)
     return FileResponse(
         path.open("rb"), as_attachment=True, filename=evidence.filename, content_type=evidence.content_type

@@ -66,7 +66,7 @@ def cmd_award(args: argparse.Namespace) -> None:
             else None
         )
         check = scoring.cross_check(m.scores, m.weights) if len(names) > 1 else None
-        rows = [
+        stable: list[dict[str, Any]] = [
             {
                 "region_code": p.region_code,
                 "name": p.name,
@@ -81,14 +81,14 @@ def cmd_award(args: argparse.Namespace) -> None:
             }
             for i, (p, row) in enumerate(zip(m.participants, stability.rows() if stability else [], strict=True))
         ]
-        rows.sort(key=lambda r: r["base_rank"])
+        stable.sort(key=lambda r: r["base_rank"])
         if args.format == "json":
             _emit(
                 args,
                 {
                     "samples": args.samples,
                     "spread": args.spread,
-                    "participants": rows,
+                    "participants": stable,
                     "correlations": check["correlations"] if check else [],
                     "notes": check["notes"] if check else [],
                 },
@@ -96,7 +96,7 @@ def cmd_award(args: argparse.Namespace) -> None:
         else:
             _emit(
                 args,
-                rows,
+                stable,
                 [
                     "base_rank",
                     "name",

@@ -45,11 +45,12 @@ def editions_for(user: Any) -> QuerySet[Edition]:
 
 def edition_for(user: Any, *, edition_id: int | None = None, year: int | None = None, region: str = "") -> Edition:
     editions = editions_for(user)
-    edition = (
-        editions.filter(pk=edition_id).first()
-        if edition_id is not None
-        else editions.filter(year=year, region_code=region).first()
-    )
+    if edition_id is not None:
+        edition = editions.filter(pk=edition_id).first()
+    elif year is not None:
+        edition = editions.filter(year=year, region_code=region).first()
+    else:
+        edition = None
     if edition is None:
         raise NotFound(N_("No such edition of the award."))
     return edition
@@ -60,6 +61,8 @@ def category_for(
 ) -> Category:
     if edition is not None:
         category = edition.categories.filter(key=key).first()
+    elif category_id is None:
+        category = None
     else:
         category = Category.objects.select_related("edition").filter(pk=category_id).first()
         if category is not None:

@@ -64,8 +64,8 @@ def score_matrix(category: Category) -> ScoreMatrix:
             if leaf.answer == "choice":
                 column = scoring.score_leaf(leaf, values)
             elif leaf.answer == "text":
-                scores = [given[p.pk].score if p.pk in given else None for p in participants]
-                column = scoring.score_leaf(leaf, np.array([np.nan if s is None else s for s in scores], dtype=float))
+                marks = [given[p.pk].score if p.pk in given else None for p in participants]
+                column = scoring.score_leaf(leaf, np.array([np.nan if s is None else s for s in marks], dtype=float))
             else:  # yes_no (True/False) and number
                 column = scoring.score_leaf(
                     leaf, np.array([np.nan if v is None else float(v) for v in values], dtype=float)

@@ -90,7 +90,7 @@ def do_import_sheet(*, actor: Any, category: Category, kind: str, data: bytes, f
         ConflictOfInterest.objects.filter(member__category=category).values_list("member_id", "participant_id")
     )
     method = {"indicators": "indicator", "answers": "question", "scores": "jury"}[kind]
-    writes = []
+    writes: list[tuple[Any, dict[str, Any], dict[str, Any]]] = []
     for row in rows:
         participant = participants.get((row.get("region_code") or "").strip().replace(".", ""))
         if participant is None:

@@ -22,6 +22,7 @@ NAVIGATION = [
     ("sponsorship:claims", _("Claims"), "registry.view", False),
     ("sponsorship:monev", _("Monev"), "sponsorship.view", False),
     ("sponsorship:plan", _("Planner"), "sponsorship.view", False),
+    ("analytics:scorecard", _("Indicators"), "indicators.view", False),
     ("calculator:simulate", _("Simulation"), "regions.view", False),
     ("accounts:list", _("Users"), "users.manage", True),
     ("web:audit", _("Audit log"), "audit.view", False),
@@ -30,8 +31,9 @@ NAVIGATION = [
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {"nav": []}
+    if user is None or not user.is_authenticated:  # the published dashboard needs no login
+        public = reverse("public:dashboard")
+        return {"nav": [{"url": public, "label": _("Public dashboard"), "active": request.path == public}]}
     items = [
         {"url": reverse(name), "label": label, "active": request.path == reverse(name)}
         for name, label, capability, national in NAVIGATION
