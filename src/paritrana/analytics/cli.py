@@ -4,26 +4,10 @@ and queries as the pages and the API. ``--user`` acts as that user (its region s
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-RESULT_COLUMNS = [
-    "indicator",
-    "period",
-    "level",
-    "region_code",
-    "region_name",
-    "numerator",
-    "denominator",
-    "value",
-    "target",
-    "status",
-    "meets_target",
-]
 
 
 def _emit(args: argparse.Namespace, rows: Any, columns: list[str] | None = None, title: str = "") -> None:
@@ -54,14 +38,6 @@ def default_period() -> str:
     from paritrana.core.dates import add_months, first_of_month, today
 
     return f"{add_months(first_of_month(today()), -1):%Y-%m}"
-
-
-def rows_csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8")
 
 
 def cmd_indicators(args: argparse.Namespace) -> None:
@@ -99,15 +75,16 @@ def cmd_indicators(args: argparse.Namespace) -> None:
         )
     else:
         rows = _national(args, by)
-    columns = [*RESULT_COLUMNS[:5], *by, *RESULT_COLUMNS[5:]]
+    from paritrana.analytics.reports import ROW_KEYS
+    from paritrana.core.tables import rows_csv, rows_xlsx
+
+    columns = [*ROW_KEYS[:5], *by, *ROW_KEYS[5:]]
     if args.format == "json":
         _emit(args, rows)
     elif args.format == "csv":
-        _write(args, rows_csv(rows, columns), "indicators.csv")
+        _write(args, rows_csv(columns, rows), "indicators.csv")
     elif args.format == "xlsx":
-        from paritrana.analytics.reports import values_xlsx
-
-        _write(args, values_xlsx(rows, columns), "indicators.xlsx")
+        _write(args, rows_xlsx(columns, rows, "indicators"), "indicators.xlsx")
     else:
         _emit(args, rows, columns, f"Indicators {args.period}")
 

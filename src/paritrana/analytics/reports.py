@@ -19,7 +19,6 @@ to import and most requests never need them.
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 from collections.abc import Iterable, Mapping, Sequence
@@ -37,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from paritrana.analytics.definitions import Indicator
 from paritrana.analytics.periods import Period
 from paritrana.core.dates import JAKARTA
+from paritrana.core.tables import neutralise, rows_csv
 
 __all__ = [
     "Scorecard",
@@ -51,7 +51,6 @@ __all__ = [
     "series_chart_specs",
     "series_chart_svgs",
     "status_label",
-    "values_xlsx",
 ]
 
 logger = logging.getLogger(__name__)
@@ -314,13 +313,6 @@ def build_scorecard(
 # CSV ------------------------------------------------------------------------------------------------------------
 
 
-def _neutralise(value: Any) -> Any:
-    """Keep a spreadsheet from running a text cell as a formula (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _keys(rows: Iterable[Mapping[str, Any]]) -> list[str]:
     extra: dict[str, None] = {}
     for row in rows:
@@ -331,13 +323,7 @@ def _keys(rows: Iterable[Mapping[str, Any]]) -> list[str]:
 def scorecard_csv(rows: Sequence[Mapping[str, Any]]) -> bytes:
     """One line per region and indicator (and breakdown), machine-readable column names; UTF-8 with a BOM so
     that Excel opens it with the right characters. Values use a decimal point."""
-    keys = _keys(rows)
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(keys)
-    for row in rows:
-        writer.writerow(["" if row.get(k) is None else _neutralise(row.get(k)) for k in keys])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return rows_csv(_keys(rows), rows, bom=True)
 
 
 # XLSX -----------------------------------------------------------------------------------------------------------
@@ -441,7 +427,7 @@ def scorecard_xlsx(
                     value = level_label(str(value))
                 elif key == "meets_target":
                     value = "" if value is None else ("ya" if value else "tidak")
-                data.cell(row=r, column=col, value=_neutralise(value))
+                data.cell(row=r, column=col, value=neutralise(value))
         data.freeze_panes = "A2"
         if rows:
             data.auto_filter.ref = f"A1:{get_column_letter(len(keys))}{len(rows) + 1}"
@@ -689,18 +675,3 @@ def map_svg(
 ) -> SafeString | None:
     spec = map_spec(geojson, code_property, rows, indicator, region=region)
     return _svg(spec) if spec else None
-
-
-def values_xlsx(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> bytes:
-    """Indicator rows as one plain sheet with ``columns`` as its header (machine-readable names, as the CSV):
-    for the command line and the API, where the rows may carry breakdowns the scorecard does not show."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("indicators")
-    sheet.append(list(columns))
-    for row in rows:
-        sheet.append([_neutralise(row.get(c)) for c in columns])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()

@@ -12,9 +12,6 @@ the scale, a conflicted judge) refuses the file naming the row, and nothing is w
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -32,9 +29,14 @@ from paritrana.award.models import (
 )
 from paritrana.core import audit
 from paritrana.core.errors import N_, InvalidInput, ParitranaError
+from paritrana.core.tables import rows_csv, rows_xlsx
 from paritrana.registry.ingest import read_table
 
 __all__ = ["KINDS", "do_import_sheet", "export_rows", "rows_to_csv", "rows_to_xlsx"]
+
+# The one spreadsheet writer (core.tables), under the names the award's callers use.
+rows_to_csv = rows_csv
+rows_to_xlsx = rows_xlsx
 
 KINDS = {
     "indicators": (("region_code", "criterion", "value"), ("target",)),
@@ -206,37 +208,3 @@ def export_rows(category: Category, kind: str) -> tuple[list[str], list[dict[str
                 }
             )
     return columns, sorted(rows, key=lambda r: (r.get("rank") or 0, r.get("region_code", ""), r.get("criterion", "")))
-
-
-def rows_to_csv(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8")
-
-
-def rows_to_xlsx(columns: Sequence[str], rows: Sequence[dict[str, Any]], title: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = title[:31]
-    sheet.append(list(columns))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_cell(row.get(c)) for c in columns])
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    """A spreadsheet cell: text that a spreadsheet would run as a formula is written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value

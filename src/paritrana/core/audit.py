@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -15,6 +13,7 @@ from django.db import models
 from django.forms.models import model_to_dict
 
 from paritrana.core.models import AuditEvent
+from paritrana.core.tables import rows_csv, rows_xlsx
 
 __all__ = ["EXPORT_COLUMNS", "export_csv", "export_xlsx", "record", "snapshot"]
 
@@ -81,30 +80,15 @@ def _rows(events: Iterable[AuditEvent]) -> Iterable[list[str]]:
 
 def export_csv(events: Iterable[AuditEvent]) -> bytes:
     """UTF-8 with a BOM so that Excel opens it with the right characters."""
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(EXPORT_COLUMNS)
-    for row in _rows(events):
-        writer.writerow([_neutralise(c) for c in row])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    return rows_csv(EXPORT_COLUMNS, _dicts(events), bom=True)
 
 
 def export_xlsx(events: Iterable[AuditEvent]) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("audit")
-    ws.append(EXPORT_COLUMNS)
-    for row in _rows(events):
-        ws.append([_neutralise(c) for c in row])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return rows_xlsx(EXPORT_COLUMNS, _dicts(events), "audit")
 
 
-def _neutralise(cell: str) -> str:
-    """Keep a spreadsheet from running a value as a formula (CSV injection)."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+def _dicts(events: Iterable[AuditEvent]) -> list[dict[str, Any]]:
+    return [dict(zip(EXPORT_COLUMNS, row, strict=True)) for row in _rows(events)]
 
 
 class _Encoder(DjangoJSONEncoder):
