@@ -15,7 +15,15 @@ from paritrana.analytics.reports import LEVEL_LABELS, period_label
 from paritrana.core.dates import add_months, first_of_month, today
 from paritrana.core.errors import ParitranaError
 
-__all__ = ["BoundaryForm", "PublicForm", "ScorecardForm", "default_period", "period_choices"]
+__all__ = [
+    "BoundaryForm",
+    "PublicForm",
+    "ScorecardForm",
+    "TargetForm",
+    "WorkforceForm",
+    "default_period",
+    "period_choices",
+]
 
 
 def default_period() -> str:
@@ -125,3 +133,27 @@ class BoundaryForm(forms.Form):
         help_text=_("The name of the feature property with the Kemendagri code, e.g. kode, KDPKAB or ADM2_PCODE."),
     )
     file = forms.FileField(label=_("GeoJSON file"))
+
+
+class WorkforceForm(forms.Form):
+    file = forms.FileField(
+        label=_("Workforce file (CSV or XLSX)"),
+        help_text=_("Columns: region_code, year, employed, formal, informal; optional population, vulnerable, source."),
+    )
+
+
+class TargetForm(forms.Form):
+    indicator = forms.ChoiceField(label=_("Indicator"))
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    region_code = forms.CharField(
+        label=_("Region code"), required=False, max_length=20, help_text=_("Blank: the national target.")
+    )
+    value = forms.DecimalField(label=_("Target"), max_digits=12, decimal_places=2, min_value=0)
+    source = forms.CharField(label=_("Source"), max_length=300, help_text=_("e.g. RPJMN 2025-2029, RPJMD"))
+
+    def __init__(self, *args: Any, indicators: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choose(self, "indicator", indicators or [])
+
+    def clean_region_code(self) -> str:
+        return _clean_code(self.cleaned_data.get("region_code", "").strip())

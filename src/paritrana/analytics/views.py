@@ -385,3 +385,60 @@ def boundaries(request: HttpRequest) -> HttpResponse:
         ],
     }
     return render(request, "analytics/boundaries.html", context, status=422 if error or form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reference(request: HttpRequest) -> HttpResponse:
+    """The denominators and targets the indicators stand on: BPS workforce per kabupaten/kota and year (upload a
+    file), and the targets with their sources (set or remove one). Read in scope; changed by managers."""
+    from paritrana.analytics.actions import do_delete_target, do_import_workforce, do_save_target
+    from paritrana.analytics.forms import TargetForm, WorkforceForm
+    from paritrana.analytics.models import Target, Workforce
+
+    scope = require(request.user, "indicators.view")
+    can_manage = not scope_for(request.user, "indicators.manage").empty
+    choices = [(i.id, i.label(get_language() or "id")) for i in all_indicators() if i.kind != "gap"]
+    workforce_form = WorkforceForm(request.POST or None, request.FILES or None, prefix="wf")
+    target_form = TargetForm(request.POST or None, indicators=choices, prefix="target")
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "workforce" and workforce_form.is_valid():
+            upload = workforce_form.cleaned_data["file"]
+            done, error = _attempt(
+                lambda: do_import_workforce(source=upload.read(), filename=upload.name, actor=request.user)
+            )
+            if done:
+                messages.success(
+                    request,
+                    gettext("Workforce figures: {created} added, {updated} updated, {unchanged} unchanged.").format(
+                        **done
+                    ),
+                )
+                return redirect("analytics:reference")
+        elif action == "target" and target_form.is_valid():
+            data = target_form.cleaned_data
+            done, error = _attempt(lambda: do_save_target(actor=request.user, **data))
+            if done:
+                messages.success(request, gettext("Target saved."))
+                return redirect("analytics:reference")
+        elif action == "delete-target":
+            target = Target.objects.filter(pk=request.POST.get("target") or 0).first()
+            if target is not None:
+                done, error = _attempt(lambda: do_delete_target(target=target, actor=request.user))
+                if not error:
+                    messages.success(request, gettext("Target removed."))
+                    return redirect("analytics:reference")
+    workforce = list(Workforce.objects.filter(scope.q("region_code")).order_by("-year", "region_code"))
+    names = region_names({w.region_code for w in workforce})
+    context = {
+        "workforce": [(w, names.get(w.region_code, "")) for w in workforce],
+        "targets": [t for t in Target.objects.all() if not t.region_code or scope.contains(t.region_code)],
+        "workforce_form": workforce_form,
+        "target_form": target_form,
+        "can_manage": can_manage,
+        "error": error,
+    }
+    failed = bool(error or workforce_form.errors or target_form.errors) and request.method == "POST"
+    return render(request, "analytics/reference.html", context, status=422 if failed else 200)
