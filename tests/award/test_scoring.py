@@ -845,3 +845,12 @@ def test_all_improvements_equal_one_call_per_participant() -> None:
     together = all_improvements(scores, weights, tie_breaks=tie_breaks, names=names)
     assert together == [improvements(scores, weights, i, tie_breaks=tie_breaks, names=names) for i in range(15)]
     assert sum(1 for found in together if not found) == 1  # only the first has nobody above it
+
+
+def test_ranking_refuses_mismatched_or_non_text_names() -> None:
+    with pytest.raises(InvalidInput, match="names has 1 values; expected 2"):
+        ranking([1.0, 2.0], (), ["a"])
+    with pytest.raises(InvalidInput, match="names must be texts"):
+        ranking([1.0, 2.0], (), ["a", None])  # type: ignore[list-item]
+    with pytest.raises(InvalidInput, match=r"tie_breaks\[0\] has 3 values"):
+        ranking([1.0, 2.0], [[1, 2, 3]])

@@ -118,11 +118,12 @@ def rank_category(category: Category, samples: int = 10_000) -> list[Result]:
     for members in zones.values():
         sub = scoring.ranking(totals[members], [tb[members] for tb in tie_breaks], [names[i] for i in members])
         zone_ranks.update({members[k]: int(sub.ranks[k]) for k in range(len(members))})
+    lifts = scoring.all_improvements(m.scores, m.weights, tie_breaks=tie_breaks, names=names)
     titles = list(category.titles)
     results = []
     for i, participant in enumerate(m.participants):
         place = zone_ranks[i] if category.by_zone else int(overall.ranks[i])
-        lift = scoring.improvements(m.scores, m.weights, i, tie_breaks=tie_breaks, names=names)
+        lift = lifts[i]
         breakdown = {
             "leaves": [
                 {

@@ -781,6 +781,8 @@ def ranking(totals: Any, tie_breaks: Sequence[Any] = (), names: Sequence[str] | 
     else:
         if len(names) != n:
             _fail_array(N_("{field} has {got} values; expected {expected}."), "names", got=len(names), expected=n)
+        if not all(isinstance(s, str) for s in names):
+            _fail_array(N_("{field} must be texts."), "names")
         alphabet = {s: i for i, s in enumerate(sorted(set(names), key=lambda s: (s.casefold(), s)))}
         name_key = np.array([alphabet[s] for s in names], dtype=np.int64)
     order = np.lexsort((np.arange(n), name_key, *reversed(keys)))
@@ -861,7 +863,7 @@ def sensitivity(
     """Monte Carlo weight perturbation and the +-``nudge`` single-weight check (see the module docstring).
 
     Vectorised: the factors are one samples x leaves matrix; each chunk of samples is one matrix product and one
-    stable argsort per sample row (memory: about ``chunk`` x participants x 32 bytes, plus a participants x
+    stable argsort per sample row (memory: about ``chunk`` x participants x 40 bytes, plus a participants x
     participants histogram of ranks: 22 MB at peak for 514 participants). Sample ranks break ties by the base
     ranking (``tie_breaks``, ``names``), so with ``spread`` 0 every sample reproduces the base ranks."""
     scores = _leaf_matrix(leaf_scores)
@@ -945,8 +947,8 @@ def _reweighted(w: np.ndarray, factors: np.ndarray | None, count: int) -> np.nda
 
 def _sample_positions(sample_w: np.ndarray, in_base_order: np.ndarray) -> np.ndarray:
     """For each weight row: the base positions of the participants, best first. Totals are quantised like
-    ``ranking`` does (to ``TIE_RESOLUTION``) into int64 keys; the stable sort (a radix sort for integers) keeps
-    equal totals in base order, and the participants arrive in base order."""
+    ``ranking`` does (to ``TIE_RESOLUTION``) into int64 keys; the participants arrive in base order and the
+    stable sort keeps equal totals in it."""
     sample_totals = sample_w @ in_base_order.T  # samples x participants
     keys = (-np.rint(sample_totals * _QUANTUM)).astype(np.int64)
     return np.argsort(keys, axis=1, kind="stable")
