@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -25,6 +26,7 @@ from paritrana.registry.models import ImportJob, Worker
 from paritrana.sponsorship.models import Bill
 from tests.factories import make_program, make_user
 
+User = get_user_model()
 SCOPED = [r.value for r in Role]
 CALLERS = ["anonymous", "admin (national)", *SCOPED]
 INSIDE, OUTSIDE = "36.03.01", "36.72"
@@ -46,6 +48,20 @@ PAY = {"system_admin", "regional_operator", "village_operator", "bpjs_officer"}
 BPJS = {"system_admin", "bpjs_officer"}
 IND = {"system_admin", "regional_operator", "bpjs_officer"}
 NATIONAL_ONLY = {c: (200 if c == "admin (national)" else 403) for c in CALLERS if c != "anonymous"}
+# The award. Every caller is scoped to 36.03, so none of them is the committee of the Banten round (36): only the
+# national admin is. "answer" = the roles that answer a participant's self-assessment in 36.03 (award.submit);
+# the jury caller sits on the panel of the open category, so it sees that category's participants, inside and
+# outside its region, but cannot answer for them. Unpublished results are hidden (404) from all but the committee.
+SUBMIT = {"system_admin", "regional_operator", "village_operator"}
+PANEL = {"jury"}
+HIDDEN = {c: (200 if c == "admin (national)" else 404) for c in CALLERS if c != "anonymous"}
+
+
+def award(allowed: set[str], ok: int = 200, admin: int | None = None, refused: int = 403) -> dict[str, int]:
+    """``roles(allowed)`` with the national admin (the committee) getting ``admin`` when it differs."""
+    return {**roles(allowed, ok=ok, refused=refused), "admin (national)": ok if admin is None else admin}
+
+
 # An import is seen by its uploader (the national admin here); other importers get 404, non-importers 403.
 JOB = {**roles(IMPORT, refused=403), **dict.fromkeys(IMPORT, 404)}
 
@@ -58,6 +74,13 @@ def only(status_for_admin: int, others: int = 403) -> dict[str, int]:
 def scoped_region(outside_status: int) -> dict[str, int]:
     return {c: (200 if c == "admin (national)" else outside_status) for c in CALLERS if c != "anonymous"}
 
+
+# Follow-up: sessions and follow-ups (view, manage); heirs (view, manage, refer to training).
+FV = {"system_admin", "regional_operator", "village_operator", "bpjs_officer", "award_committee"}
+FM = {"system_admin", "regional_operator", "bpjs_officer"}
+HV = {"system_admin", "regional_operator", "bpjs_officer"}
+HM = {"system_admin", "bpjs_officer"}
+HR = {"system_admin", "regional_operator", "bpjs_officer"}
 
 # (name for coverage, method, path builder, anonymous status, statuses by caller)
 Row = tuple[str, str, Callable[[dict[str, Any]], str], int, dict[str, int]]
@@ -137,6 +160,7 @@ ROWS: list[Row] = [
     ("analytics:region", "get", lambda o: f"/indicators/region/{INSIDE}/", 302, ALL),
     ("analytics:region", "get", lambda o: f"/indicators/region/{OUTSIDE}/", 302, scoped_region(403)),
     ("analytics:boundaries", "get", lambda o: "/indicators/boundaries/", 302, only(200)),
+    ("analytics:reference", "get", lambda o: "/indicators/reference/", 302, ALL),
     ("public:dashboard", "get", lambda o: "/publik/", 200, ALL),
     ("GET /api/v1/sponsors", "get", lambda o: "/api/v1/sponsors", 401, roles(SV)),
     ("POST /api/v1/sponsors", "post", lambda o: "/api/v1/sponsors", 401, roles(MANAGE, ok=201)),
@@ -320,6 +344,608 @@ ROWS: list[Row] = [
         401,
         scoped_region(403),
     ),
+    # The award: committee pages and endpoints (the national admin), a region's self-assessment (its operators),
+    # the panel (the jury caller), published results for everybody.
+    ("award:editions", "get", lambda o: "/award/", 302, ALL),
+    ("award:editions", "post", lambda o: "/award/", 302, award({"system_admin", "award_committee"}, ok=422)),
+    ("award:mine", "get", lambda o: "/award/mine/", 302, roles(SUBMIT)),
+    ("award:panels", "get", lambda o: "/award/panels/", 302, award(PANEL, admin=403)),
+    ("award:edition", "get", lambda o: f"/award/editions/{o['edition_in'].pk}/", 302, ALL),
+    ("award:edition", "get", lambda o: f"/award/editions/{o['edition_out'].pk}/", 302, HIDDEN),
+    ("award:edition", "post", lambda o: f"/award/editions/{o['edition_in'].pk}/", 302, award(set(), ok=302)),
+    ("award:category", "get", lambda o: f"/award/categories/{o['category'].pk}/", 302, ALL),
+    ("award:category", "get", lambda o: f"/award/categories/{o['category_out'].pk}/", 302, HIDDEN),
+    ("award:category", "post", lambda o: f"/award/categories/{o['category'].pk}/", 302, award(set(), ok=302)),
+    ("award:crosscheck", "get", lambda o: f"/award/categories/{o['published'].pk}/crosscheck/", 302, ALL),
+    ("award:crosscheck", "get", lambda o: f"/award/categories/{o['category'].pk}/crosscheck/", 302, HIDDEN),
+    ("award:export", "get", lambda o: f"/award/categories/{o['published'].pk}/export.csv?kind=results", 302, ALL),
+    ("award:export", "get", lambda o: f"/award/categories/{o['category'].pk}/export.xlsx?kind=results", 302, HIDDEN),
+    (
+        "award:export",
+        "get",
+        lambda o: f"/award/categories/{o['category'].pk}/export.xlsx?kind=answers",
+        302,
+        NATIONAL_ONLY,
+    ),
+    ("award:framework", "get", lambda o: f"/award/categories/{o['category'].pk}/framework.yaml", 302, ALL),
+    ("award:framework", "get", lambda o: f"/award/categories/{o['category_out'].pk}/framework.json", 302, HIDDEN),
+    ("award:certificates", "get", lambda o: f"/award/categories/{o['published'].pk}/piagam.pdf", 302, ALL),
+    (
+        "award:certificates",
+        "get",
+        lambda o: f"/award/categories/{o['category'].pk}/piagam.pdf",
+        302,
+        {**HIDDEN, "admin (national)": 409},  # the committee sees it, but nothing is ranked yet
+    ),
+    ("award:participant", "get", lambda o: f"/award/participants/{o['part_in'].pk}/", 302, roles(SUBMIT | PANEL)),
+    ("award:participant", "get", lambda o: f"/award/participants/{o['part_out'].pk}/", 302, roles(PANEL)),
+    ("award:participant", "get", lambda o: f"/award/participants/{o['part_far'].pk}/", 302, roles(set())),
+    # the committee's verification: a participant that has not submitted is refused on the page (422)
+    ("award:participant", "post", lambda o: f"/award/participants/{o['part_in'].pk}/", 302, award(set(), ok=422)),
+    (
+        "award:participant_report",
+        "get",
+        lambda o: f"/award/participants/{o['published_in'].pk}/report.pdf",
+        302,
+        roles(SUBMIT),
+    ),
+    (
+        "award:participant_report",
+        "get",
+        lambda o: f"/award/participants/{o['published_out'].pk}/report.pdf",
+        302,
+        roles(set()),
+    ),
+    (
+        "award:assessment",
+        "get",
+        lambda o: f"/award/participants/{o['part_in'].pk}/assessment/",
+        302,
+        roles(SUBMIT | PANEL),
+    ),
+    ("award:assessment", "get", lambda o: f"/award/participants/{o['part_out'].pk}/assessment/", 302, roles(PANEL)),
+    (
+        "award:assessment",
+        "post",
+        lambda o: f"/award/participants/{o['part_in'].pk}/assessment/",
+        302,
+        roles(SUBMIT, ok=302),
+    ),
+    (
+        "award:assessment",
+        "post",
+        lambda o: f"/award/participants/{o['part_out'].pk}/assessment/",
+        302,
+        award(set(), ok=302),
+    ),
+    ("award:score", "get", lambda o: f"/award/participants/{o['part_in'].pk}/score/", 302, award(PANEL, admin=403)),
+    ("award:score", "get", lambda o: f"/award/participants/{o['part_out'].pk}/score/", 302, award(PANEL, admin=403)),
+    # the jury may score, but the edition is still in the self-assessment stage: the page says so (422)
+    (
+        "award:score",
+        "post",
+        lambda o: f"/award/participants/{o['part_in'].pk}/score/",
+        302,
+        award(PANEL, ok=422, admin=403),
+    ),
+    ("award:evidence", "get", lambda o: f"/award/evidence/{o['evidence_in'].pk}/", 302, roles(SUBMIT | PANEL)),
+    ("award:evidence", "get", lambda o: f"/award/evidence/{o['evidence_out'].pk}/", 302, roles(PANEL)),
+    ("award:evidence", "get", lambda o: f"/award/evidence/{o['evidence_far'].pk}/", 302, roles(set())),
+    ("penghargaan:results", "get", lambda o: "/penghargaan/", 200, ALL),
+    ("penghargaan:participant", "get", lambda o: f"/penghargaan/peserta/{o['published_in'].pk}/", 200, ALL),
+    (
+        "penghargaan:participant",
+        "get",
+        lambda o: f"/penghargaan/peserta/{o['part_in'].pk}/",
+        404,
+        dict.fromkeys(ALL, 404),
+    ),
+    ("penghargaan:certificates", "get", lambda o: f"/penghargaan/kategori/{o['published'].pk}/piagam.pdf", 200, ALL),
+    (
+        "penghargaan:certificates",
+        "get",
+        lambda o: f"/penghargaan/kategori/{o['category'].pk}/piagam.pdf",
+        404,
+        dict.fromkeys(ALL, 404),
+    ),
+    ("penghargaan:results_xlsx", "get", lambda o: f"/penghargaan/kategori/{o['published'].pk}/hasil.xlsx", 200, ALL),
+    (
+        "penghargaan:results_xlsx",
+        "get",
+        lambda o: f"/penghargaan/kategori/{o['category'].pk}/hasil.xlsx",
+        404,
+        dict.fromkeys(ALL, 404),
+    ),
+    ("GET /api/v1/award/editions", "get", lambda o: "/api/v1/award/editions", 401, ALL),
+    ("POST /api/v1/award/editions", "post", lambda o: "/api/v1/award/editions", 401, award(set(), ok=201)),
+    (
+        "POST /api/v1/award/editions/{edition_id}/status",
+        "post",
+        lambda o: f"/api/v1/award/editions/{o['edition_in'].pk}/status",
+        401,
+        award(set()),
+    ),
+    (
+        "POST /api/v1/award/editions/{edition_id}/status",
+        "post",
+        lambda o: f"/api/v1/award/editions/{o['edition_out'].pk}/status",
+        401,
+        award(set(), refused=404),
+    ),
+    (
+        "PUT /api/v1/award/editions/{edition_id}/categories",
+        "put",
+        lambda o: f"/api/v1/award/editions/{o['edition_in'].pk}/categories",
+        401,
+        award(set()),
+    ),
+    (
+        "PUT /api/v1/award/editions/{edition_id}/categories",
+        "put",
+        lambda o: f"/api/v1/award/editions/{o['edition_out'].pk}/categories",
+        401,
+        award(set(), refused=404),
+    ),
+    (
+        "GET /api/v1/award/categories/{category_id}",
+        "get",
+        lambda o: f"/api/v1/award/categories/{o['category'].pk}",
+        401,
+        ALL,
+    ),
+    (
+        "GET /api/v1/award/categories/{category_id}",
+        "get",
+        lambda o: f"/api/v1/award/categories/{o['category_out'].pk}",
+        401,
+        HIDDEN,
+    ),
+    (
+        "POST /api/v1/award/categories/{category_id}/invite",
+        "post",
+        lambda o: f"/api/v1/award/categories/{o['category'].pk}/invite",
+        401,
+        award(set()),
+    ),
+    (
+        "POST /api/v1/award/categories/{category_id}/invite",
+        "post",
+        lambda o: f"/api/v1/award/categories/{o['category_out'].pk}/invite",
+        401,
+        award(set(), refused=404),
+    ),
+    (
+        "GET /api/v1/award/categories/{category_id}/participants",
+        "get",
+        lambda o: f"/api/v1/award/categories/{o['category'].pk}/participants",
+        401,
+        ALL,
+    ),
+    (
+        "GET /api/v1/award/categories/{category_id}/participants",
+        "get",
+        lambda o: f"/api/v1/award/categories/{o['category_out'].pk}/participants",
+        401,
+        HIDDEN,
+    ),
+    (
+        "GET /api/v1/award/participants/{participant_id}",
+        "get",
+        lambda o: f"/api/v1/award/participants/{o['part_in'].pk}",
+        401,
+        roles(SUBMIT | PANEL),
+    ),
+    (
+        "GET /api/v1/award/participants/{participant_id}",
+        "get",
+        lambda o: f"/api/v1/award/participants/{o['part_out'].pk}",
+        401,
+        roles(PANEL),
+    ),
+    (
+        "GET /api/v1/award/participants/{participant_id}",
+        "get",
+        lambda o: f"/api/v1/award/participants/{o['part_far'].pk}",
+        401,
+        roles(set()),
+    ),
+    (
+        "PUT /api/v1/award/participants/{participant_id}/answers",
+        "put",
+        lambda o: f"/api/v1/award/participants/{o['part_in'].pk}/answers",
+        401,
+        roles(SUBMIT),
+    ),
+    (
+        "PUT /api/v1/award/participants/{participant_id}/answers",
+        "put",
+        lambda o: f"/api/v1/award/participants/{o['part_out'].pk}/answers",
+        401,
+        roles(set()),
+    ),
+    (
+        "POST /api/v1/award/participants/{participant_id}/evidence",
+        "post",
+        lambda o: f"/api/v1/award/participants/{o['part_in'].pk}/evidence",
+        401,
+        roles(SUBMIT),
+    ),
+    (
+        "POST /api/v1/award/participants/{participant_id}/evidence",
+        "post",
+        lambda o: f"/api/v1/award/participants/{o['part_far'].pk}/evidence",
+        401,
+        roles(set()),
+    ),
+    (
+        "GET /api/v1/award/evidence/{evidence_id}",
+        "get",
+        lambda o: f"/api/v1/award/evidence/{o['evidence_in'].pk}",
+        401,
+        roles(SUBMIT | PANEL),
+    ),
+    (
+        "GET /api/v1/award/evidence/{evidence_id}",
+        "get",
+        lambda o: f"/api/v1/award/evidence/{o['evidence_out'].pk}",
+        401,
+        roles(PANEL),
+    ),
+    (
+        "GET /api/v1/award/evidence/{evidence_id}",
+        "get",
+        lambda o: f"/api/v1/award/evidence/{o['evidence_far'].pk}",
+        401,
+        roles(set()),
+    ),
+    # nothing answered yet: the operators may submit, and are told what is missing (422)
+    (
+        "POST /api/v1/award/participants/{participant_id}/submit",
+        "post",
+        lambda o: f"/api/v1/award/participants/{o['part_in'].pk}/submit",
+        401,
+        roles(SUBMIT, ok=422),
+    ),
+    (
+        "POST /api/v1/award/participants/{participant_id}/submit",
+        "post",
+        lambda o: f"/api/v1/award/participants/{o['part_out'].pk}/submit",
+        401,
+        award(set(), ok=422),
+    ),
+    (
+        "POST /api/v1/award/participants/{participant_id}/verify",
+        "post",
+        lambda o: f"/api/v1/award/participants/{o['part_in'].pk}/verify",
+        401,
+        award(set(), ok=409),
+    ),
+    (
+        "POST /api/v1/award/categories/{category_id}/indicators",
+        "post",
+        lambda o: f"/api/v1/award/categories/{o['category'].pk}/indicators",
+        401,
+        award(set()),
+    ),
+    (
+        "POST /api/v1/award/categories/{category_id}/panel",
+        "post",
+        lambda o: f"/api/v1/award/categories/{o['category'].pk}/panel",
+        401,
+        award(set()),
+    ),
+    (
+        "POST /api/v1/award/categories/{category_id}/panel",
+        "post",
+        lambda o: f"/api/v1/award/categories/{o['category_out'].pk}/panel",
+        401,
+        award(set(), refused=404),
+    ),
+    (
+        "POST /api/v1/award/participants/{participant_id}/conflict",
+        "post",
+        lambda o: f"/api/v1/award/participants/{o['part_in'].pk}/conflict",
+        401,
+        award(PANEL, admin=403),
+    ),
+    (
+        "POST /api/v1/award/participants/{participant_id}/conflict",
+        "post",
+        lambda o: f"/api/v1/award/participants/{o['part_far'].pk}/conflict",
+        401,
+        award(set(), admin=403),
+    ),
+    # the judge may score, but not before the jury stage (409)
+    (
+        "PUT /api/v1/award/participants/{participant_id}/scores",
+        "put",
+        lambda o: f"/api/v1/award/participants/{o['part_in'].pk}/scores",
+        401,
+        award(PANEL, ok=409, admin=403),
+    ),
+    (
+        "GET /api/v1/award/categories/{category_id}/scores",
+        "get",
+        lambda o: f"/api/v1/award/categories/{o['category'].pk}/scores",
+        401,
+        ALL,
+    ),
+    (
+        "GET /api/v1/award/categories/{category_id}/scores",
+        "get",
+        lambda o: f"/api/v1/award/categories/{o['category_out'].pk}/scores",
+        401,
+        HIDDEN,
+    ),
+    (
+        "POST /api/v1/award/categories/{category_id}/lock",
+        "post",
+        lambda o: f"/api/v1/award/categories/{o['category'].pk}/lock",
+        401,
+        award(set()),
+    ),
+    # the panel is not locked yet: ranking is refused (409); so are approval (not ranked) and publication
+    (
+        "POST /api/v1/award/categories/{category_id}/rank",
+        "post",
+        lambda o: f"/api/v1/award/categories/{o['category'].pk}/rank",
+        401,
+        award(set(), ok=409),
+    ),
+    (
+        "POST /api/v1/award/categories/{category_id}/approve",
+        "post",
+        lambda o: f"/api/v1/award/categories/{o['category'].pk}/approve",
+        401,
+        award(set(), ok=409),
+    ),
+    (
+        "POST /api/v1/award/categories/{category_id}/publish",
+        "post",
+        lambda o: f"/api/v1/award/categories/{o['category'].pk}/publish",
+        401,
+        award(set(), ok=409),
+    ),
+    (
+        "POST /api/v1/award/categories/{category_id}/publish",
+        "post",
+        lambda o: f"/api/v1/award/categories/{o['published'].pk}/publish",
+        401,
+        award(set()),
+    ),
+    (
+        "GET /api/v1/award/categories/{category_id}/results",
+        "get",
+        lambda o: f"/api/v1/award/categories/{o['published'].pk}/results",
+        401,
+        ALL,
+    ),
+    (
+        "GET /api/v1/award/categories/{category_id}/results",
+        "get",
+        lambda o: f"/api/v1/award/categories/{o['category'].pk}/results",
+        401,
+        HIDDEN,
+    ),
+    (
+        "GET /api/v1/award/categories/{category_id}/sensitivity",
+        "get",
+        lambda o: f"/api/v1/award/categories/{o['published'].pk}/sensitivity?samples=200",
+        401,
+        ALL,
+    ),
+    (
+        "GET /api/v1/award/categories/{category_id}/sensitivity",
+        "get",
+        lambda o: f"/api/v1/award/categories/{o['category'].pk}/sensitivity?samples=200",
+        401,
+        HIDDEN,
+    ),
+    (
+        "GET /api/v1/award/categories/{category_id}/export",
+        "get",
+        lambda o: f"/api/v1/award/categories/{o['published'].pk}/export?kind=results",
+        401,
+        ALL,
+    ),
+    (
+        "GET /api/v1/award/categories/{category_id}/export",
+        "get",
+        lambda o: f"/api/v1/award/categories/{o['category'].pk}/export?kind=answers",
+        401,
+        NATIONAL_ONLY,
+    ),
+    # the committee's import is read and refused row by row (perda is not an indicator criterion)
+    (
+        "POST /api/v1/award/categories/{category_id}/import",
+        "post",
+        lambda o: f"/api/v1/award/categories/{o['category'].pk}/import",
+        401,
+        award(set(), ok=422),
+    ),
+    ("GET /api/v1/public/award/{year}", "get", lambda o: "/api/v1/public/award/2023?region=36", 200, ALL),
+    # Follow-up (issue 9): sessions and follow-ups for the roles that work a region or run the award (followup.view),
+    # written by the BPJS branch and the regional operator (followup.manage); heirs for the roles that act on them
+    # (heirs.view), written by BPJS (heirs.manage), training referrals also by the regional operator (heirs.refer).
+    ("followup:sessions", "get", lambda o: "/followup/", 302, roles(FV)),
+    ("followup:sessions", "post", lambda o: "/followup/", 302, roles(FM, ok=302)),
+    ("followup:session", "get", lambda o: f"/followup/{o['session_in'].pk}/", 302, roles(FV)),
+    ("followup:session", "get", lambda o: f"/followup/{o['session_out'].pk}/", 302, NATIONAL_ONLY),
+    ("followup:session", "post", lambda o: f"/followup/{o['session_in'].pk}/", 302, roles(FM, ok=302)),
+    ("followup:minutes", "get", lambda o: f"/followup/{o['session_in'].pk}/minutes.xlsx", 302, roles(FV)),
+    ("followup:minutes", "get", lambda o: f"/followup/{o['session_out'].pk}/minutes.xlsx", 302, NATIONAL_ONLY),
+    (
+        "followup:finding_status",
+        "post",
+        lambda o: f"/followup/findings/{o['finding_in'].pk}/status/",
+        302,
+        roles(FM, ok=302),
+    ),
+    (
+        "followup:finding_status",
+        "post",
+        lambda o: f"/followup/findings/{o['finding_out'].pk}/status/",
+        302,
+        roles(set(), ok=302),
+    ),
+    ("followup:followups", "get", lambda o: "/followup/followups/", 302, roles(FV)),
+    ("followup:followups", "get", lambda o: "/followup/followups/?format=xlsx", 302, roles(FV)),
+    ("followup:claims", "get", lambda o: "/followup/claims/", 302, roles(HV)),
+    ("followup:claim", "get", lambda o: f"/followup/claims/{o['claim_in'].pk}/", 302, roles(HV)),
+    ("followup:claim", "get", lambda o: f"/followup/claims/{o['claim_out'].pk}/", 302, NATIONAL_ONLY),
+    ("followup:claim", "post", lambda o: f"/followup/claims/{o['claim_in'].pk}/", 302, roles(HM, ok=302)),
+    ("followup:referrals", "get", lambda o: "/followup/referrals/", 302, roles(HV)),
+    ("followup:referrals", "post", lambda o: "/followup/referrals/", 302, roles(HR, ok=302)),
+    ("GET /api/v1/sessions", "get", lambda o: "/api/v1/sessions", 401, roles(FV)),
+    ("POST /api/v1/sessions", "post", lambda o: "/api/v1/sessions", 401, roles(FM, ok=201)),
+    ("GET /api/v1/sessions/{session_id}", "get", lambda o: f"/api/v1/sessions/{o['session_in'].pk}", 401, roles(FV)),
+    (
+        "GET /api/v1/sessions/{session_id}",
+        "get",
+        lambda o: f"/api/v1/sessions/{o['session_out'].pk}",
+        401,
+        NATIONAL_ONLY,
+    ),
+    (
+        "GET /api/v1/sessions/{session_id}/minutes",
+        "get",
+        lambda o: f"/api/v1/sessions/{o['session_in'].pk}/minutes",
+        401,
+        roles(FV),
+    ),
+    (
+        "POST /api/v1/sessions/{session_id}/findings",
+        "post",
+        lambda o: f"/api/v1/sessions/{o['session_in'].pk}/findings",
+        401,
+        roles(FM, ok=201),
+    ),
+    (
+        "POST /api/v1/sessions/{session_id}/findings",
+        "post",
+        lambda o: f"/api/v1/sessions/{o['session_out'].pk}/findings",
+        401,
+        roles(set(), ok=201),
+    ),
+    ("GET /api/v1/findings", "get", lambda o: "/api/v1/findings", 401, roles(FV)),
+    ("GET /api/v1/findings/open.xlsx", "get", lambda o: "/api/v1/findings/open.xlsx", 401, roles(FV)),
+    ("GET /api/v1/findings/{finding_id}", "get", lambda o: f"/api/v1/findings/{o['finding_in'].pk}", 401, roles(FV)),
+    (
+        "GET /api/v1/findings/{finding_id}",
+        "get",
+        lambda o: f"/api/v1/findings/{o['finding_out'].pk}",
+        401,
+        NATIONAL_ONLY,
+    ),
+    (
+        "PATCH /api/v1/findings/{finding_id}",
+        "patch",
+        lambda o: f"/api/v1/findings/{o['finding_in'].pk}",
+        401,
+        roles(FM),
+    ),
+    (
+        "POST /api/v1/findings/{finding_id}/status",
+        "post",
+        lambda o: f"/api/v1/findings/{o['finding_in'].pk}/status",
+        401,
+        roles(FM),
+    ),
+    (
+        "POST /api/v1/findings/{finding_id}/status",
+        "post",
+        lambda o: f"/api/v1/findings/{o['finding_out'].pk}/status",
+        401,
+        roles(set()),
+    ),
+    (
+        "GET /api/v1/claims/{claim_id}/heirs",
+        "get",
+        lambda o: f"/api/v1/claims/{o['claim_in'].pk}/heirs",
+        401,
+        roles(HV),
+    ),
+    (
+        "GET /api/v1/claims/{claim_id}/heirs",
+        "get",
+        lambda o: f"/api/v1/claims/{o['claim_out'].pk}/heirs",
+        401,
+        NATIONAL_ONLY,
+    ),
+    (
+        "POST /api/v1/claims/{claim_id}/heirs",
+        "post",
+        lambda o: f"/api/v1/claims/{o['claim_in'].pk}/heirs",
+        401,
+        roles(HM, ok=201),
+    ),
+    (
+        "POST /api/v1/claims/{claim_id}/heirs",
+        "post",
+        lambda o: f"/api/v1/claims/{o['claim_out'].pk}/heirs",
+        401,
+        roles(set(), ok=201),
+    ),
+    (
+        "POST /api/v1/claims/{claim_id}/heirs/{heir_id}/scholarship",
+        "post",
+        lambda o: f"/api/v1/claims/{o['claim_in'].pk}/heirs/{o['heir_child'].pk}/scholarship",
+        401,
+        roles(HM, ok=201),
+    ),
+    (
+        "GET /api/v1/claims/{claim_id}/scholarships",
+        "get",
+        lambda o: f"/api/v1/claims/{o['claim_in'].pk}/scholarships",
+        401,
+        roles(HV),
+    ),
+    ("GET /api/v1/scholarships", "get", lambda o: "/api/v1/scholarships?flagged=true", 401, roles(HV)),
+    (
+        "GET /api/v1/scholarships/{child_id}",
+        "get",
+        lambda o: f"/api/v1/scholarships/{o['child_in'].pk}",
+        401,
+        roles(HV),
+    ),
+    (
+        "GET /api/v1/scholarships/{child_id}",
+        "get",
+        lambda o: f"/api/v1/scholarships/{o['child_out'].pk}",
+        401,
+        NATIONAL_ONLY,
+    ),
+    (
+        "PATCH /api/v1/scholarships/{child_id}",
+        "patch",
+        lambda o: f"/api/v1/scholarships/{o['child_in'].pk}",
+        401,
+        roles(HM),
+    ),
+    (
+        "POST /api/v1/scholarships/{child_id}/disbursements",
+        "post",
+        lambda o: f"/api/v1/scholarships/{o['child_in'].pk}/disbursements",
+        401,
+        roles(HM, ok=201),
+    ),
+    (
+        "POST /api/v1/scholarships/{child_id}/disbursements",
+        "post",
+        lambda o: f"/api/v1/scholarships/{o['child_out'].pk}/disbursements",
+        401,
+        roles(set(), ok=201),
+    ),
+    ("GET /api/v1/referrals", "get", lambda o: "/api/v1/referrals", 401, roles(HV)),
+    ("POST /api/v1/referrals", "post", lambda o: "/api/v1/referrals", 401, roles(HR, ok=201)),
+    (
+        "PATCH /api/v1/referrals/{referral_id}",
+        "patch",
+        lambda o: f"/api/v1/referrals/{o['referral_in'].pk}",
+        401,
+        roles(HR),
+    ),
+    ("GET /api/v1/followup/indicators", "get", lambda o: "/api/v1/followup/indicators?year=2025", 401, roles(FV)),
 ]
 
 _PLACEHOLDERS = {
@@ -338,6 +964,30 @@ _PLACEHOLDERS = {
         "enrollment_in",
         "target_in",
         "target_out",
+        "edition_in",
+        "edition_out",
+        "category",
+        "category_out",
+        "published",
+        "part_in",
+        "part_out",
+        "part_far",
+        "published_in",
+        "published_out",
+        "evidence_in",
+        "evidence_out",
+        "evidence_far",
+        "session_in",
+        "session_out",
+        "finding_in",
+        "finding_out",
+        "claim_in",
+        "claim_out",
+        "child_in",
+        "child_out",
+        "heir_child",
+        "heir_in",
+        "referral_in",
     )
 }
 
@@ -389,6 +1039,164 @@ def _sponsorship_objects() -> dict[str, Any]:
     return {"program_in": inside, "program_out": outside, "enrollment_in": inside.enrollments.get(), **bills}
 
 
+def _award_objects() -> dict[str, Any]:
+    """The award, written straight to the tables (the workflow has its own tests): the Banten round of 2024 (36),
+    open, with a category whose panel holds the jury caller (participants Kabupaten Tangerang 36.03 and Kota
+    Cilegon 36.72, each with a document); last year's Banten round, closed, with published results; the Jawa
+    Barat round (32) with Kabupaten Bogor."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from paritrana.award.evidence import store
+    from paritrana.award.models import Category, Edition, Evidence, PanelMember, Participant, Result
+    from paritrana.award.scoring import framework_to_dict, parse_framework
+    from tests.award.test_workflow import FRAMEWORK, PDF
+
+    now = timezone.now()
+    framework = framework_to_dict(parse_framework(FRAMEWORK))
+    editions = {
+        key: Edition.objects.create(
+            year=year,
+            name=f"Paritrana Award {year} {code}",
+            region_code=code,
+            assessment_start=date(year - 1, 1, 1),
+            assessment_end=date(year - 1, 12, 31),
+            submission_deadline=now + timedelta(days=7 if status == "open" else -300),
+            status=status,
+        )
+        for key, year, code, status in (
+            ("edition_in", 2024, "36", "open"),
+            ("edition_out", 2024, "32", "open"),
+            ("edition_past", 2023, "36", "closed"),
+        )
+    }
+
+    def category(edition: Any, key: str, **fields: Any) -> Any:
+        return Category.objects.create(
+            edition=edition, key=key, name=key, participant_level="kabupaten", framework=framework, **fields
+        )
+
+    open_category = category(editions["edition_in"], "kabupaten-kota")
+    published = category(
+        editions.pop("edition_past"),
+        "kabupaten-kota",
+        panel_locked_at=now,
+        ranked_at=now,
+        approved_at=now,
+        published_at=now,
+    )
+    outside = category(editions["edition_out"], "kabupaten-kota")
+    participants = {
+        key: Participant.objects.create(category=cat, region_code=code, name=name, status=status)
+        for key, cat, code, name, status in (
+            ("part_in", open_category, "36.03", "Kabupaten Tangerang", "invited"),
+            ("part_out", open_category, "36.72", "Kota Cilegon", "invited"),
+            ("part_far", outside, "32.01", "Kabupaten Bogor", "invited"),
+            ("published_in", published, "36.03", "Kabupaten Tangerang", "verified"),
+            ("published_out", published, "36.72", "Kota Cilegon", "verified"),
+        )
+    }
+    for rank, key in enumerate(("published_in", "published_out"), start=1):
+        Result.objects.create(
+            participant=participants[key],
+            total=90.0 - rank,
+            rank=rank,
+            zone_rank=rank,
+            title=f"Terbaik {'I' * rank}",
+            breakdown={
+                "leaves": [
+                    {
+                        "key": "perda",
+                        "method": "question",
+                        "weight": 50.0,
+                        "raw": True,
+                        "score": 100.0,
+                        "points": 50.0,
+                        "judges": {},
+                    },
+                    {
+                        "key": "kepala_daerah",
+                        "method": "jury",
+                        "weight": 50.0,
+                        "raw": 8.0,
+                        "score": 77.8,
+                        "points": 38.9,
+                        "judges": {"matrix.jury": 8.0},
+                    },
+                ],
+                "aspects": {"kebijakan": 100.0, "wawancara": 77.8},
+                "lift": [] if rank == 1 else [{"key": "kepala_daerah", "points": 2.5, "feasible": True}],
+            },
+            sensitivity={
+                "base_rank": rank,
+                "best_rank": 1,
+                "worst_rank": 2,
+                "median_rank": rank,
+                "p5_rank": 1,
+                "p95_rank": 2,
+                "keep_probability": 0.9,
+                "unstable": False,
+                "critical": [],
+            },
+        )
+    path, content_type, digest, size = store(PDF, "perda.pdf", "matrix")
+    evidence = {
+        key: Evidence.objects.create(
+            participant=participants[part],
+            criterion="perda",
+            document="Perda/Perbup",
+            filename="perda.pdf",
+            content_type=content_type,
+            size=size,
+            sha256=digest,
+            path=path,
+        )
+        for key, part in (("evidence_in", "part_in"), ("evidence_out", "part_out"), ("evidence_far", "part_far"))
+    }
+    judge = make_user("matrix.jury", Role.JURY, "36.03")
+    PanelMember.objects.create(category=open_category, user=judge)
+    return {
+        **editions,
+        **participants,
+        **evidence,
+        "category": open_category,
+        "category_out": outside,
+        "published": published,
+    }
+
+
+def _followup_objects() -> dict[str, Any]:
+    """A session with a finding in Kabupaten Tangerang (36.03) and in Kota Cilegon (36.72); a JKK death claim in
+    each, with a scholarship child (born 2015: SD in 2025/2026), and inside a second child heir not yet flagged and
+    a spouse referred to training."""
+    from paritrana.core.permissions import SYSTEM
+    from paritrana.followup import actions as followup
+    from tests.followup.factories import DESA, DESA_OUTSIDE, make_child, make_death_claim, make_session
+
+    out: dict[str, Any] = {}
+    for key, region, desa in (("in", "36.03", DESA), ("out", "36.72", DESA_OUTSIDE)):
+        session = make_session(region)
+        out[f"session_{key}"] = session
+        out[f"finding_{key}"] = followup.do_add_finding(
+            actor=SYSTEM, session=session, text="Serapan 31%", owner="Disnaker", due_date=date(2025, 10, 31)
+        )
+        claim = make_death_claim(desa)
+        out[f"claim_{key}"] = claim
+        out[f"child_{key}"] = make_child(claim, date(2015, 1, 1))
+    claim = out["claim_in"]
+    out["heir_child"] = followup.do_add_heir(
+        actor=SYSTEM, claim=claim, name="Anak kedua", relation="child", birth_date=date(2017, 1, 1)
+    )
+    out["heir_in"] = followup.do_add_heir(
+        actor=SYSTEM, claim=claim, name="Ibu", relation="spouse", birth_date=date(1990, 1, 1)
+    )
+    out["referral_in"] = followup.do_refer_to_training(
+        actor=SYSTEM, heir=out["heir_in"], course="BLK Tangerang", provider="UPTD BLK", referred_on=date(2025, 9, 1)
+    )
+    return out
+
+
 BODIES = {
     "PUT /api/v1/regions/groups": {"kind": "branch_area", "name": "KC Uji", "region_codes": ["36.03"]},
     "set_language": {"language": "en", "next": "/"},
@@ -419,6 +1227,71 @@ BODIES = {
         "text": "{id: matrix_ind, name: {id: a, en: b}, numerator: {source: participants}, "
         "denominator: {source: regions}}"
     },
+    "award:edition": {"form": "status", "status": "verification"},
+    "award:category": {"form": "invite"},
+    "award:participant": {"form": "verify", "decision": "accept"},
+    "award:assessment": {"form": "answers", "q-perda": "ya"},
+    "award:score": {"form": "score", "s-kepala_daerah": "5"},
+    "POST /api/v1/award/editions": {
+        "year": 2030,
+        "name": "Paritrana Award 2030 Banten",
+        "region_code": "36",
+        "assessment_start": "2029-01-01",
+        "assessment_end": "2029-12-31",
+        "submission_deadline": "2030-03-31T23:59:00+07:00",
+    },
+    "POST /api/v1/award/editions/{edition_id}/status": {"status": "verification"},
+    "PUT /api/v1/award/editions/{edition_id}/categories": lambda o: {
+        "key": "desa",
+        "name": "Desa",
+        "participant_level": "desa",
+        "framework": o["category"].framework,
+    },
+    "PUT /api/v1/award/participants/{participant_id}/answers": {"criterion": "perda", "value": True},
+    "POST /api/v1/award/participants/{participant_id}/verify": {"accept": True},
+    "POST /api/v1/award/categories/{category_id}/panel": {"username": "matrix.jury"},
+    "POST /api/v1/award/participants/{participant_id}/conflict": {"reason": "kerabat"},
+    "PUT /api/v1/award/participants/{participant_id}/scores": {"criterion": "kepala_daerah", "score": 5},
+    "followup:sessions": {
+        "form": "session",
+        "kind": "monev",
+        "held_on": "2025-09-15",
+        "place": "Aula",
+        "bpjs_office": "KCP Cikupa",
+        "region_code": "36.03",
+        "fiscal_year": 2025,
+        "attendees": "Budi; Disnaker; Kabid",
+    },
+    "followup:session": {"form": "finding", "f-text": "x", "f-owner": "BPKAD", "f-due_date": "2025-12-01"},
+    "followup:finding_status": {"status": "in_progress"},
+    "followup:claim": {"form": "heir", "h-name": "Ani", "h-relation": "spouse", "h-birth_date": "1990-01-01"},
+    "followup:referrals": lambda o: {"form": "outcome", "referral": o["referral_in"].pk, "outcome": "completed"},
+    "POST /api/v1/sessions": {
+        "kind": "asistensi",
+        "held_on": "2025-09-15",
+        "place": "Aula",
+        "bpjs_office": "KCP Cikupa",
+        "region_code": "36.03",
+        "fiscal_year": 2025,
+        "attendees": [{"name": "Budi", "institution": "Disnaker"}],
+    },
+    "POST /api/v1/sessions/{session_id}/findings": {"text": "x", "owner": "BPKAD", "due_date": "2025-12-01"},
+    "PATCH /api/v1/findings/{finding_id}": {"owner": "Bappeda"},
+    "POST /api/v1/findings/{finding_id}/status": {"status": "in_progress"},
+    "POST /api/v1/claims/{claim_id}/heirs": {"name": "Ani", "relation": "spouse", "birth_date": "1990-01-01"},
+    "PATCH /api/v1/scholarships/{child_id}": {"grade": 1},
+    "POST /api/v1/scholarships/{child_id}/disbursements": {
+        "school_year": "2025/2026",
+        "disbursed_on": "2025-10-01",
+        "reference": "M-1",
+    },
+    "POST /api/v1/referrals": lambda o: {
+        "heir_id": o["heir_in"].pk,
+        "course": "BLK",
+        "provider": "UPTD BLK",
+        "referred_on": "2025-09-01",
+    },
+    "PATCH /api/v1/referrals/{referral_id}": {"outcome": "completed"},
     "PUT /api/v1/indicators/targets": {
         "indicator": "coverage_workforce",
         "year": 2025,
@@ -435,6 +1308,8 @@ def _caller_client(caller: str) -> Client:
         return client
     if caller == "admin (national)":
         user = make_user("matrix.admin.national", Role.SYSTEM_ADMIN)
+    elif caller == Role.JURY.value:
+        user = User.objects.get(username="matrix.jury")  # made with the objects: it sits on a panel
     else:
         user = make_user(f"matrix.{caller}", caller, "36.03")
     client.force_login(user)
@@ -448,7 +1323,14 @@ def test_access(row: Row, caller: str, tmp_path: Path) -> None:
     name, method, path_for, anonymous, expected = row
     group = do_save_region_group(kind="branch_area", name="KC Matrix", region_codes=["36.72"], actor=None)
     subject = make_user("matrix.subject", Role.VIEWER, "36.72")
-    objects = {"group": group, "subject": subject, "role": subject.roles.get(), **_registry_objects(tmp_path)}
+    objects = {
+        "group": group,
+        "subject": subject,
+        "role": subject.roles.get(),
+        **_registry_objects(tmp_path),
+        **_award_objects(),
+        **_followup_objects(),
+    }
     client = _caller_client(caller)
     path = path_for(objects)
     body = BODIES.get(name)
@@ -466,6 +1348,12 @@ def test_access(row: Row, caller: str, tmp_path: Path) -> None:
     elif name == "POST /api/v1/imports":
         upload = SimpleUploadedFile("x.csv", b"NIK;Nama;Kode Desa\n3603014507900001;Siti;3603012003\n")
         response = client.post(path, {"file": upload, "dry_run": "true"})
+    elif name == "POST /api/v1/award/participants/{participant_id}/evidence":
+        upload = SimpleUploadedFile("perda.pdf", b"%PDF-1.4\n%%EOF\n")
+        response = client.post(path, {"criterion": "perda", "document": "Perda/Perbup", "file": upload})
+    elif name == "POST /api/v1/award/categories/{category_id}/import":
+        upload = SimpleUploadedFile("n.csv", b"region_code,criterion,value\n36.03,perda,1\n")
+        response = client.post(path, {"kind": "indicators", "file": upload})
     elif method == "get":
         response = client.get(path)
     elif name.startswith(("GET", "PUT", "POST", "PATCH", "DELETE")):
@@ -476,6 +1364,9 @@ def test_access(row: Row, caller: str, tmp_path: Path) -> None:
     assert response.status_code == want, f"{caller} {method.upper()} {path}: {response.status_code}"
     if path.startswith("/api/") and want >= 400:
         assert set(response.json()) == {"code", "message", "details"}
+    if name == "GET /api/v1/award/categories/{category_id}/participants" and want == 200 and caller != "jury":
+        codes = {p["region_code"] for p in response.json()}
+        assert caller == "admin (national)" or codes <= {"36.03"}, codes  # only the committee and panel see all
     if want == 403 and path.startswith("/api/v1/regions/") and caller != "anonymous":
         assert OUTSIDE not in response.content.decode().replace(f'"{OUTSIDE}"', "")  # no data, only the refusal
 

@@ -286,6 +286,7 @@ COMMAND_MODULES = [
     "paritrana.sponsorship.cli",
     "paritrana.analytics.cli",
     "paritrana.award.cli",
+    "paritrana.followup.cli",
 ]
 
 

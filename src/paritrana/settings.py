@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "paritrana.sponsorship",
     "paritrana.analytics",
     "paritrana.award",
+    "paritrana.followup",
     "django_tasks",
     "django_tasks_db",
     "paritrana.web",

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from paritrana.analytics.urls import public_patterns
 from paritrana.api.main import api
+from paritrana.award.urls import public_patterns as award_public_patterns
 from paritrana.web import views as web_views
 
 urlpatterns = [
@@ -16,6 +17,9 @@ urlpatterns = [
     path("programs/", include("paritrana.sponsorship.urls")),
     path("indicators/", include("paritrana.analytics.urls")),
     path("publik/", include(public_patterns)),
+    path("award/", include("paritrana.award.urls")),
+    path("penghargaan/", include(award_public_patterns)),
+    path("followup/", include("paritrana.followup.urls")),
     path("", include("paritrana.web.urls")),
 ]
 

@@ -55,7 +55,8 @@ def test_scores_stay_hidden_from_other_judges_until_the_lock(setup: dict[str, An
         {"criterion": "kepala_daerah", "score": 0},
         content_type="application/json",
     )
-    assert off_scale.status_code == 422 and "between 1 and 10" in off_scale.json()["message"]
+    # the message is in Bahasa Indonesia, the default language
+    assert off_scale.status_code == 422 and "antara 1 dan 10" in off_scale.json()["message"]
     actions.do_lock_panel(actor=s["committee"], category=category)
     assert len(client_for(b).get(f"/api/v1/award/categories/{category.pk}/scores").json()) == 2
 
@@ -76,7 +77,7 @@ def test_results_are_for_the_committee_until_published(setup: dict[str, Any]) ->
     public = Client().get("/api/v1/public/award/2024", {"region": "36"}).json()
     assert public[0]["results"][0]["name"] == "Kabupaten Tangerang" and "breakdown" not in public[0]["results"][0]
     again = committee.post(f"/api/v1/award/categories/{category.pk}/rank")
-    assert again.status_code == 409 and "locked" in again.json()["message"]
+    assert again.status_code == 409 and "dikunci" in again.json()["message"]
     sensitivity = committee.get(f"/api/v1/award/categories/{category.pk}/sensitivity", {"samples": 500}).json()
     assert {p["name"] for p in sensitivity["participants"]} == {"Kabupaten Tangerang", "Kota Tangerang Selatan"}
 
@@ -136,7 +137,7 @@ def test_cli_imports_jury_scores_from_a_spreadsheet(setup: dict[str, Any], tmp_p
         "scores",
     ]
     assert main(base) == 2
-    assert "Row 3, score" in capsys.readouterr().err
+    assert "Baris 3, score" in capsys.readouterr().err
     sheet.write_text("judge;region_code;criterion;score\nj0;3603;kepala_daerah;9\nj1;36.74;kepala_daerah;7\n")
     assert main(base) == 0
     from paritrana.award.models import JuryScore

@@ -132,6 +132,7 @@ def _register_routers() -> None:
     from paritrana.api.system import router as system_router
     from paritrana.award.api import router as award_router
     from paritrana.calculator.api import router as calculator_router
+    from paritrana.followup.api import router as followup_router
     from paritrana.regions.api import router as regions_router
     from paritrana.registry.api import router as registry_router
     from paritrana.sponsorship.api import router as sponsorship_router
@@ -143,6 +144,7 @@ def _register_routers() -> None:
     api.add_router("/", sponsorship_router)
     api.add_router("/", analytics_router)
     api.add_router("/", award_router)
+    api.add_router("/", followup_router)
 
 
 _register_routers()

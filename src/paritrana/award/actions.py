@@ -138,6 +138,12 @@ def do_create_edition(
         submission_deadline=submission_deadline,
     )
     _manage(actor, edition)
+    if region_code and "." in region_code:  # a kabupaten's committee could otherwise open a "round" of its own
+        raise InvalidInput(
+            N_("A round is the national one (blank) or a province's (e.g. 36), not '{value}'."),
+            field="region_code",
+            value=region_code,
+        )
     if not edition.name:
         raise InvalidInput(N_("{field} is required."), field="name")
     if assessment_end < assessment_start:

@@ -49,6 +49,18 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "award.manage": frozenset({Role.SYSTEM_ADMIN, Role.AWARD_COMMITTEE}),
     "award.submit": frozenset({Role.SYSTEM_ADMIN, Role.REGIONAL_OPERATOR, Role.VILLAGE_OPERATOR}),
     "award.judge": frozenset({Role.JURY}),
+    # Asistensi and monev sessions, findings and follow-ups (issue 9): the BPJS branch and the region's agencies.
+    # Read by every role that works a region or runs the award (attendees are named people, so not the viewer;
+    # the jury scores from the committee's indicators, not from the sessions). Heirs are personal data (names,
+    # birth dates of children): read by the roles that act on them; BPJS pays the scholarship and records it;
+    # Disnaker also refers heirs to training.
+    "followup.view": frozenset(
+        {Role.SYSTEM_ADMIN, Role.REGIONAL_OPERATOR, Role.VILLAGE_OPERATOR, Role.BPJS_OFFICER, Role.AWARD_COMMITTEE}
+    ),
+    "followup.manage": frozenset({Role.SYSTEM_ADMIN, Role.REGIONAL_OPERATOR, Role.BPJS_OFFICER}),
+    "heirs.view": frozenset({Role.SYSTEM_ADMIN, Role.REGIONAL_OPERATOR, Role.BPJS_OFFICER}),
+    "heirs.manage": frozenset({Role.SYSTEM_ADMIN, Role.BPJS_OFFICER}),
+    "heirs.refer": frozenset({Role.SYSTEM_ADMIN, Role.REGIONAL_OPERATOR, Role.BPJS_OFFICER}),
 }
 
 

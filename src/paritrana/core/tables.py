@@ -7,7 +7,7 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["neutralise", "rows_csv", "rows_xlsx"]
+__all__ = ["neutralise", "rows_csv", "rows_xlsx", "titled_sheet"]
 
 
 def neutralise(value: Any) -> Any:
@@ -55,3 +55,31 @@ def _cell(value: Any) -> Any:
     if isinstance(value, list | dict):
         value = str(value)
     return neutralise(value)
+
+
+def titled_sheet(
+    sheet: Any, title: str, subtitle: str, columns: list[tuple[str, int, str | None]], rows: list[list[Any]]
+) -> None:
+    """A report sheet: title and date on rows 1-2, a bold header on row 4 frozen with what is above it, then the
+    rows. ``columns`` are (header, width, number format or None). Text never runs as a formula."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    header_row = 4
+    sheet["A1"] = neutralise(title)
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A2"] = neutralise(subtitle)
+    for col, (header, width, _) in enumerate(columns, start=1):
+        cell = sheet.cell(row=header_row, column=col, value=header)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E5E7EB")
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    for r, values in enumerate(rows, start=header_row + 1):
+        for col, (value, (_, _, number_format)) in enumerate(zip(values, columns, strict=True), start=1):
+            cell = sheet.cell(row=r, column=col, value=neutralise(value))
+            if number_format and value is not None:
+                cell.number_format = number_format
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=2)
+    if rows:
+        sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(columns))}{header_row + len(rows)}"

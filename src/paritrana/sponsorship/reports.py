@@ -27,6 +27,7 @@ from django.utils import translation
 from django.utils.dateformat import format as format_date
 from django.utils.safestring import SafeString, mark_safe
 
+from paritrana.core.tables import titled_sheet
 from paritrana.sponsorship.choices import BillStatus, Coverage, ProgramStatus, SponsorKind
 from paritrana.sponsorship.queries import Monev, MonevRow
 
@@ -225,33 +226,6 @@ def _summary_totals(report: Monev) -> list[Any]:
     return [by_header.get(header) for header, *_ in SUMMARY_COLUMNS]
 
 
-def _table(
-    sheet: Any, title: str, subtitle: str, columns: list[tuple[str, int, str | None]], rows: list[list[Any]]
-) -> None:
-    """Title and date on rows 1-2, a bold header on row 4 frozen with what is above it, then the rows."""
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    header_row = 4
-    sheet["A1"] = title
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = subtitle
-    for col, (header, width, _) in enumerate(columns, start=1):
-        cell = sheet.cell(row=header_row, column=col, value=header)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="E5E7EB")
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.column_dimensions[get_column_letter(col)].width = width
-    for r, values in enumerate(rows, start=header_row + 1):
-        for col, (value, (_, _, number_format)) in enumerate(zip(values, columns, strict=True), start=1):
-            cell = sheet.cell(row=r, column=col, value=value)
-            if number_format and value is not None:
-                cell.number_format = number_format
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=2)
-    if rows:
-        sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(columns))}{header_row + len(rows)}"
-
-
 def monev_xlsx(report: Monev, *, title: str) -> bytes:
     """The monev workbook: "Ringkasan", "Bulanan" and "Desa di bawah minimum" (see the module docstring)."""
     from openpyxl import Workbook
@@ -269,7 +243,7 @@ def monev_xlsx(report: Monev, *, title: str) -> bytes:
         summary.title = "Ringkasan"
         rows = [[value(row) for *_, value in SUMMARY_COLUMNS] for row in report.rows]
         rows.append(_summary_totals(report))
-        _table(summary, title, subtitle, [(h, w, f) for h, w, f, _ in SUMMARY_COLUMNS], rows)
+        titled_sheet(summary, title, subtitle, [(h, w, f) for h, w, f, _ in SUMMARY_COLUMNS], rows)
         for cell in summary[summary.max_row]:
             cell.font = Font(bold=True)
 
@@ -295,7 +269,7 @@ def monev_xlsx(report: Monev, *, title: str) -> bytes:
             for row in report.rows
             for m in row.months
         ]
-        _table(workbook.create_sheet("Bulanan"), title, subtitle, monthly_columns, monthly_rows)
+        titled_sheet(workbook.create_sheet("Bulanan"), title, subtitle, monthly_columns, monthly_rows)
 
         village_columns: list[tuple[str, int, str | None]] = [
             ("Program", 36, None),
@@ -309,7 +283,7 @@ def monev_xlsx(report: Monev, *, title: str) -> bytes:
             for row in report.rows
             for v in row.villages_below_minimum
         ]
-        _table(workbook.create_sheet("Desa di bawah minimum"), title, subtitle, village_columns, village_rows)
+        titled_sheet(workbook.create_sheet("Desa di bawah minimum"), title, subtitle, village_columns, village_rows)
 
     out = io.BytesIO()
     workbook.save(out)

@@ -23,6 +23,9 @@ NAVIGATION = [
     ("sponsorship:monev", _("Monev"), "sponsorship.view", False),
     ("sponsorship:plan", _("Planner"), "sponsorship.view", False),
     ("analytics:scorecard", _("Indicators"), "indicators.view", False),
+    ("award:editions", _("Award"), "award.view", False),
+    ("followup:sessions", _("Asistensi and monev"), "followup.view", False),
+    ("followup:claims", _("Heirs"), "heirs.view", False),
     ("calculator:simulate", _("Simulation"), "regions.view", False),
     ("accounts:list", _("Users"), "users.manage", True),
     ("web:audit", _("Audit log"), "audit.view", False),
@@ -33,7 +36,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:  # the published dashboard needs no login
         public = reverse("public:dashboard")
-        return {"nav": [{"url": public, "label": _("Public dashboard"), "active": request.path == public}]}
+        results = reverse("penghargaan:results")
+        return {
+            "nav": [
+                {"url": public, "label": _("Public dashboard"), "active": request.path == public},
+                {"url": results, "label": _("Award results"), "active": request.path == results},
+            ]
+        }
     items = [
         {"url": reverse(name), "label": label, "active": request.path == reverse(name)}
         for name, label, capability, national in NAVIGATION

@@ -48,6 +48,10 @@ def home(request: HttpRequest) -> HttpResponse:
     from paritrana.sponsorship.queries import lapse_alerts
 
     context = {"regions": regions, "roles": roles, "national": scope.national, "lapses": lapse_alerts(request.user)}
+    from paritrana.followup.queries import flagged_children, overdue_for
+
+    context["overdue_followups"] = overdue_for(request.user)
+    context["missed_scholarships"] = [c for c in flagged_children(request.user, limit=10) if c.missing]
     return render(request, "web/home.html", context)
 
 
