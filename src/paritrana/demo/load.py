@@ -147,7 +147,11 @@ def load_demo(*, actor: Any = None) -> dict[str, Any]:
     from paritrana.demo.award import load_award
 
     award = load_award(actor=actor)
+    from paritrana.demo.followup import load_followup
+
+    followup = load_followup(actor=actor)
     return {
+        "followup": followup,
         "award": award,
         "sponsorship": sponsorship,
         "analytics": analytics,
