@@ -128,15 +128,14 @@ def _region_columns(code: Any) -> list[Any]:
 
 
 def open_tables(engine: str, location: Path, store: Path, last_month: date) -> tuple[Any, dict[str, Callable]]:
-    """The store opened with ``engine`` and the ``tables`` mapping ``compute`` takes (memtables built once)."""
-    import ibis
-
+    """The store opened with ``engine`` and the ``tables`` mapping ``compute`` takes (small tables built once, the
+    way the app hands them to the engine: ``Store.small_table``)."""
     from paritrana.analytics.store import connect
 
     opened = connect(engine, str(location), read_only=engine == "duckdb")
     tables: dict[str, Callable[[], Any]] = {"participants": opened.participants}
     for name, arrow in side_tables(store, last_month).items():
-        table = ibis.memtable(arrow)
+        table = opened.small_table(name, arrow)
         tables[name] = lambda table=table: table
     return opened, tables
 

@@ -244,22 +244,24 @@ def compute(
     merged = _merge([(q.keys, _run(con, q)) for q in queries])
     targets = targets or {}
     out: list[IndicatorValue] = []
+    label = period.label
     for indicator in indicators:
         num_term, den_term = indicator.terms()
+        num_key, den_key = num_term.key, den_term.key  # a hash of the term: worked out once, not per row
         own_by = list(by)
-        rows = merged.filter(pl.col(num_term.key).is_not_null() | pl.col(den_term.key).is_not_null())
+        rows = merged.filter(pl.col(num_key).is_not_null() | pl.col(den_key).is_not_null())
         year_targets = targets.get((indicator.target_indicator, period.year), {})
         for row in rows.sort(["code", *own_by], nulls_last=True).iter_rows(named=True):
             target = resolve_target(year_targets, row["code"])
-            numerator = row[num_term.key] if row[num_term.key] is not None else 0
-            denominator = row[den_term.key]
+            numerator = row[num_key] if row[num_key] is not None else 0
+            denominator = row[den_key]
             if denominator is None and den_term.source == "participants":
                 denominator = 0
             value, status, meets = finish(indicator, numerator, denominator, target)
             out.append(
                 IndicatorValue(
                     indicator=indicator.id,
-                    period=period.label,
+                    period=label,
                     level=level,
                     region_code=row["code"],
                     numerator=numerator,
