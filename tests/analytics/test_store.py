@@ -81,9 +81,6 @@ def test_a_failed_write_leaves_the_store_as_it_was(tmp_path: Path) -> None:
 HOLD_LOCK = "import duckdb, time; c = duckdb.connect({path!r}); print('locked', flush=True); time.sleep(1.5)"
 
 
-HOLD_LOCK = "import duckdb, time; c = duckdb.connect({path!r}); print('locked', flush=True); time.sleep(1.5)"
-
-
 def test_a_reader_waits_for_a_writer_in_another_process(tmp_path: Path) -> None:
     path = tmp_path / "f.duckdb"
     store = connect("duckdb", str(path))
