@@ -208,3 +208,44 @@ def test_a_judge_off_the_panel_cannot_score(setup: dict[str, Any]) -> None:
             actor=judge, participant=_participant(setup["category"], "36.03"), criterion="kepala_daerah", score=5
         )
     assert isinstance(datetime.now(tz=timezone.get_current_timezone()), datetime)
+
+
+def test_the_national_round_invites_the_winners_of_the_provincial_rounds(setup: dict[str, Any]) -> None:
+    committee, category = setup["committee"], setup["category"]
+    for code in ("36.03", "36.74", "36.72", "36.01"):
+        _answer_and_submit(category, code, yes=code != "36.01")
+    actions.do_set_edition_status(actor=committee, edition=setup["edition"], status="verification")
+    for code in ("36.03", "36.74", "36.72", "36.01"):
+        actions.do_verify(actor=committee, participant=_participant(category, code), accept=True)
+    actions.do_lock_panel(actor=committee, category=category)
+    actions.do_rank(actor=committee, category=category)
+    actions.do_approve(actor=committee, category=category)
+    national_committee = make_user("komite.nasional", "award_committee")
+    national = actions.do_create_edition(
+        actor=national_committee,
+        year=2024,
+        name="Paritrana Award 2024",
+        assessment_start=date(2023, 1, 1),
+        assessment_end=date(2023, 12, 31),
+        submission_deadline=timezone.now() + timedelta(days=30),
+    )
+    round_two = actions.do_save_category(
+        actor=national_committee,
+        edition=national,
+        key="kabupaten-kota",
+        name="Pemerintah Kabupaten/Kota",
+        participant_level="kabupaten",
+        framework=FRAMEWORK,
+    )
+    assert (
+        actions.do_invite(actor=national_committee, category=round_two, winners_of=2024)["invited"] == 0
+    )  # unpublished
+    actions.do_publish(actor=committee, category=category)
+    assert actions.do_invite(actor=national_committee, category=round_two, winners_of=2024)["invited"] == 3
+    codes = set(round_two.participants.values_list("region_code", flat=True))
+    assert codes == {
+        r.participant.region_code for r in Result.objects.filter(participant__category=category).exclude(title="")
+    }
+    assert "36.01" not in codes
+    with pytest.raises(Conflict, match="national round"):
+        actions.do_invite(actor=committee, category=category, winners_of=2024)

@@ -236,16 +236,28 @@ def do_save_category(
 
 
 @_refusals_audited("award.invite")
-def do_invite(*, actor: Any, category: Category) -> dict[str, int]:
-    """Invite every region of the category's level inside the edition's round (idempotent)."""
+def do_invite(*, actor: Any, category: Category, winners_of: int | None = None) -> dict[str, int]:
+    """Invite every region of the category's level inside the edition's round (idempotent). ``winners_of`` (a
+    year; national rounds): only the regions that won a title in the published provincial rounds of that year, in
+    the category with the same key - the provincial round leads to the national round."""
     from paritrana.regions.models import Region, RegionGroup
 
     edition = category.edition
     _manage(actor, edition)
+    if winners_of is not None and edition.region_code:
+        raise Conflict(N_("Only a national round invites the winners of the provincial rounds."))
     _unlocked(category)
     regions = Region.objects.filter(level=LEVEL_DEPTH[category.participant_level])
     if edition.region_code:
         regions = regions.filter(code__startswith=edition.region_code + ".")
+    if winners_of is not None:
+        titled = Result.objects.filter(
+            participant__category__key=category.key,
+            participant__category__edition__year=winners_of,
+            participant__category__published_at__isnull=False,
+            participant__category__edition__region_code__gt="",
+        ).exclude(title="")
+        regions = regions.filter(code__in=titled.values("participant__region_code"))
     zones = {
         code: group.name
         for group in RegionGroup.objects.filter(kind="award_zone").prefetch_related("regions")

@@ -101,8 +101,9 @@ def _category(request: HttpRequest, category_id: int) -> Category:
 
 
 @router.post("/award/categories/{category_id}/invite", summary="Invite every region of the category's level")
-def post_invite(request: HttpRequest, category_id: int) -> dict[str, int]:
-    return actions.do_invite(actor=request.user, category=_category(request, category_id))
+def post_invite(request: HttpRequest, category_id: int, winners_of: int | None = None) -> dict[str, int]:
+    """``winners_of`` (national rounds): invite only the titled winners of that year's published provincial rounds."""
+    return actions.do_invite(actor=request.user, category=_category(request, category_id), winners_of=winners_of)
 
 
 class ParticipantOut(Schema):
