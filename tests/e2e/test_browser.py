@@ -34,7 +34,7 @@ def test_regional_operator_sees_only_its_region(page: Any, app_url: str) -> None
 
 def test_region_search_filters_children_without_reloading(page: Any, app_url: str) -> None:
     login(page, app_url, "disnaker.kabtangerang")
-    page.click("text=Kabupaten Tangerang")
+    page.click("[data-testid=scope-regions] >> text=Kabupaten Tangerang")
     page.wait_for_url(f"{app_url}/regions/36.03/")
     page.evaluate("window.__marker = 'same page'")
     page.fill("input[type=search]", "bala")
@@ -65,11 +65,12 @@ def test_wrong_password_is_refused_in_indonesian(page: Any, app_url: str) -> Non
 def test_admin_reads_the_audit_log(page: Any, app_url: str) -> None:
     login(page, app_url, "admin")
     page.click("nav >> text=Log audit")
-    assert "claim.record" in page.inner_text("[data-testid=audit]")  # the newest first: the demo's last writes
+    newest = page.inner_text("[data-testid=audit]")
+    assert "followup.referral.create" in newest  # the newest first: the demo's last write
     page.fill("input[name=action]", "user.create")
     page.click("main button[type=submit]")
     rows = page.inner_text("[data-testid=audit]")
-    assert "user.create" in rows and "claim.record" not in rows
+    assert "user.create" in rows and "followup.referral.create" not in rows
 
 
 def test_budget_officer_simulates_the_apbd_premium(page: Any, app_url: str) -> None:
