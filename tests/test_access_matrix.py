@@ -86,6 +86,7 @@ HR = {"system_admin", "regional_operator", "bpjs_officer"}
 Row = tuple[str, str, Callable[[dict[str, Any]], str], int, dict[str, int]]
 ROWS: list[Row] = [
     ("healthz", "get", lambda o: "/healthz", 200, ALL),
+    ("metrics", "get", lambda o: "/metrics", 404, dict.fromkeys(ALL, 404)),  # off until a token is configured
     ("web:home", "get", lambda o: "/", 302, ALL),
     ("web:login", "get", lambda o: "/login/", 200, dict.fromkeys(ALL, 302)),
     ("web:logout", "post", lambda o: "/logout/", 302, dict.fromkeys(ALL, 302)),
@@ -133,6 +134,7 @@ ROWS: list[Row] = [
     ("registry:import", "get", lambda o: f"/workers/import/{o['job'].pk}/", 302, JOB),
     ("registry:import_report", "get", lambda o: f"/workers/import/{o['job'].pk}/report.xlsx", 302, JOB),
     ("GET /api/v1/workers", "get", lambda o: "/api/v1/workers", 401, roles(VIEW)),
+    ("POST /api/v1/workers/search", "post", lambda o: "/api/v1/workers/search", 401, roles(VIEW)),
     ("GET /api/v1/workers/{worker_id}", "get", lambda o: f"/api/v1/workers/{o['worker_in'].pk}", 401, roles(VIEW)),
     (
         "GET /api/v1/workers/{worker_id}",

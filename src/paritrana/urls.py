@@ -1,14 +1,16 @@
-"""Root URLs: the web pages, the API under /api/v1, language switching and the health check."""
+"""Root URLs: the web pages, the API under /api/v1, language switching, the health check and the metrics."""
 
 from django.urls import include, path
 
 from paritrana.analytics.urls import public_patterns
 from paritrana.api.main import api
 from paritrana.award.urls import public_patterns as award_public_patterns
+from paritrana.core.observability import metrics
 from paritrana.web import views as web_views
 
 urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("users/", include("paritrana.accounts.urls")),

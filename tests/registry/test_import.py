@@ -116,7 +116,13 @@ def test_search_and_filters(kab_operator) -> None:  # type: ignore[no-untyped-de
     run(GOOD)
     client = client_for(kab_operator)
     assert client.get("/api/v1/workers?q=siti").json()["count"] == 1
-    assert client.get("/api/v1/workers?q=3603010507900002").json()["count"] == 1
+    # a NIK is searched in a body, never in the address (access logs, histories); the address is refused
+    search = client.post("/api/v1/workers/search", {"q": "3603010507900002"}, content_type="application/json")
+    assert search.json()["count"] == 1
+    assert search.json()["items"][0]["nik"] == "3603**********02"
+    refused = client.get("/api/v1/workers?q=3603010507900002")
+    assert (refused.status_code, refused.json()["code"]) == (422, "invalid_input")
+    assert client.get("/api/v1/workers?q=3603 0105 0790 0002").status_code == 422  # typed with spaces, still a NIK
     assert client.get("/api/v1/workers?occupation=nelayan").json()["count"] == 1
     assert client.get("/api/v1/workers?region=3603012003").json()["count"] == 2
     assert client.get("/api/v1/workers?region=36.72").json()["count"] == 0
@@ -216,3 +222,15 @@ def test_small_edit_against_a_larger_registry_updates_only_that_worker() -> None
     assert event.before["poverty_decile"] == 3 and event.after["poverty_decile"] == 4
     same = run(head + f"3603010507900002;Pekerja 2;05/07/1990;L;{DESA};Petani;;4\n").summary
     assert (same["updated"], same["unchanged"]) == (0, 1)
+
+
+@pytest.mark.django_db
+def test_the_worker_search_form_posts_so_a_nik_stays_out_of_the_address(kab_operator) -> None:  # type: ignore[no-untyped-def]
+    run(GOOD)
+    client = client_for(kab_operator)
+    page = client.get("/workers/").content.decode()
+    assert 'method="post" hx-post="/workers/"' in page
+    found = client.post("/workers/", {"q": "3603010507900002"}, headers={"HX-Request": "true"}).content.decode()
+    assert "3603**********02" in found and "3603010507900002" not in found
+    assert client.get("/workers/?q=3603010507900002").status_code == 422
+    assert "Siti" in client.get("/workers/?q=siti").content.decode()  # a name may still be linked to

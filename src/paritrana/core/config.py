@@ -10,7 +10,7 @@ import json
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -60,6 +60,12 @@ class Settings(BaseSettings):
         "local[2]", description="Spark master for `--engine spark`: `local[N]` on this machine, or a cluster URL."
     )
     page_size: int = Field(50, ge=1, le=1000, description="Default page size of lists and API pages.")
+    log_format: Literal["plain", "json"] = Field(
+        "plain", description="Log lines as plain text, or one JSON object per line for a log collector."
+    )
+    metrics_token: str = Field(
+        "", description="Bearer token a Prometheus scraper sends to `/metrics`; empty turns the endpoint off."
+    )
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

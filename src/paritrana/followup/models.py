@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from paritrana.core.privacy import mask_nik
 from paritrana.followup.choices import FindingStatus, ReferralOutcome, Relation, SchoolLevel, SessionKind
-from paritrana.registry.ingest import mask_nik
 
 __all__ = [
     "Attendee",

@@ -13,6 +13,7 @@ from ninja.pagination import paginate
 
 from paritrana.api.pagination import Page
 from paritrana.core.permissions import require
+from paritrana.core.privacy import refuse_nik_in_address
 from paritrana.regions.queries import normalize_code
 from paritrana.registry import queries
 from paritrana.registry.ingest import check_size
@@ -37,7 +38,7 @@ class WorkerOut(Schema):
 
 
 class WorkerFilter(Schema):
-    q: str = Field("", max_length=100, description="part of the name, or a full 16-digit NIK")
+    q: str = Field("", max_length=100, description="part of the name, or a full 16-digit NIK (POST search only)")
     region: str = Field("", max_length=20, description="a region code: workers whose desa lies inside it")
     occupation: str = Field("", max_length=32)
     segment: str = Field("", max_length=8)
@@ -58,13 +59,25 @@ class ImportOut(Schema):
     finished_at: datetime | None
 
 
-@router.get("/workers", response=list[WorkerOut], summary="Workers inside your scope (NIKs masked)")
-@paginate(Page)
-def list_workers(request: HttpRequest, filters: Query[WorkerFilter]):
+def _workers(request: HttpRequest, filters: WorkerFilter) -> Any:
     params = filters.dict()
     if params["region"]:
         params["region"] = normalize_code(params["region"])
     return queries.workers_for(request.user, **params)
+
+
+@router.get("/workers", response=list[WorkerOut], summary="Workers inside your scope (NIKs masked)")
+@paginate(Page)
+def list_workers(request: HttpRequest, filters: Query[WorkerFilter]):
+    """A full NIK in ``q`` is refused here (it would sit in access logs): use ``POST /workers/search``."""
+    refuse_nik_in_address(request, "q")
+    return _workers(request, filters)
+
+
+@router.post("/workers/search", response=list[WorkerOut], summary="Search workers, a full NIK included (body)")
+@paginate(Page)
+def search_workers(request: HttpRequest, filters: WorkerFilter):
+    return _workers(request, filters)
 
 
 @router.get("/workers/{worker_id}", response=WorkerOut, summary="One worker (NIK masked)")

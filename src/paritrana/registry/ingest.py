@@ -23,6 +23,7 @@ from typing import Any
 import polars as pl
 
 from paritrana.core.errors import N_, InvalidInput, PayloadTooLarge
+from paritrana.core.privacy import mask_nik
 from paritrana.registry.vocab import OCCUPATION_WORDS, SEGMENT_WORDS, SEX_WORDS
 
 __all__ = [
@@ -39,6 +40,12 @@ __all__ = [
 ]
 
 MAX_BYTES = 300 * 1024 * 1024
+#: An XLSX is a ZIP: its parts, unpacked, may be this large in all (a million rows of a dozen columns fit)...
+MAX_XLSX_UNPACKED = 2 * 1024**3
+#: ...and a part larger than a megabyte may not unpack to more than this many times its packed size. Real sheets
+#: pack 5 to 20 times; a ZIP bomb (a small file of repeated cells) packs hundreds of times (Apache POI refuses the
+#: same ratio). Both are checked on the sizes the ZIP declares, before anything is unpacked.
+MAX_XLSX_RATIO = 100
 
 #: field -> header synonyms (compared without case, spaces and punctuation).
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -62,6 +69,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "poverty_decile": ("desil", "desil dtks", "desil p3ke", "decile", "desil dtsen"),
 }
 REQUIRED = ("nik", "name", "desa_code")
+NAME_MAX = 200  # registry.Worker.name and .kpj: longer text is refused here, not by the database (PostgreSQL)
+KPJ_MAX = 32
 
 #: code -> (Bahasa Indonesia, English). Placeholders are not used: the row, field and value are their own columns.
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -89,6 +98,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The same NIK appears on another row of this file.",
     ),
     "name_missing": ("Nama kosong.", "The name is empty."),
+    "name_long": ("Nama lebih dari 200 karakter.", "The name is longer than 200 characters."),
+    "kpj_long": ("Nomor KPJ lebih dari 32 karakter.", "The KPJ number is longer than 32 characters."),
     "birth_date_format": (
         "Tanggal lahir tidak terbaca; gunakan dd/mm/yyyy.",
         "The birth date cannot be read; use dd/mm/yyyy.",
@@ -216,7 +227,17 @@ def read_table(
         raise InvalidInput(N_("{filename} is empty."), field="file", filename=filename)
     if data[:4] == b"PK\x03\x04":
         return _read_xlsx(data, filename, sheet)
-    if b"\x00" in data[:65536]:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text": UTF-16 with a BOM, tab-delimited
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(
+                N_("{filename} starts like UTF-16 text but is not: {reason}"),
+                field="file",
+                filename=filename,
+                reason=str(exc)[:200],
+            ) from exc
+    if b"\x00" in data:  # anywhere: a NUL in a name would reach the database (PostgreSQL refuses it in text)
         raise InvalidInput(
             N_("{filename} is not a CSV or XLSX file (it contains binary data)."), field="file", filename=filename
         )
@@ -267,10 +288,46 @@ def _read_xlsx(data: bytes, filename: str, sheet: str | None) -> RawTable:
                 raise InvalidInput(
                     N_("{filename} is a ZIP archive, not an XLSX workbook."), field="file", filename=filename
                 )
+            _check_unpacked(zf.infolist(), filename)
     except zipfile.BadZipFile as exc:
         raise InvalidInput(
             N_("{filename} is not a CSV or XLSX file (it contains binary data)."), field="file", filename=filename
         ) from exc
+    from python_calamine import CalamineError
+
+    try:
+        return _read_workbook(data, filename, sheet)
+    except CalamineError as exc:  # a damaged workbook: bad XML, a part cut short, undeclared entities...
+        raise InvalidInput(
+            N_("{filename} is a damaged XLSX workbook: {reason}"),
+            field="file",
+            filename=filename,
+            reason=str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__,
+        ) from exc
+
+
+def _check_unpacked(parts: list[zipfile.ZipInfo], filename: str) -> None:
+    """Refuse a workbook whose parts would unpack to too much (a ZIP bomb) before any is unpacked."""
+    total = sum(p.file_size for p in parts)
+    bomb = next(
+        (p for p in parts if p.file_size > 1024 * 1024 and p.file_size > MAX_XLSX_RATIO * max(p.compress_size, 1)),
+        None,
+    )
+    if total > MAX_XLSX_UNPACKED or bomb is not None:
+        raise PayloadTooLarge(
+            N_(
+                "{filename} would unpack to {size} bytes ({part} packs {ratio} times): it looks like a ZIP bomb, "
+                "not a worksheet. Save it again from the spreadsheet program, or send it as CSV."
+            ),
+            filename=filename,
+            size=total,
+            part=(bomb or max(parts, key=lambda p: p.file_size)).filename,
+            ratio=(bomb.file_size // max(bomb.compress_size, 1)) if bomb else "-",
+            limit=MAX_XLSX_UNPACKED,
+        )
+
+
+def _read_workbook(data: bytes, filename: str, sheet: str | None) -> RawTable:
     from python_calamine import CalamineWorkbook
 
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -388,11 +445,6 @@ def check_mapping(mapping: dict[str, str], headers: list[str]) -> dict[str, str]
             headers=", ".join(headers),
         )
     return mapping
-
-
-def mask_nik(nik: str) -> str:
-    """``3603**********01``: enough to recognise a row, not to misuse the number."""
-    return nik[:4] + "*" * max(len(nik) - 6, 0) + nik[-2:] if len(nik) > 6 else "*" * len(nik)
 
 
 # --- validation --------------------------------------------------------------------------------------------------
@@ -539,6 +591,8 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         (ok & ~real_date, "nik", "nik_birth_date", "error"),
         (ok & (n.str.slice(12, 4) == "0000"), "nik", "nik_sequence", "error"),
         (pl.col("name").is_null(), "name", "name_missing", "error"),
+        (pl.col("name").str.len_chars() > NAME_MAX, "name", "name_long", "error"),
+        (pl.col("kpj").str.len_chars() > KPJ_MAX, "kpj", "kpj_long", "error"),
         (
             pl.col("raw_birth_date").is_not_null() & pl.col("birth_date").is_null(),
             "birth_date",

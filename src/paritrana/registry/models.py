@@ -6,8 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from paritrana.core.privacy import mask_nik
 from paritrana.registry.choices import ImportMode, ImportStatus, Occupation, Segment, Sex, WorkerStatus
-from paritrana.registry.ingest import mask_nik
 
 __all__ = ["ImportJob", "Worker"]
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from paritrana.core.errors import N_, Conflict, NotFound, ParitranaError
 from paritrana.core.permissions import can, require
+from paritrana.core.privacy import looks_like_nik, refuse_nik_in_address
 from paritrana.regions.queries import normalize_code
 from paritrana.registry import queries
 from paritrana.registry.actions import do_reveal_nik
@@ -29,15 +30,22 @@ from paritrana.sponsorship.queries import worker_coverage
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def worker_list(request: HttpRequest) -> HttpResponse:
-    form = WorkerFilterForm(request.GET or None)
+    # The search form posts: a NIK typed into it must not end up in an address, the browser's history or a log.
+    data = request.POST if request.method == "POST" else request.GET
+    refuse_nik_in_address(request, "q")
+    form = WorkerFilterForm(data or None)
     filters = form.cleaned_data if form.is_valid() else {}
     if filters.get("region"):
         filters["region"] = normalize_code(filters["region"])
     workers = queries.workers_for(request.user, **{k: v for k, v in filters.items() if v})
     page = Paginator(workers, settings.PARITRANA.page_size).get_page(request.GET.get("page"))
-    query = request.GET.copy()
+    query = data.copy()
     query.pop("page", None)
+    query.pop("csrfmiddlewaretoken", None)
+    if looks_like_nik(query.get("q", "")):
+        query.pop("q")  # a NIK search finds one worker: no further page to link to
     context = {
         "form": form,
         "page": page,
