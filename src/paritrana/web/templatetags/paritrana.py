@@ -1,4 +1,4 @@
-"""Template filters for Indonesian formats."""
+"""Template filters for Indonesian formats and personal data."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django import template
 from lokal import format_rupiah
+
+from paritrana.core.privacy import mask_niks
 
 register = template.Library()
 
@@ -16,3 +18,9 @@ def rupiah(value: int | Decimal | str | None) -> str:
     if value in (None, ""):
         return ""
     return format_rupiah(Decimal(str(value)))
+
+
+@register.filter(name="mask_niks")
+def mask_niks_filter(value: str) -> str:
+    """Any 16-digit run masked: for text a visitor typed (an address) that a page echoes back."""
+    return mask_niks(str(value))

@@ -1,0 +1,70 @@
+"""``paritrana backup OUTPUT`` and ``paritrana restore ARCHIVE``: the whole installation as one archive
+(see ``paritrana.core.backup`` and docs/backups.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def _report(args: argparse.Namespace, manifest: Any, archive: Path, verb: str) -> None:
+    from paritrana.cli import _emit
+
+    body = manifest.as_dict()
+    if args.format == "json":
+        _emit(args, {"archive": str(archive), verb: True, **body})
+        return
+    for note in manifest.notes:
+        sys.stderr.write(f"note: {note}\n")
+    analytics = manifest.analytics
+    _emit(
+        args,
+        {
+            "archive": str(archive),
+            "created_at": manifest.created_at,
+            "paritrana_version": manifest.paritrana_version,
+            "engine": manifest.engine,
+            "tables": len(manifest.row_counts),
+            "rows": sum(manifest.row_counts.values()),
+            "files": sum(1 for f in manifest.files if f["path"].startswith("files/")),
+            "analytics": f"{analytics.get('kind')}: {analytics.get('rows')} facts"
+            if analytics.get("included")
+            else f"{analytics.get('kind')}: not included",
+        },
+        title=verb,
+    )
+    rows = [{"table": t, "rows": n} for t, n in sorted(manifest.row_counts.items()) if n]
+    _emit(args, rows, ["table", "rows"], "Rows per table (checked against the manifest)" if verb == "restored" else "")
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    from paritrana.core.backup import do_backup
+
+    output = Path(args.output)
+    manifest = do_backup(actor=None, output=output)
+    _report(args, manifest, output, "backed_up")
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    from paritrana.core.backup import do_restore
+
+    archive = Path(args.archive)
+    manifest = do_restore(actor=None, archive=archive, force=args.force)
+    _report(args, manifest, archive, "restored")
+    if args.format != "json":
+        sys.stderr.write("Restored. Run 'paritrana migrate' if this version is newer, then start the app.\n")
+
+
+def register(add: Callable[..., Any]) -> None:
+    p = add(
+        "backup",
+        cmd_backup,
+        "Back up the database, files, fact store and secret key into one archive (safe while the app runs).",
+    )
+    p.add_argument("output", help="the archive to write: NAME.tar or NAME.tar.gz")
+    p = add("restore", cmd_restore, "Restore a backup archive into an empty installation (stop the app first).")
+    p.add_argument("archive", help="a .tar or .tar.gz made by 'paritrana backup'")
+    p.add_argument("--force", action="store_true", help="replace a database, files and facts that are not empty")
