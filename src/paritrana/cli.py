@@ -53,6 +53,16 @@ def _emit(args: argparse.Namespace, rows: Any, columns: Sequence[str] | None = N
 
 def cmd_serve(args: argparse.Namespace) -> None:
     """Serve the app: gunicorn (a production server) by default, Django's autoreloading server with --dev."""
+    import shutil
+
+    from paritrana.core.config import get_settings
+
+    # Each gunicorn worker is a process: its request counters go to files that /metrics adds up (set before
+    # anything imports prometheus_client). A new start begins from zero, as Prometheus expects of a restart.
+    counters = get_settings().data_dir / "metrics"
+    shutil.rmtree(counters, ignore_errors=True)
+    counters.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(counters)
     _setup_django()
     from django.core.management import call_command
 
@@ -75,10 +85,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
         f"{args.host}:{args.port}",
         "--workers",
         str(args.workers),
-        "--access-logfile",
-        "-",
         "--timeout",
         "120",
+        "--no-control-socket",  # one per user by default: two servers on a machine would fight over it
     ]
     WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
 
@@ -208,13 +217,16 @@ def cmd_users(args: argparse.Namespace) -> Any:
 def cmd_audit(args: argparse.Namespace) -> None:
     _setup_django()
     from paritrana.core import audit
+    from paritrana.core.files import write_output
     from paritrana.core.models import AuditEvent
 
     events = audit.filter_events(AuditEvent.objects.all(), actor=args.actor, action=args.action_prefix)
     if args.format in ("csv", "xlsx"):
         data = audit.export_csv(events.iterator()) if args.format == "csv" else audit.export_xlsx(events.iterator())
-        out = open(args.output, "wb") if args.output else sys.stdout.buffer  # noqa: SIM115 - stdout is not ours
-        out.write(data)
+        if args.output:
+            write_output(args.output, data)
+        else:
+            sys.stdout.buffer.write(data)
         return
     rows = [
         {
@@ -287,6 +299,7 @@ COMMAND_MODULES = [
     "paritrana.analytics.cli",
     "paritrana.award.cli",
     "paritrana.followup.cli",
+    "paritrana.core.cli",
 ]
 
 

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from paritrana.core.files import write_output
+
 
 def _emit(args: argparse.Namespace, rows: Any, columns: list[str] | None = None, title: str = "") -> None:
     from paritrana.cli import _emit as emit
@@ -24,12 +26,12 @@ def _actor(args: argparse.Namespace) -> Any:
 
 def _write(args: argparse.Namespace, data: bytes, default: str) -> None:
     if args.output:
-        Path(args.output).write_bytes(data)
+        write_output(args.output, data)
         sys.stderr.write(f"{args.output} ({len(data):,} bytes)\n")
     elif args.format in ("csv", "json"):
         sys.stdout.write(data.decode("utf-8"))
     else:
-        Path(default).write_bytes(data)
+        write_output(default, data)
         sys.stderr.write(f"{default} ({len(data):,} bytes)\n")
 
 
@@ -54,7 +56,9 @@ def cmd_indicators(args: argparse.Namespace) -> None:
     if args.action == "define":
         if not args.file:
             raise SystemExit("paritrana indicators define FILE (YAML or JSON)")
-        saved = actions.do_define_indicators(text=Path(args.file).read_text(encoding="utf-8"), actor=_actor(args))
+        saved = actions.do_define_indicators(
+            text=Path(args.file).read_bytes().decode("utf-8", errors="replace"), actor=_actor(args)
+        )
         _emit(args, {"defined": saved})
         return
     if args.action == "delete":

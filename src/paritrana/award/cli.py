@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from paritrana.core.files import write_output
+
 
 def _actor(args: argparse.Namespace) -> Any:
     from paritrana.registry.cli import _actor as actor
@@ -124,7 +126,7 @@ def cmd_award(args: argparse.Namespace) -> None:
                 key=category.key,
                 name=category.name,
                 participant_level=category.participant_level,
-                framework=Path(args.file).read_text(encoding="utf-8"),
+                framework=Path(args.file).read_bytes().decode("utf-8", errors="replace"),
                 titles=category.titles,
                 by_zone=category.by_zone,
                 normalise_judges=category.normalise_judges,
@@ -143,7 +145,7 @@ def cmd_award(args: argparse.Namespace) -> None:
             else sheets.rows_to_csv(columns, rows)
         )
         if args.output:
-            Path(args.output).write_bytes(data)
+            write_output(args.output, data)
             sys.stderr.write(f"{args.output} ({len(data):,} bytes)\n")
         elif args.format == "xlsx":
             raise SystemExit("paritrana award export --format xlsx needs --output FILE")

@@ -15,6 +15,7 @@ for the command line. Never return error dicts, never swallow these.
     ├── NotFound                   404 not_found
     ├── Conflict                   409 conflict         the state does not allow it (already billed, locked...)
     ├── PayloadTooLarge            413 payload_too_large
+    ├── WriteFailed                507 write_failed     a file could not be written (disk full, no permission)
     └── ConfigurationError         500 configuration_error  settings or rule data files are invalid
 
 This module imports nothing from Django so that the pure calculations (``paritrana.rules``) can raise these.
@@ -129,6 +130,12 @@ class PayloadTooLarge(ParitranaError):
     status = 413
     code = "payload_too_large"
     default_message = N_("The request body is larger than {limit} bytes.")
+
+
+class WriteFailed(ParitranaError):
+    status = 507
+    code = "write_failed"
+    default_message = N_("Could not write {path}: {reason}.")
 
 
 class ConfigurationError(ParitranaError):

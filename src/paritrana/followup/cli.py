@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from paritrana.core.errors import N_, BadRequest
+from paritrana.core.files import write_output
 
 
 def _emit(args: argparse.Namespace, rows: Any, columns: list[str] | None = None, title: str = "") -> None:
@@ -27,7 +28,7 @@ def _actor(args: argparse.Namespace) -> Any:
 
 def _write(args: argparse.Namespace, data: bytes, default: str) -> None:
     out = Path(args.output or default)
-    out.write_bytes(data)
+    write_output(out, data)
     sys.stderr.write(f"{out} ({len(data):,} bytes)\n")
 
 

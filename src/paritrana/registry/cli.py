@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from paritrana.core.files import write_output
+
 
 def _actor(username: str | None) -> Any:
     from django.contrib.auth import get_user_model
@@ -61,7 +63,7 @@ def cmd_workers(args: argparse.Namespace) -> int:
             bar.stop()
     if args.report and result.issues.height:
         fmt = "csv" if args.report.lower().endswith(".csv") else "xlsx"
-        Path(args.report).write_bytes(result.report(fmt))
+        write_output(args.report, result.report(fmt))
     summary = {k: result.summary[k] for k in ("rows", "created", "updated", "unchanged", "rejected", "flagged")}
     summary.update(
         status=result.summary["status"], warnings=result.summary["warnings"], blank_rows=result.summary["blank_rows"]

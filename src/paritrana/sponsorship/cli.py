@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from paritrana.core.dates import today
+from paritrana.core.files import write_output
 
 
 def _month(value: str) -> date:
@@ -156,7 +157,7 @@ def cmd_monev(args: argparse.Namespace) -> None:
             reports.monev_xlsx(report, title=title) if args.format == "xlsx" else reports.monev_pdf(report, title=title)
         )
         out = Path(args.output or f"monev.{args.format}")
-        out.write_bytes(data)
+        write_output(out, data)
         sys.stderr.write(f"{out} ({len(data):,} bytes)\n")
         return
     if args.format == "json":

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
+from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
 
 from paritrana.core.errors import NotFound, ParitranaError, PermissionDenied
+from paritrana.web.middleware import database_unavailable
 
 
 def _render(request: HttpRequest, exc: ParitranaError, status: int) -> HttpResponse:
@@ -24,6 +28,9 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    failed = sys.exc_info()[1]
+    if isinstance(failed, OperationalError | InterfaceError):  # raised outside a view (the session, the user)
+        return database_unavailable(request, failed)
     exc = ParitranaError("An unexpected error happened; it has been logged.")
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "server_error", "message": exc.render_message(gettext), "details": {}}, status=500)
