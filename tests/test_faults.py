@@ -511,8 +511,8 @@ def test_an_export_onto_a_full_disk_fails_clearly_and_leaves_no_truncated_file(c
 
 
 def test_the_temporary_file_beside_the_export_is_removed_when_the_write_fails(tmp_path: Path) -> None:
-    from paritrana.core.files import write_output
     from paritrana.core.errors import ParitranaError
+    from paritrana.core.files import write_output
 
     with pytest.raises(ParitranaError) as caught:
         write_output(tmp_path / "missing-folder" / "x.csv", b"a;b\n")

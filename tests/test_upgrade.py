@@ -67,7 +67,8 @@ def previous_release(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
     url = _pg_url().rsplit("/", 1)[0] + f"/{name}"
     with lzma.open(FIXTURES / f"paritrana-{PREVIOUS}.pg.sql.xz") as src:
         psql = shutil.which("psql") or str(sorted(Path("/usr/lib/postgresql").glob("*/bin/psql"))[-1])
-        subprocess.run([psql, "-q", "-v", "ON_ERROR_STOP=1", "-d", url], input=src.read(), check=True, capture_output=True)  # noqa: S603
+        load = [psql, "-q", "-v", "ON_ERROR_STOP=1", "-d", url]
+        subprocess.run(load, input=src.read(), check=True, capture_output=True)  # noqa: S603 - PostgreSQL's client
     env["PARITRANA_DATABASE_URL"] = url
 
     def count_pg(table: str) -> int:
