@@ -33,16 +33,26 @@ def _listed(items: list[str]) -> str:
     return ", ".join(items[:SHOWN]) + (f" (+{more})" if more > 0 else "")
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON value")
+
+
 def _parse(geojson: str | bytes | dict[str, Any]) -> dict[str, Any]:
     if isinstance(geojson, dict):
         return geojson
     if len(geojson) > MAX_BOUNDARY_BYTES:
         raise PayloadTooLarge(limit=MAX_BOUNDARY_BYTES)
     try:
-        data = json.loads(geojson)
-    except (ValueError, UnicodeDecodeError) as error:
+        # NaN and Infinity are not JSON (PostgreSQL refuses them in jsonb), nor are lone surrogates in text.
+        data = json.loads(geojson, parse_constant=_not_json)
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (ValueError, UnicodeError) as error:
         raise InvalidInput(
             N_("The file is not valid JSON: {problem}"), field="geojson", problem=str(error)[:200]
+        ) from None
+    except RecursionError:
+        raise InvalidInput(
+            N_("The file is not valid JSON: {problem}"), field="geojson", problem="nested too deeply"
         ) from None
     if not isinstance(data, dict):
         raise InvalidInput(N_("The file is not a GeoJSON FeatureCollection."), field="geojson")

@@ -256,11 +256,51 @@ def parse_definitions(data: Any, *, standard: bool = False) -> list[Indicator]:
     return out
 
 
+#: Most values (mappings, lists, strings, numbers) a YAML/JSON document may hold once its aliases are followed:
+#: a framework or a set of definitions has a few hundred; "billion laughs" (anchors of anchors) has 10^9.
+MAX_YAML_VALUES = 100_000
+
+
 def load_yaml(text: str) -> Any:
+    """Parse YAML or JSON (safe: no Python tags), refusing documents nested deeper than Python can follow, that
+    expand to more than ``MAX_YAML_VALUES`` values, or whose text cannot be stored (lone UTF-16 surrogates)."""
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise InvalidInput(N_("The definition is not valid YAML or JSON: {problem}"), problem=str(error)) from None
+        data = yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError) as error:  # ValueError: an integer of more than 4,300 digits, a bad date...
+        raise InvalidInput(
+            N_("The definition is not valid YAML or JSON: {problem}"), problem=str(error)[:300]
+        ) from None
+    except RecursionError:
+        raise InvalidInput(
+            N_("The definition is not valid YAML or JSON: {problem}"), problem="nested too deeply"
+        ) from None
+    _check_values(data)
+    return data
+
+
+def _check_values(data: Any) -> None:
+    """Walk ``data`` without recursion, following aliases (a shared list is counted each time it is used)."""
+    stack, count = [data], 0
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > MAX_YAML_VALUES:
+            raise InvalidInput(
+                N_("The definition is too large: more than {limit} values once its aliases are expanded."),
+                limit=MAX_YAML_VALUES,
+            )
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidInput(
+                    N_("The definition is not valid YAML or JSON: {problem}"), problem="a lone UTF-16 surrogate"
+                ) from None
 
 
 @cache

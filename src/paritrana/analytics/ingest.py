@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,16 @@ def _read(source: Path | bytes, filename: str, max_bytes: int) -> pl.DataFrame:
     else:
         raw: RawTable = read_table(data, filename=filename, max_bytes=max_bytes)
         frame = raw.frame
-    return frame.rename({c: _header(c) for c in frame.columns if c != "__row"})
+    names = {c: _header(c) for c in frame.columns if c != "__row"}
+    twice = sorted(n for n, count in Counter(names.values()).items() if count > 1)
+    if twice:  # "Region Code" and "region_code" are the same column once normalised: which one is meant?
+        raise InvalidInput(
+            N_("{filename} has the column(s) {columns} more than once."),
+            field="file",
+            filename=filename,
+            columns=", ".join(twice[:_SHOWN]),
+        )
+    return frame.rename(names)
 
 
 def _require(frame: pl.DataFrame, columns: dict[str, tuple[str, ...]], filename: str) -> None:

@@ -6,7 +6,7 @@ Every failure answers ``{"code", "message", "details"}`` with the status of its 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
@@ -52,7 +52,41 @@ class TokenHeader(APIKeyHeader):
         return user
 
 
-api = NinjaAPI(
+class ParitranaAPI(NinjaAPI):
+    """Declares, on every operation, the error answers every operation can give ({code, message, details}), so the
+    document says what a client really receives (a schema-driven client or Schemathesis checks against it)."""
+
+    ERRORS: ClassVar[dict[str, str]] = {
+        "400": "Malformed request (bad_request)",
+        "401": "Not logged in (not_authenticated)",
+        "403": "Not allowed, or outside the region scope (forbidden, out_of_scope)",
+        "404": "Not found (not_found)",
+        "409": "The state does not allow it (conflict)",
+        "413": "Too large (payload_too_large)",
+        "422": "A value is wrong (invalid_input, out_of_range, not_in_force)",
+    }
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {"type": "object", "additionalProperties": True},
+            },
+            "required": ["code", "message", "details"],
+        }
+        body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, text in self.ERRORS.items():
+                    responses.setdefault(status, {"description": text, "content": body})
+        return schema
+
+
+api = ParitranaAPI(
     title="Paritrana API",
     version="1",
     description="Universal coverage of employment social security: regions, registry, sponsorship, indicators, "

@@ -466,4 +466,6 @@ def get_indicators(request: HttpRequest, year: int, level: int = 2) -> list[dict
     require(request.user, "followup.view")
     if level not in (1, 2):
         raise BadRequest(N_("level must be 1 or 2; got {value}."), field="level", value=level)
+    if not 2000 <= year <= 2100:  # date(0, 12, 31) would be a server error
+        raise BadRequest(N_("{value} is not a year."), field="year", value=year)
     return queries.award_indicators(request.user, year=year, level=level)
