@@ -61,6 +61,8 @@ def _csv(rows: list[list[str]], delimiter: str = ";") -> bytes:
 @example(b"\xff\xfeA")  # a UTF-16 BOM and half a character
 @example(b"PK\x03\x04")  # a ZIP's magic and nothing
 @example(b"\xef\xbb\xbf\n\n")
+@example(b"*\n1\n")  # a header polars would read as "every column"
+@example(b"^a.*$;b\n1;2\n")  # a header polars would read as a pattern
 def test_read_table_on_any_bytes_answers_or_refuses(data: bytes) -> None:
     try:
         table = read_table(data, filename="x.csv")

@@ -386,11 +386,11 @@ def _finish(frame: pl.DataFrame, kind: str, *, filename: str, **meta: str) -> Ra
     headers = frame.columns
     if not headers:
         raise InvalidInput(N_("{filename} is empty."), field="file", filename=filename)
-    frame = frame.with_row_index("__row", offset=2).with_columns(pl.col("__row").cast(pl.Int64))
-    cells = [pl.col(h).str.strip_chars().replace("", None) for h in headers]
-    blank = pl.all_horizontal([c.is_null() for c in cells])
-    blank_rows = int(frame.select(blank.sum()).item())
-    frame = frame.filter(~blank)
+    # Columns by position, not by name: pl.col("*") or pl.col("^a.*$") would read a header as a wildcard.
+    cells = [pl.nth(i).str.strip_chars().replace("", None) for i in range(len(headers))]
+    blank = frame.select(pl.all_horizontal([c.is_null() for c in cells])).to_series()
+    blank_rows = int(blank.sum())
+    frame = frame.with_row_index("__row", offset=2).with_columns(pl.col("__row").cast(pl.Int64)).filter(~blank)
     if frame.height == 0:
         raise InvalidInput(N_("{filename} has a header but no rows."), field="file", filename=filename)
     return RawTable(frame=frame, headers=headers, kind=kind, blank_rows=blank_rows, **meta)
