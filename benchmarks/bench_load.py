@@ -492,8 +492,9 @@ def main() -> int:
         f"{args.baseline_duration} s, against the same server: the floor of gunicorn, "
         "Django's middleware and this machine (locust shares the two cores with the server and the database). "
         "Locust rounds response times above 100 ms to 2 significant digits. "
-        f"Load average {load_start:.1f} before the load, {load_end:.1f} after it "
-        "(above 2, other processes shared the two cores). RSS samples every "
+        f"Load average {load_start:.1f} before the load ("
+        + ("above 2: other work shared the two cores" if load_start > 2 else "the machine ran nothing else")
+        + f"), {load_end:.1f} at its end (the load itself: locust, gunicorn, PostgreSQL). RSS samples every "
         f"{RSS_EVERY:g} s, every {step}th shown: {trace} MB.",
     ]
     failure_lines = [
