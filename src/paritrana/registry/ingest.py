@@ -487,6 +487,13 @@ def date_expr(raw: pl.Expr) -> pl.Expr:
     )
 
 
+def _by_value(df: pl.DataFrame, column: str, **columns: pl.Expr) -> pl.DataFrame:
+    """``columns`` computed once per distinct value of ``column`` and joined back in row order. Lists repeat their
+    birth dates and occupations thousands of times, and the regex passes over them are the costly part."""
+    values = df.select(pl.col(column).unique()).with_columns(**columns)
+    return df.join(values, on=column, how="left", nulls_equal=True, maintain_order="left")
+
+
 def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Validation:
     """Normalise and check every row at once; see the module docstring for what comes out."""
     check_mapping(mapping, table.headers)
@@ -515,8 +522,7 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         nik_yy=n.str.slice(10, 2).cast(pl.Int32, strict=False),
     )
 
-    parsed = date_expr(pl.col("raw_birth_date"))
-    df = df.with_columns(birth_date=parsed)
+    df = _by_value(df, "raw_birth_date", birth_date=date_expr(pl.col("raw_birth_date")))
     # The century of the NIK's two-digit year: the row's birth date when present, else the latest plausible one.
     yy_year = (
         pl.when(pl.col("nik_yy") <= today.year % 100).then(2000 + pl.col("nik_yy")).otherwise(1900 + pl.col("nik_yy"))
@@ -546,6 +552,14 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
     occupation = pl.lit(None, pl.String)
     for word, category in reversed(OCCUPATION_WORDS):
         occupation = pl.when(occupation_text.str.contains(_word(word))).then(pl.lit(category)).otherwise(occupation)
+    df = _by_value(
+        df,
+        "raw_occupation",
+        occupation=pl.when(pl.col("raw_occupation").is_null())
+        .then(pl.lit("other"))
+        .otherwise(occupation.fill_null("other")),
+        occupation_known=occupation_text.str.contains("|".join(_word(w) for w, _ in OCCUPATION_WORDS)).fill_null(False),
+    )
     segment = (
         pl.col("raw_segment")
         .str.to_lowercase()
@@ -559,9 +573,6 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         sex_row=sex_row,
         desa_digits=desa_digits,
         phone=pl.when(phone_digits.str.contains(r"^08\d{8,11}$")).then(phone_digits),
-        occupation=pl.when(pl.col("raw_occupation").is_null())
-        .then(pl.lit("other"))
-        .otherwise(occupation.fill_null("other")),
         segment=pl.when(pl.col("raw_segment").is_null()).then(pl.lit("bpu")).otherwise(segment),
         poverty_decile=decile,
         kpj=pl.col("raw_kpj").str.replace_all(r"\s", ""),
@@ -642,8 +653,7 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         ),
         (pl.col("raw_phone").is_not_null() & pl.col("phone").is_null(), "phone", "phone_format", "warning"),
         (
-            pl.col("raw_occupation").is_not_null()
-            & ~occupation_text.str.contains("|".join(_word(w) for w, _ in OCCUPATION_WORDS)).fill_null(False),
+            pl.col("raw_occupation").is_not_null() & ~pl.col("occupation_known"),
             "occupation",
             "occupation_other",
             "warning",
@@ -660,12 +670,8 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         )
         for cond, fld, code, sev in checks
     ]
-    # The same NIK twice in the file: every row that shares it is refused, naming the others.
-    dup = (
-        df.filter(ok)
-        .with_columns(rows=pl.col("row").implode().over("nik"), count=pl.len().over("nik"))
-        .filter(pl.col("count") > 1)
-    )
+    # The same NIK twice in the file: every row that shares it is refused.
+    dup = df.filter(ok).filter(pl.len().over("nik") > 1)
     issues.append(
         dup.select(
             "row",
@@ -675,13 +681,13 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
             pl.col("raw_nik").alias("value"),
         )
     )
-    person = pl.concat_str(
-        [pl.col("name").str.to_lowercase(), pl.col("birth_date").cast(pl.String), pl.col("desa_digits")], separator="|"
-    )
+    person = pl.struct(pl.col("name").str.to_lowercase(), "birth_date", "desa_digits")
+    # A hash finds the few rows whose person may appear twice (a collision only adds a candidate); the exact
+    # comparison and the count of their NIKs run on those rows only.
     flagged = (
         df.filter(ok & pl.col("birth_date").is_not_null() & pl.col("name").is_not_null())
-        .with_columns(person=person)
-        .with_columns(niks=pl.col("nik").n_unique().over("person"))
+        .filter(person.hash().is_duplicated())
+        .with_columns(niks=pl.col("nik").n_unique().over(person))
         .filter(pl.col("niks") > 1)
     )
     issues.append(
