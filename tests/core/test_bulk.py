@@ -6,7 +6,7 @@ from datetime import date
 
 import polars as pl
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from paritrana.core.bulk import insert_frame, read_frame, sql_now
 from paritrana.registry.models import Worker
@@ -31,7 +31,14 @@ def _workers(n: int) -> pl.DataFrame:
     )
 
 
+def _indexes() -> dict[str, tuple[tuple[str, ...], bool]]:
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, Worker._meta.db_table)
+    return {name: (tuple(c["columns"]), bool(c["unique"])) for name, c in found.items() if c["index"] or c["unique"]}
+
+
 def test_large_insert_keeps_every_row_its_constants_and_the_tables_indexes() -> None:
+    before = _indexes()
     now = sql_now()
     insert_frame(
         Worker._meta.db_table,
@@ -47,19 +54,28 @@ def test_large_insert_keeps_every_row_its_constants_and_the_tables_indexes() -> 
         None,
         "",
     )
+    assert sample.needs_review is False
     back = read_frame(
         f"SELECT nik, birth_date FROM {Worker._meta.db_table} WHERE desa_code = %s ORDER BY nik",  # noqa: S608
         ["36.03.01.2003"],
         schema={"birth_date": pl.Date},
     )
     assert back.height == 60_000 and back["birth_date"][0] == date(1990, 1, 31)
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = %s", [Worker._meta.db_table]
-            )
-            names = {row[0] for row in cursor.fetchall()}
-        assert any("desa_code" in n for n in names)  # dropped for the load, built again after it
+    # Dropped for the load (PostgreSQL: the unique NIK constraint too), built again after it, under their names.
+    assert _indexes() == before and (("nik",), True) in before.values()
+    assert any(columns == ("desa_code",) for columns, _ in before.values())
+
+
+def test_large_insert_with_a_repeated_nik_is_refused_by_the_rebuilt_constraint_and_writes_nothing() -> None:
+    workers = _workers(60_000)
+    workers = pl.concat([workers, workers.slice(123, 1)])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_frame(
+            Worker._meta.db_table,
+            workers,
+            constants={"status": "active", "created_at": sql_now(), "updated_at": sql_now()},
+        )
+    assert Worker.objects.count() == 0
 
 
 def test_read_in_batches_joins_batches_whose_types_differ() -> None:
