@@ -89,3 +89,25 @@ def test_read_in_batches_joins_batches_whose_types_differ() -> None:
         batch_size=7,
     )
     assert frame.height == 30 and frame["poverty_decile"].null_count() == 20 and frame["poverty_decile"][29] == 3
+
+
+@pytest.mark.parametrize("rows", [1, 99, 100, 101, 250])
+def test_rows_around_the_statement_size_and_columns_of_one_value_come_back_as_written(rows: int) -> None:
+    """SQLite writes a hundred rows per statement and a column of one plain value into the statement itself;
+    neither may lose a row or turn a value into another (a quote, a NULL among equal values, a lone NULL)."""
+    workers = _workers(rows).with_columns(
+        kpj=pl.lit("KPJ 'A'"),  # one value in every row, but not plain: bound
+        phone=pl.when(pl.int_range(0, rows) == rows - 1).then(None).otherwise(pl.lit("0812")).fill_null(""),
+        poverty_decile=pl.lit(None, pl.Int32),
+    )
+    insert_frame(
+        Worker._meta.db_table, workers, constants={"status": "active", "created_at": sql_now(), "updated_at": sql_now()}
+    )
+    back = read_frame(
+        f"SELECT nik, kpj, phone, poverty_decile, occupation, needs_review FROM {Worker._meta.db_table} ORDER BY id",  # noqa: S608
+        schema={"poverty_decile": pl.Int32},
+    )
+    assert back["nik"].to_list() == workers["nik"].to_list()
+    assert set(back["kpj"]) == {"KPJ 'A'"} and back["poverty_decile"].null_count() == rows
+    assert back["phone"].to_list() == workers["phone"].to_list()
+    assert set(back["occupation"]) == {"nelayan"} and set(back["needs_review"].cast(pl.Boolean)) == {False}
