@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import polars as pl
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 __all__ = ["BATCH", "insert_frame", "read_frame", "sql_now"]
@@ -72,11 +72,11 @@ _PLAIN = re.compile(r"[\w .:/-]*")
 
 
 def _one_plain_value(column: pl.Series) -> bool:
-    """Whether every row holds the same value and that value is a number, a NULL or text without quotes."""
+    """Whether every row holds the same value and that value is a NULL, an integer or text without quotes."""
     first = column[0]
     if first is None:
         return column.null_count() == column.len()
-    if not (isinstance(first, int | float) or (isinstance(first, str) and _PLAIN.fullmatch(first))):
+    if not (isinstance(first, int) or (isinstance(first, str) and _PLAIN.fullmatch(first))):
         return False
     return column.null_count() == 0 and bool(column.eq(first).all())
 
@@ -101,7 +101,8 @@ def insert_frame(
     # sqlite3 binds an exact int directly, but sends a bool through its adapter lookup: half a second a million.
     flags = [name for name, dtype in frame.schema.items() if dtype == pl.Boolean]
     names = ", ".join([*frame.columns, *constants])
-    with connection.cursor() as cursor:
+    # One transaction (a savepoint inside the caller's): dropped indexes never outlive a failed load.
+    with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA cache_size = -262144")  # 256 MB of page cache while the indexes grow
         rebuild = _drop_indexes_for_bulk(cursor, table, frame.height)
