@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from paritrana.core.errors import N_, InvalidInput, NotInForce, OutOfRange
 from paritrana.rules.book import RuleBook, load_rules
-from paritrana.rules.contributions import PROGRAMS, PROGRAMS_START
+from paritrana.rules.contributions import FUNDERS, PROGRAMS, PROGRAMS_START, discounts_for
 
 __all__ = ["RosterPrices", "price_roster"]
 
@@ -61,10 +61,13 @@ def price_roster(
     income: npt.ArrayLike | None = None,
     wage: npt.ArrayLike | None = None,
     risk_group: npt.ArrayLike | None = None,
+    funder: str = "mandiri",
+    occupation: npt.ArrayLike | None = None,
     rules: RuleBook | None = None,
 ) -> RosterPrices:
     """Price one row per worker-month. ``dates``: the date each row is priced at (as ``quote(on=...)``);
-    ``income`` (BPU) or ``wage`` and ``risk_group`` (PU): whole rupiah per row. Segments: bpu and pu."""
+    ``income`` (BPU) or ``wage`` and ``risk_group`` (PU): whole rupiah per row; ``funder`` of the whole roster and
+    ``occupation`` per row (registry codes) decide the discounts, as in ``quote``. Segments: bpu and pu."""
     book = rules or load_rules()
     segment = segment.lower()
     if segment not in ("bpu", "pu"):
@@ -78,11 +81,20 @@ def price_roster(
             segment=segment,
             valid=", ".join(PROGRAMS[segment]),
         )
+    if funder not in FUNDERS:
+        raise InvalidInput(
+            N_("Unknown {field} {value}; use one of {valid}."), field="funder", value=funder, valid=", ".join(FUNDERS)
+        )
     day = np.asarray(dates, dtype="datetime64[D]")
-    unique, inverse = np.unique(day, return_inverse=True)
-    on = [d.astype(object) for d in unique]
-    if on and on[0] < PROGRAMS_START:
-        raise NotInForce(subject=segment.upper(), date=on[0].isoformat())
+    jobs = np.broadcast_to(np.asarray(occupation if occupation is not None else "", dtype=object), day.shape)
+    unique_days, day_index = np.unique(day, return_inverse=True)
+    unique_jobs, job_index = np.unique(jobs.astype(str), return_inverse=True)
+    # Rules are looked up once per distinct (date, occupation) group, then broadcast to the rows.
+    cells, inverse = np.unique(day_index * len(unique_jobs) + job_index, return_inverse=True)
+    on = [unique_days[c // len(unique_jobs)].astype(object) for c in cells]
+    job_of = [str(unique_jobs[c % len(unique_jobs)]) or None for c in cells]
+    if on and min(on) < PROGRAMS_START:
+        raise NotInForce(subject=segment.upper(), date=min(on).isoformat())
 
     def rates(key: str, subject: str | None = None) -> list[Fraction]:
         return [_frac(book.get(key, d, subject=subject).value) / 100 for d in on]
@@ -93,6 +105,16 @@ def price_roster(
 
     def amounts_of(key: str) -> list[Fraction]:
         return [_frac(book.get(key, d).value) for d in on]
+
+    def payable(program: str) -> list[Fraction]:
+        out = []
+        for d, job in zip(on, job_of, strict=True):
+            share = Fraction(1)
+            for found in discounts_for(book, d, segment=segment, funder=funder, occupation=job)[0]:
+                if program in found.programs:
+                    share *= _frac(found.payable)
+            out.append(share)
+        return out
 
     out: dict[str, IntArray] = {}
     if segment == "bpu":
@@ -112,10 +134,12 @@ def price_roster(
             )
         cut = relief("relief.jkk_jkm_payable_pct")
         if "jkk" in programs:
-            out["jkk"] = _apply(base, [r * c for r, c in zip(rates("bpu.jkk_pct"), cut, strict=True)], inverse)
+            share = [c * d for c, d in zip(cut, payable("jkk"), strict=True)]
+            out["jkk"] = _apply(base, [r * c for r, c in zip(rates("bpu.jkk_pct"), share, strict=True)], inverse)
         if "jkm" in programs:
+            share = [c * d for c, d in zip(cut, payable("jkm"), strict=True)]
             out["jkm"] = _apply(
-                np.ones_like(base), [a * c for a, c in zip(amounts_of("bpu.jkm"), cut, strict=True)], inverse
+                np.ones_like(base), [a * c for a, c in zip(amounts_of("bpu.jkm"), share, strict=True)], inverse
             )
         if "jht" in programs:
             out["jht"] = _apply(base, rates("bpu.jht_pct"), inverse)
@@ -137,10 +161,11 @@ def price_roster(
                 row=row + 1,
             )
         jkk = np.zeros_like(base)
+        share = [c * d for c, d in zip(cut, payable("jkk"), strict=True)]
         for g in range(1, 6):
             rows = groups == g
             if rows.any():
-                rate = [r * c for r, c in zip(rates(f"pu.jkk.{g}_pct"), cut, strict=True)]
+                rate = [r * c for r, c in zip(rates(f"pu.jkk.{g}_pct"), share, strict=True)]
                 jkk[rows] = _apply(base[rows], rate, inverse[rows])
         out["jkk"] = jkk
     if "jkm" in programs:
