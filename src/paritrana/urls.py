@@ -5,6 +5,7 @@ from django.urls import include, path
 from paritrana.analytics.urls import public_patterns
 from paritrana.api.main import api
 from paritrana.award.urls import public_patterns as award_public_patterns
+from paritrana.calculator import views as calculator_views
 from paritrana.core.observability import metrics
 from paritrana.web import views as web_views
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("users/", include("paritrana.accounts.urls")),
     path("simulasi/", include("paritrana.calculator.urls")),
+    path("aturan/", calculator_views.rulebook, name="rulebook"),
     path("workers/", include("paritrana.registry.urls")),
     path("programs/", include("paritrana.sponsorship.urls")),
     path("indicators/", include("paritrana.analytics.urls")),

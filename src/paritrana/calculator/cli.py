@@ -11,7 +11,18 @@ from typing import Any
 
 from paritrana.core.dates import today
 
-BENEFIT_KINDS = ["jkm", "jkk-death", "jkk-disability", "beasiswa", "jkp", "jht", "jp"]
+BENEFIT_KINDS = [
+    "jkm",
+    "jkk-death",
+    "jkk-disability",
+    "jkk-stmb",
+    "jkk-transport",
+    "jkk-home-care",
+    "beasiswa",
+    "jkp",
+    "jht",
+    "jp",
+]
 
 
 def _date(value: str) -> date:
@@ -37,33 +48,42 @@ def _print(args: argparse.Namespace, result: dict[str, Any]) -> None:
     table.add_column("Rp", justify="right")
     for name, amount in amounts.items():
         table.add_row(name, rupiah(amount))
-    table.add_row("total", rupiah(result["total"]))
+    if "per_worker_monthly" in result:
+        label = f"total ({result.get('workers', 1)} x {result.get('months', 1)})"
+    else:
+        label = "total"
+    table.add_row(label, rupiah(result["total"]))
     console.print(table)
     for key in ("payers",):
         if result.get(key):
             console.print(f"{key}: " + ", ".join(f"{k} {rupiah(v)}" for k, v in result[key].items()))
+    if result.get("due_date"):
+        console.print(f"due date: {result['due_date']}")
+    for d in result.get("discounts", []):
+        console.print(
+            f"[green]discount: {d['label']} (pay {d['payable_pct']}%; {d['regulation']}, {d['status']})[/green]"
+        )
+    for d in result.get("discounts_not_applied", []):
+        console.print(f"[dim]not applied: {d['label']}: {d['reason']}[/dim]")
     for note in result.get("notes", []):
         console.print(f"[yellow]{note}[/yellow]")
+    for warning in result.get("warnings", []):
+        console.print(f"[bold yellow]warning: {warning}[/bold yellow]")
     for c in result.get("citations", []):
         console.print(f"[dim]{c.get('item')}: {c.get('regulation')} {c.get('article', '')} ({c.get('status')})[/dim]")
+    if result.get("book"):
+        console.print(f"[dim]rule book {result['book']}[/dim]")
 
 
 def cmd_quote(args: argparse.Namespace) -> None:
     from paritrana import rules
+    from paritrana.calculator.params import quote_params
 
-    params = {
-        "segment": args.segment,
-        "on": args.date,
-        "programs": [p.strip() for p in args.programs.split(",") if p.strip()],
-        "months": args.months,
-        "workers": args.workers,
-        "payer": args.payer,
-        "clamp": args.clamp,
-    }
-    for name in ("income", "wage", "risk_group", "contract_value", "contract_months"):
-        if getattr(args, name) is not None:
-            params[name] = getattr(args, name)
-    _print(args, rules.quote(**params).as_dict())
+    raw = {name: getattr(args, name, None) for name in vars(args)}
+    raw["on"] = args.date
+    if args.programs is None and not args.employer_size:
+        raw["programs"] = "jkk,jkm"
+    _print(args, rules.quote(**quote_params(raw)).as_dict())
 
 
 def cmd_benefit(args: argparse.Namespace) -> None:
@@ -81,6 +101,12 @@ def cmd_benefit(args: argparse.Namespace) -> None:
         "years",
         "annual_return",
         "average_wage",
+        "months_unable",
+        "land_cost",
+        "sea_cost",
+        "air_cost",
+        "home_care_cost",
+        "home_care_months",
     ):
         if getattr(args, name) is not None:
             params[name] = getattr(args, name)
@@ -99,7 +125,10 @@ def register(add: Callable[..., Any]) -> None:
     p = add("quote", cmd_quote, "Price contributions (iuran) for a segment, date, programs, workers and months.")
     p.add_argument("--segment", required=True, help="pu, bpu, jakon or pmi")
     p.add_argument("--date", type=_date, default=today(), help="the month priced, YYYY-MM-DD (default today)")
-    p.add_argument("--programs", default="jkk,jkm", help="comma-separated: jkk,jkm,jht,jp,jkp")
+    p.add_argument(
+        "--programs",
+        help="comma-separated: jkk,jkm,jht,jp,jkp (default jkk,jkm; PU with --employer-size: its mandatory set)",
+    )
     p.add_argument("--months", type=int, default=1)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--income", help="BPU declared monthly income (whole rupiah)")
@@ -108,7 +137,20 @@ def register(add: Callable[..., Any]) -> None:
     p.add_argument("--contract-value", help="jasa konstruksi contract value before VAT (whole rupiah)")
     p.add_argument("--contract-months", type=int, help="PMI contract length in months")
     p.add_argument("--payer", default="worker", choices=["worker", "sponsor"], help="BPU: who pays")
+    p.add_argument("--funder", help="who funds it: apbd, apbdes, apbn, csr, mandiri, other (BPU default mandiri)")
+    p.add_argument("--occupation", help="registry occupation code or word (ojek_pengemudi, petani_pekebun, ojol...)")
+    p.add_argument("--industry", help="PU: industry named by a discount (tekstil_pakaian_jadi, alas_kaki, ...)")
+    p.add_argument("--employer-size", help="PU: mikro, kecil, menengah or besar (prices its mandatory programs)")
+    p.add_argument("--paid-on", type=_date, help="PU: the day it was paid, for the late-payment charge")
     p.add_argument("--clamp", action="store_true", help="clamp an out-of-range BPU income (the output says so)")
+
+    p = add("rules", cmd_rules, "The rule book: list the figures in force, check a site rule file, diff two dates.")
+    p.add_argument("action", nargs="?", choices=["list", "check", "diff"], default="list")
+    p.add_argument("--date", type=_date, default=today(), help="list: mark the figures in force on this day")
+    p.add_argument("--key", help="list: only keys starting with this (pu.jp, discount.)")
+    p.add_argument("--file", help="check: the site rule file to check (default: the configured one)")
+    p.add_argument("--from", dest="start", type=_date, help="diff: first date")
+    p.add_argument("--to", dest="end", type=_date, help="diff: second date")
 
     p = add("benefit", cmd_benefit, "Compute a benefit (manfaat) as of an event date.")
     p.add_argument("kind", choices=BENEFIT_KINDS)
@@ -125,3 +167,71 @@ def register(add: Callable[..., Any]) -> None:
     p.add_argument("--years", type=int, help="jht: years to project")
     p.add_argument("--annual-return", type=float, help="jht: assumed yearly return, e.g. 0.05")
     p.add_argument("--average-wage", help="jp: average indexed wage")
+    p.add_argument("--months-unable", type=int, help="jkk-stmb: months unable to work")
+    p.add_argument("--land-cost", help="jkk-transport: cost by land, river or lake (whole rupiah)")
+    p.add_argument("--sea-cost", help="jkk-transport: cost by sea (whole rupiah)")
+    p.add_argument("--air-cost", help="jkk-transport: cost by air (whole rupiah)")
+    p.add_argument("--home-care-cost", help="jkk-home-care: cost of home care (whole rupiah)")
+    p.add_argument("--home-care-months", type=int, help="jkk-home-care: months of home care")
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    """``rules list`` (the book in force), ``rules check`` (a site file, without loading it), ``rules diff``."""
+    from paritrana.calculator import queries
+    from paritrana.rules.book import load_site, site_status
+
+    if args.action == "check":
+        from pathlib import Path
+
+        from paritrana.core.config import get_settings
+
+        path = Path(args.file) if args.file else get_settings().effective_rules_file
+        if not path.exists():
+            _out(
+                args,
+                {"file": str(path), "state": "absent"},
+                f"{path}: no site rule file; the packaged book is in force.",
+            )
+            return 0
+        book, replaced = load_site(path)  # raises ConfigurationError naming the entry and the reason
+        result = {
+            "file": str(path),
+            "state": "valid",
+            "book": book.label,
+            "entries": sum(e.origin == "site" for e in book.entries),
+            "replaces": [f"{e.key}@{e.effective_from.isoformat()}" for e in replaced],
+        }
+        _out(args, result, f"{path}: valid, {result['entries']} entries; the book would be {book.label}.")
+        return 0
+    if args.action == "diff":
+        if not (args.start and args.end):
+            raise SystemExit("paritrana rules diff needs --from DATE and --to DATE")
+        changes = queries.rulebook_diff(args.start, args.end)
+        lines = [
+            f"{c['key']}: {(c['from'] or {}).get('value_text', '-')} -> {(c['to'] or {}).get('value_text', '-')}"
+            f"  ({(c['to'] or c['from'])['regulation']})"
+            for c in changes
+        ] or ["no change"]
+        _out(args, {"from": args.start.isoformat(), "to": args.end.isoformat(), "changes": changes}, "\n".join(lines))
+        return 0
+    summary = queries.rulebook_summary(args.date)
+    if args.key:
+        summary["keys"] = [k for k in summary["keys"] if k["key"].startswith(args.key)]
+    lines = [f"book {summary['book']} (site file: {site_status().state})"]
+    lines += [f"warning: {w}" for w in summary["warnings"]]
+    for k in summary["keys"]:
+        for e in k["entries"]:
+            mark = "*" if e["current"] else " "
+            lines.append(
+                f"{mark} {e['key']:<34} {e['value_text'][:40]:<40} {e['effective_from']}..{e['effective_to'] or ''}"
+                f"  {e['regulation']} ({e['status']})"
+            )
+    _out(args, summary, "\n".join(lines))
+    return 0
+
+
+def _out(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
+    if args.format == "json":
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    else:
+        sys.stdout.write(text + "\n")

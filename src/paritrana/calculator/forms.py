@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from paritrana.core.dates import today
+from paritrana.registry.choices import Occupation
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -20,6 +21,31 @@ SEGMENTS = [
     ("pmi", _("Migrant workers (PMI)")),
 ]
 PROGRAMS = [("jkk", "JKK"), ("jkm", "JKM"), ("jht", "JHT"), ("jp", "JP"), ("jkp", "JKP")]
+FUNDERS = [
+    ("mandiri", _("Self-paid (mandiri)")),
+    ("apbd", _("APBD (provincial or kabupaten/kota budget)")),
+    ("apbdes", _("APBDes (village budget)")),
+    ("apbn", _("APBN (state budget)")),
+    ("csr", _("Company CSR")),
+    ("other", _("Other (donor)")),
+]
+INDUSTRIES = [
+    ("", "-"),
+    ("makanan_minuman_tembakau", _("Food, drink and tobacco")),
+    ("tekstil_pakaian_jadi", _("Textiles and clothing")),
+    ("kulit_barang_kulit", _("Leather and leather goods")),
+    ("alas_kaki", _("Footwear")),
+    ("mainan_anak", _("Toys")),
+    ("furnitur", _("Furniture")),
+    ("lainnya", _("Other industry")),
+]
+EMPLOYER_SIZES = [
+    ("", "-"),
+    ("mikro", _("Micro")),
+    ("kecil", _("Small")),
+    ("menengah", _("Medium")),
+    ("besar", _("Large")),
+]
 BENEFITS = [
     ("jkm", _("JKM: death")),
     ("jkk-death", _("JKK: death from a work accident")),
@@ -41,8 +67,19 @@ class QuoteForm(forms.Form):
     segment = forms.ChoiceField(label=_("Segment"), choices=SEGMENTS)
     date = forms.DateField(label=_("Month priced"), initial=today, widget=forms.DateInput(attrs={"type": "date"}))
     programs = forms.MultipleChoiceField(
-        label=_("Programs"), choices=PROGRAMS, initial=["jkk", "jkm"], widget=forms.CheckboxSelectMultiple
+        label=_("Programs"),
+        choices=PROGRAMS,
+        initial=["jkk", "jkm"],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("PU: leave empty and choose the employer size to price its mandatory programs."),
     )
+    funder = forms.ChoiceField(label=_("Who pays (funder)"), choices=FUNDERS, initial="mandiri", required=False)
+    occupation = forms.ChoiceField(
+        label=_("Occupation (BPU)"), choices=[("", "-"), *Occupation.choices], required=False
+    )
+    industry = forms.ChoiceField(label=_("Industry (PU)"), choices=INDUSTRIES, required=False)
+    employer_size = forms.ChoiceField(label=_("Employer size (PU)"), choices=EMPLOYER_SIZES, required=False)
     income = _amount(_("Declared monthly income (BPU)"))
     wage = _amount(_("Monthly wage (PU)"))
     risk_group = forms.TypedChoiceField(
@@ -66,3 +103,9 @@ class BenefitForm(forms.Form):
     total = forms.BooleanField(label=_("Total permanent disability"), required=False)
     children = forms.CharField(label=_("Children's school levels (beasiswa), e.g. sd,smp"), required=False)
     contribution_years = forms.FloatField(label=_("Years of contributions"), required=False, min_value=0)
+
+
+class RuleBookForm(forms.Form):
+    on = forms.DateField(label=_("In force on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("Changes from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

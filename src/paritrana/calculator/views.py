@@ -11,7 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from paritrana import rules
-from paritrana.calculator.forms import BenefitForm, QuoteForm
+from paritrana.calculator.forms import BenefitForm, QuoteForm, RuleBookForm
+from paritrana.calculator.params import quote_params
+from paritrana.calculator.queries import book_warnings, rulebook_diff, rulebook_summary
+from paritrana.core.dates import today
 from paritrana.core.errors import ParitranaError
 from paritrana.core.permissions import require
 
@@ -29,9 +32,7 @@ def _run(form: Any, compute: Any) -> tuple[dict[str, Any] | None, int]:
 
 
 def _quote(data: dict[str, Any]) -> dict[str, Any]:
-    params = {k: v for k, v in data.items() if v not in (None, "")}
-    params["on"] = params.pop("date")
-    return rules.quote(**params).as_dict()
+    return rules.quote(**quote_params({**data, "on": data["date"]})).as_dict()
 
 
 def _benefit(data: dict[str, Any]) -> dict[str, Any]:
@@ -55,7 +56,32 @@ def simulate(request: HttpRequest) -> HttpResponse:
     elif which == "benefit":
         result, status = _run(benefit_form, _benefit)
     form = benefit_form if which == "benefit" else quote_form
-    context = {"quote_form": quote_form, "benefit_form": benefit_form, "form": form, "result": result, "which": which}
+    context = {
+        "quote_form": quote_form,
+        "benefit_form": benefit_form,
+        "form": form,
+        "result": result,
+        "which": which,
+        "book_warnings": book_warnings(today()),
+    }
     if getattr(request, "htmx", False) and which:
         return render(request, "calculator/_result.html", context, status=status)
     return render(request, "calculator/simulate.html", context, status=status)
+
+
+@require_http_methods(["GET"])
+def rulebook(request: HttpRequest) -> HttpResponse:
+    """The public rule book: every figure with its dates, regulation and status; what changed between two dates."""
+    form = RuleBookForm(request.GET or None)
+    on, start, end = today(), None, None
+    if form.is_valid():
+        on = form.cleaned_data.get("on") or on
+        start, end = form.cleaned_data.get("start"), form.cleaned_data.get("end")
+    context = {
+        **rulebook_summary(on),
+        "form": form,
+        "diff": rulebook_diff(start, end) if start and end else None,
+        "start": start,
+        "end": end,
+    }
+    return render(request, "calculator/rulebook.html", context)

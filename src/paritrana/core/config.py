@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     log_format: Literal["plain", "json"] = Field(
         "plain", description="Log lines as plain text, or one JSON object per line for a log collector."
     )
+    rules_file: Path | None = Field(
+        None,
+        description="Site rule file merged over the packaged rule book (new figures without a release); empty means "
+        "`DATA_DIR/rules.toml`, used when it exists. A file that fails validation is refused whole.",
+    )
     metrics_token: str = Field(
         "", description="Bearer token a Prometheus scraper sends to `/metrics`; empty turns the endpoint off."
     )
@@ -101,6 +106,10 @@ class Settings(BaseSettings):
             path.touch(mode=0o600)
             path.write_text(secrets.token_urlsafe(50), encoding="ascii")
         return path.read_text(encoding="ascii").strip()
+
+    @property
+    def effective_rules_file(self) -> Path:
+        return self.rules_file or self.data_dir / "rules.toml"
 
     @property
     def effective_database_url(self) -> str:

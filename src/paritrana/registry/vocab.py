@@ -83,3 +83,18 @@ SEX_WORDS = {
     "female": "P",
     "2": "P",
 }
+
+
+def occupation_of(text: str) -> str | None:
+    """The occupation code of one free-text value, as the import reads a column (a code, or the first word of
+    ``OCCUPATION_WORDS`` found; short words only as whole words); None when nothing matches."""
+    import re
+
+    lowered = " ".join(str(text).lower().split())
+    if lowered.replace(" ", "_") in OCCUPATIONS:
+        return lowered.replace(" ", "_")
+    for word, category in OCCUPATION_WORDS:
+        pattern = rf"\b{re.escape(word)}\b" if len(word) <= 4 else re.escape(word)
+        if re.search(pattern, lowered):
+            return category
+    return None

@@ -126,7 +126,7 @@ class RuleBook:
     def entries(self) -> list[Entry]:
         return [e for items in self._by_key.values() for e in items]
 
-    def keys(self) -> list[str]:
+    def key_names(self) -> list[str]:
         return sorted(self._by_key)
 
     def history(self, key: str) -> list[Entry]:
@@ -148,7 +148,7 @@ class RuleBook:
 
     def in_force(self, on: date, prefix: str = "") -> list[Entry]:
         """Every entry in force on ``on`` whose key starts with ``prefix``, by key."""
-        found = (self.find(k, on) for k in self.keys() if k.startswith(prefix))
+        found = (self.find(k, on) for k in self.key_names() if k.startswith(prefix))
         return [e for e in found if e is not None]
 
     def uncertain(self) -> list[Entry]:
@@ -185,7 +185,7 @@ class RuleBook:
     def diff(self, start: date, end: date) -> list[dict[str, Any]]:
         """What changed between two dates: every key whose entry in force differs, with both sides."""
         changes: list[dict[str, Any]] = []
-        for key in self.keys():
+        for key in self.key_names():
             before, after = self.find(key, start), self.find(key, end)
             if before == after:
                 continue
@@ -312,7 +312,7 @@ def load_site(path: Path, base: RuleBook | None = None) -> tuple[RuleBook, list[
     if set(data) - {"entry"}:
         raise ConfigurationError(problem=f"{path.name}: only [[entry]] tables are allowed in a site rule file")
     added = _entries(data, path.name, "site")
-    known = set(base.keys())
+    known = set(base.key_names())
     for i, e in enumerate(added, start=1):
         if e.key not in known and not e.key.startswith("discount."):
             raise ConfigurationError(

@@ -566,12 +566,20 @@ def _pmi(p: _Pricer, programs: tuple[str, ...], contract_months: Any) -> None:
         raise InvalidInput(N_("Give the contract length in whole months (contract_months)."), field="contract_months")
     terms = {int(k): Decimal(v) for k, v in p.value("pmi.placement").items()}
     shortest = min(terms)
-    if contract_months < shortest:
-        raise OutOfRange(field="contract_months", minimum=shortest, maximum="-", value=contract_months)
-    term = max(t for t in terms if t <= contract_months)
-    extra = contract_months - term
+    # Permenaker 18/2018 had one amount for any contract up to 24 months (pmi.min_contract_months); Permenaker 4/2023
+    # has none and refuses a contract shorter than its shortest term.
+    if p.book.find("pmi.min_contract_months", p.on) is not None:
+        minimum = int(p.value("pmi.min_contract_months"))
+    else:
+        minimum = shortest
+    if contract_months < minimum:
+        raise OutOfRange(field="contract_months", minimum=minimum, maximum="-", value=contract_months)
+    term = max((t for t in terms if t <= contract_months), default=shortest)
+    extra = max(contract_months - term, 0)
     p.add("pra_penempatan", Decimal(str(p.value("pmi.pre_placement"))), "worker")
     placement = terms[term] + extra * Decimal(str(p.value("pmi.extra_month")))
     p.add("penempatan", placement, "worker")
     if extra:
         p.notes.append(f"{contract_months} months = the {term}-month amount + {extra} extra month(s).")
+    elif term > contract_months:
+        p.notes.append(f"{contract_months} months: the {term}-month amount covers any shorter contract.")

@@ -14,13 +14,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from paritrana.calculator.queries import book_warnings
 from paritrana.core import audit
+from paritrana.core.dates import today
 from paritrana.core.errors import N_, BadRequest, NotFound, ParitranaError
 from paritrana.core.models import AuditEvent
 from paritrana.core.permissions import require, require_national, scope_for, scoped
 from paritrana.regions import queries
 from paritrana.regions.actions import do_delete_region_group, do_save_region_group
 from paritrana.regions.models import Region, RegionGroup
+from paritrana.rules.book import current as current_book
+from paritrana.rules.book import site_status
 from paritrana.web.forms import AuditFilterForm, RegionGroupForm
 
 
@@ -34,7 +38,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:  # noqa: BLE001 - any database failure is reported, not raised
         db = "unavailable"
     status = 200 if db == "ok" else 503
-    return JsonResponse({"status": "ok" if status == 200 else "degraded", "database": db}, status=status)
+    book = current_book()
+    rules = {"book": book.label, "site_file": site_status().state, "warnings": book_warnings(today())}
+    return JsonResponse(
+        {"status": "ok" if status == 200 else "degraded", "database": db, "rules": rules}, status=status
+    )
 
 
 @login_required
@@ -52,6 +60,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
     context["overdue_followups"] = overdue_for(request.user)
     context["missed_scholarships"] = [c for c in flagged_children(request.user, limit=10) if c.missing]
+    if any(r.role == "system_admin" for r in roles):
+        context["book_warnings"] = book_warnings(today())
     return render(request, "web/home.html", context)
 
 
