@@ -188,7 +188,7 @@ def test_billing_prices_each_worker_and_never_bills_a_month_twice(desas: list[st
     (bill,) = first.bills
     assert bill.workers == 4 and bill.amount == 4 * MONTHLY
     assert bill.number == f"TAG-{program.pk:05d}-202403"
-    assert bill.due_date == date(2024, 4, 15)
+    assert bill.due_date == date(2024, 3, 15)  # BPU iuran is due by the 15th of the month it covers
     assert sorted(BillLine.objects.values_list("amount", flat=True)) == [MONTHLY] * 4
     again = do_run_billing(actor=SYSTEM, month=date(2024, 3, 15))
     assert again.bills == [] and again.already_billed == [bill.number]
@@ -249,12 +249,12 @@ def test_reconciliation_flow_needs_the_bpjs_officer(kab_operator: Any, desas: li
 @pytest.mark.parametrize(
     ("paid_on", "grace", "on", "state"),
     [
-        (date(2024, 4, 15), 0, date(2024, 6, 1), "active"),
-        (date(2024, 4, 16), 0, date(2024, 6, 1), "lapsed"),
-        (date(2024, 4, 16), 7, date(2024, 6, 1), "active"),
-        (None, 0, date(2024, 4, 15), "pending"),
-        (None, 0, date(2024, 4, 16), "lapsed"),
-        (None, 30, date(2024, 5, 15), "pending"),
+        (date(2024, 3, 15), 0, date(2024, 6, 1), "active"),
+        (date(2024, 3, 16), 0, date(2024, 6, 1), "lapsed"),
+        (date(2024, 3, 16), 7, date(2024, 6, 1), "active"),
+        (None, 0, date(2024, 3, 15), "pending"),
+        (None, 0, date(2024, 3, 16), "lapsed"),
+        (None, 30, date(2024, 4, 14), "pending"),
     ],
 )
 def test_coverage_is_active_only_when_paid_by_due_date_plus_grace(
@@ -271,7 +271,7 @@ def test_coverage_is_active_only_when_paid_by_due_date_plus_grace(
 def test_claims_are_checked_against_coverage_and_the_rules(desas: list[str]) -> None:
     bill = _billed(desas)
     do_record_payment(
-        actor=SYSTEM, bill_number=bill.number, reference="R", paid_on=date(2024, 4, 1), amount=bill.amount
+        actor=SYSTEM, bill_number=bill.number, reference="R", paid_on=date(2024, 3, 1), amount=bill.amount
     )
     worker = Enrollment.objects.first().worker  # type: ignore[union-attr]
     good = do_record_claim(
@@ -336,7 +336,7 @@ def test_monev_shows_absorption_lapses_and_villages_below_minimum(desas: list[st
     )
     march, april = (do_run_billing(actor=SYSTEM, month=date(2024, m, 1)).bills[0] for m in (3, 4))
     do_record_payment(
-        actor=SYSTEM, bill_number=march.number, reference="R", paid_on=date(2024, 4, 1), amount=march.amount
+        actor=SYSTEM, bill_number=march.number, reference="R", paid_on=date(2024, 3, 1), amount=march.amount
     )
     report = queries.monev(SYSTEM, program=program.pk, on=date(2024, 6, 1))
     (row,) = report.rows
@@ -416,7 +416,7 @@ def test_claims_file_is_checked_row_by_row_and_a_bad_row_writes_nothing(desas: l
 
     bill = _billed(desas)
     do_record_payment(
-        actor=SYSTEM, bill_number=bill.number, reference="R", paid_on=date(2024, 4, 1), amount=bill.amount
+        actor=SYSTEM, bill_number=bill.number, reference="R", paid_on=date(2024, 3, 1), amount=bill.amount
     )
     worker = Enrollment.objects.first().worker  # type: ignore[union-attr]
     head = "NIK;Jenis;Tanggal Kejadian;Jumlah;Ahli Waris\n"

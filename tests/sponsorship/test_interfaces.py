@@ -118,7 +118,7 @@ def test_worker_page_and_api_show_coverage_month_by_month(kab_operator: Any) -> 
     )
     march = do_run_billing(actor=SYSTEM, month=date(2024, 3, 1)).bills[0]
     do_run_billing(actor=SYSTEM, month=date(2024, 4, 1))
-    do_record_payment(actor=SYSTEM, bill_number=march.number, reference="R", paid_on=date(2024, 4, 10), amount=16_800)
+    do_record_payment(actor=SYSTEM, bill_number=march.number, reference="R", paid_on=date(2024, 3, 10), amount=16_800)
     client = client_for(kab_operator)
     months = client.get(f"/api/v1/workers/{worker.pk}/coverage").json()
     assert [(m["month"], m["status"]) for m in months] == [

@@ -279,7 +279,7 @@ def _why_not(
 
 def due_date(month: date, *, segment: str = "pu", rules: RuleBook | None = None) -> date:
     """The day a month's iuran is due: PU the 15th of the next month; BPU the 15th of the month itself (paid ahead);
-    the 30th under PP 49/2020."""
+    under PP 49/2020 the 30th of the next month."""
     book = rules or load_rules()
     first = month.replace(day=1)
     months_after = 1
@@ -288,8 +288,8 @@ def due_date(month: date, *, segment: str = "pu", rules: RuleBook | None = None)
         spec = book.get("bpu.due", first).value
         day, months_after = int(spec["day"]), int(spec["months_after"])
     relief = book.find("relief.due_day", first)
-    if relief is not None:
-        day = int(relief.value)
+    if relief is not None:  # PP 49/2020: the 30th of the following month, for every segment
+        day, months_after = int(relief.value), 1
     index = first.year * 12 + first.month - 1 + months_after
     due_month = date(index // 12, index % 12 + 1, 1)
     return due_month.replace(day=min(day, 28 if due_month.month == 2 else day))

@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -28,8 +28,10 @@ from paritrana.regions.queries import get_region, normalize_code
 from paritrana.registry.choices import Occupation, WorkerStatus
 from paritrana.registry.models import Worker
 from paritrana.rules.benefits import benefit
+from paritrana.rules.book import load_rules
 from paritrana.rules.contributions import due_date, quote
 from paritrana.sponsorship.choices import (
+    FUNDER,
     NEXT_STATUS,
     OPEN_FOR_ENROLLMENT,
     BillStatus,
@@ -70,15 +72,56 @@ CHUNK = 5000
 SPONSOR_LEVEL = {"apbd_provinsi": 1, "apbd_kabkota": 2, "apbdes": 4}
 
 
+def month_price(
+    package: str, income: Decimal, month: date, funder: str = "apbd", occupation: str | None = None
+) -> Decimal:
+    """One worker's premium for one month of the package, by the rules in force in that month, for the program's
+    funder and the worker's occupation (they decide discounts such as PP 50/2025)."""
+    return month_quote(package, income, month, funder, occupation).price
+
+
+@dataclass(frozen=True)
+class MonthQuote:
+    price: Decimal
+    rule: str  # the discounts that applied ("" = the normal iuran), as the bill line records it
+    book: str  # the rule book that priced it
+
+
+def month_quote(
+    package: str, income: Decimal, month: date, funder: str = "apbd", occupation: str | None = None
+) -> MonthQuote:
+    return _month_quote(package, income, month, funder, occupation, load_rules().label)
+
+
 @lru_cache(maxsize=4096)
-def month_price(package: str, income: Decimal, month: date) -> Decimal:
-    """One worker's premium for one month of the package, by the rules in force in that month."""
-    return quote(segment="bpu", on=month, programs=package.split(","), income=income, payer="sponsor").per_worker_total
+def _month_quote(
+    package: str, income: Decimal, month: date, funder: str, occupation: str | None, book: str
+) -> MonthQuote:
+    # ``book`` is part of the cache key: a new site rule file prices from then on, never from a stale cache.
+    priced = quote(
+        segment="bpu",
+        on=month,
+        programs=package.split(","),
+        income=income,
+        payer="sponsor",
+        funder=funder,
+        occupation=occupation,
+    )
+    return MonthQuote(priced.per_worker_total, priced.rule, priced.book)
 
 
-def period_cost(program: Program, first: date, last: date) -> Decimal:
+def program_funder(program: Program) -> str:
+    return FUNDER[program.sponsor.kind]
+
+
+def period_cost(program: Program, first: date, last: date, occupation: str | None = None) -> Decimal:
+    funder = program_funder(program)
     return sum(
-        (month_price(program.package, program.declared_income, m) for m in months_between(first, last)), Decimal(0)
+        (
+            month_price(program.package, program.declared_income, m, funder, occupation)
+            for m in months_between(first, last)
+        ),
+        Decimal(0),
     )
 
 
@@ -203,7 +246,8 @@ def _check_period(program: Program) -> None:
         )
     if program.min_age is not None and program.max_age is not None and program.min_age > program.max_age:
         raise InvalidInput(N_("The minimum age is above the maximum age."), field="min_age")
-    month_price(program.package, program.declared_income, program.start)  # income in the valid range, rules in force
+    # income in the valid range, rules in force
+    month_price(program.package, program.declared_income, program.start, program_funder(program))
 
 
 def do_create_program(*, actor: Any, sponsor: Sponsor, **values: Any) -> Program:
@@ -450,7 +494,9 @@ def do_enroll(
     if not chosen:
         raise InvalidInput(N_("No worker to enroll."), field="workers")
     scope = require(actor, "registry.view")
-    unit = period_cost(program, first, last)
+    # The price of the period for each occupation among the workers (discounts may depend on it).
+    unit_of = {job: period_cost(program, first, last, job) for job in {w.occupation for w in chosen}}
+    unit = max(unit_of.values())
     with transaction.atomic():
         # Lock the workers (PostgreSQL) so that two programs cannot take the same worker at once.
         ids = [w.pk for w in chosen]
@@ -495,7 +541,7 @@ def do_enroll(
                 accepted.append(worker)
         if refused and mode == "all-or-nothing":
             return EnrollResult(0, Decimal(0), refused, program.remaining)
-        cost = unit * len(accepted)
+        cost = sum((unit_of[w.occupation] for w in accepted), Decimal(0))
         if accepted:
             _commit(program, cost, unit)
             Enrollment.objects.bulk_create(
@@ -506,7 +552,7 @@ def do_enroll(
                         desa_code=w.desa_code,
                         first_month=first,
                         last_month=last,
-                        cost=unit,
+                        cost=unit_of[w.occupation],
                         created_by=_user(actor),
                     )
                     for w in accepted
@@ -570,7 +616,8 @@ def do_end_enrollment(*, actor: Any, enrollment: Enrollment, last_month: date) -
                 last=locked.last_month.isoformat()[:7],
             )
         before = audit.snapshot(locked)
-        new_cost = period_cost(locked.program, locked.first_month, last)
+        occupation = Worker.objects.filter(pk=locked.worker_id).values_list("occupation", flat=True).first()
+        new_cost = period_cost(locked.program, locked.first_month, last, occupation)
         Program.objects.filter(pk=locked.program_id).update(committed=F("committed") - (locked.cost - new_cost))
         locked.last_month, locked.cost, locked.status = last, new_cost, EnrollmentStatus.ENDED
         locked.save()
@@ -627,7 +674,7 @@ def do_run_billing(*, actor: Any, month: date, programs: Sequence[Program] | Non
         for p in programs:
             require(actor, "sponsorship.manage", p.sponsor.region_code)
         chosen = chosen.filter(pk__in=[p.pk for p in programs])
-    due = due_date(month)
+    due = due_date(month, segment="bpu")  # sponsored programs cover BPU workers
     bills: list[Bill] = []
     skipped: list[str] = []
     with transaction.atomic():
@@ -638,31 +685,56 @@ def do_run_billing(*, actor: Any, month: date, programs: Sequence[Program] | Non
                 skipped.append(bill_number(program.pk, month))
                 continue
             covering = Enrollment.objects.filter(program=program, first_month__lte=month, last_month__gte=month)
-            workers = covering.count()
+            by_job = dict(covering.values_list("worker__occupation").annotate(n=Count("id")).order_by())
+            workers = sum(by_job.values())
             if workers == 0:
                 continue
-            price = month_price(program.package, program.declared_income, month)
+            funder = program_funder(program)
+            priced = {job: month_quote(program.package, program.declared_income, month, funder, job) for job in by_job}
             bill = Bill.objects.create(
                 program=program,
                 number=bill_number(program.pk, month),
                 month=month,
                 due_date=due,
                 workers=workers,
-                amount=price * workers,
+                amount=sum((priced[job].price * n for job, n in by_job.items()), Decimal(0)),
+                rule_book=next(iter(priced.values())).book,
             )
-            # One line per enrolled worker, written by the database itself: no row travels through Python.
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"INSERT INTO {BillLine._meta.db_table} (bill_id, enrollment_id, amount) "  # noqa: S608 - names from models
-                    f"SELECT %s, id, %s FROM {Enrollment._meta.db_table} "
-                    "WHERE program_id = %s AND first_month <= %s AND last_month >= %s",
-                    [bill.pk, int(price), program.pk, month, month],
-                )
+            _write_lines(bill, program, month, priced)
             bills.append(bill)
             audit.record(
                 actor=actor, action="bill.create", obj=bill, region_code=program.sponsor.region_code, after=bill
             )
     return BillingResult(month, bills, skipped)
+
+
+def _write_lines(bill: Bill, program: Program, month: date, priced: dict[str, MonthQuote]) -> None:
+    """One line per enrolled worker, written by the database itself: no row travels through Python. When the price
+    differs by occupation (a discount for one sector), a CASE on the worker's occupation picks it per line."""
+    lines, enrollments, workers = BillLine._meta.db_table, Enrollment._meta.db_table, Worker._meta.db_table
+    distinct = {(q.price, q.rule) for q in priced.values()}
+    where = "e.program_id = %s AND e.first_month <= %s AND e.last_month >= %s"
+    if len(distinct) == 1:
+        price, rule = distinct.pop()
+        sql = (
+            f"INSERT INTO {lines} (bill_id, enrollment_id, amount, rule) "  # noqa: S608 - names from models
+            f"SELECT %s, e.id, %s, %s FROM {enrollments} e WHERE {where}"
+        )
+        params: list[Any] = [bill.pk, int(price), rule, program.pk, month, month]
+    else:
+        amount_case = " ".join("WHEN %s THEN %s" for _ in priced)
+        rule_case = " ".join("WHEN %s THEN %s" for _ in priced)
+        sql = (
+            f"INSERT INTO {lines} (bill_id, enrollment_id, amount, rule) "  # noqa: S608 - names from models
+            f"SELECT %s, e.id, CASE w.occupation {amount_case} END, CASE w.occupation {rule_case} END "
+            f"FROM {enrollments} e JOIN {workers} w ON w.id = e.worker_id WHERE {where}"
+        )
+        params = [bill.pk]
+        params += [x for job, q in priced.items() for x in (job, int(q.price))]
+        params += [x for job, q in priced.items() for x in (job, q.rule)]
+        params += [program.pk, month, month]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _pg() -> bool:

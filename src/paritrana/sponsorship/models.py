@@ -166,6 +166,7 @@ class Bill(models.Model):
     paid = _money(_("paid"), default=Decimal(0))
     paid_on = models.DateField(_("fully paid on"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=24, choices=BillStatus.choices, default=BillStatus.PENDING)
+    rule_book = models.CharField(_("priced by rule book"), max_length=64, blank=True, default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -197,6 +198,8 @@ class BillLine(models.Model):
     bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines", db_index=False, db_constraint=False)
     enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     amount = _money(_("amount"))
+    #: The discounts that priced the line (rule-book keys, e.g. ``discount.pp50_2025_other``); empty: normal iuran.
+    rule = models.CharField(_("rule applied"), max_length=200, blank=True, default="")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["bill", "enrollment"], name="one_line_per_enrollment")]
