@@ -240,7 +240,7 @@ def test_refresh_turns_bills_payments_and_claims_into_indicators(db: Any, store_
     do_enroll(actor=SYSTEM, program=program, workers=workers, first_month=date(2024, 1, 1), last_month=date(2024, 3, 1))
     (bill,) = do_run_billing(actor=SYSTEM, month=date(2024, 1, 1)).bills
     do_record_payment(
-        actor=SYSTEM, bill_number=bill.number, reference="TRX1", paid_on=date(2024, 1, 20), amount=bill.amount
+        actor=SYSTEM, bill_number=bill.number, reference="TRX1", paid_on=date(2024, 1, 10), amount=bill.amount
     )
     do_run_billing(actor=SYSTEM, month=date(2024, 2, 1))  # February billed, never paid: lapsed
     do_record_claim(

@@ -167,7 +167,7 @@ class RuleBook:
             if not items:
                 continue
             latest = items[-1].effective_from
-            if _months_after(latest, on) > STALE_AFTER_MONTHS:
+            if on > _add_months(latest, STALE_AFTER_MONTHS):
                 out.append(
                     f"{key}: the latest figure is from {latest.isoformat()}, more than {STALE_AFTER_MONTHS} months "
                     f"before {on.isoformat()}; it changes every year, so it may be stale. Add the new figure to the "
@@ -200,9 +200,11 @@ class RuleBook:
         return changes
 
 
-def _months_after(earlier: date, later: date) -> int:
-    months = (later.year - earlier.year) * 12 + later.month - earlier.month
-    return months - (later.day < earlier.day)
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = (date(year + (month == 11), (month + 1) % 12 + 1, 1) - date(year, month + 1, 1)).days
+    return date(year, month + 1, min(day.day, last))
 
 
 def _number(value: Any) -> Decimal | None:
@@ -324,8 +326,22 @@ def load_site(path: Path, base: RuleBook | None = None) -> tuple[RuleBook, list[
     for e in base.entries:
         (replaced if (e.key, e.effective_from) in replaced_at else kept).append(e)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    _refuse_dead_ends(kept, added)
     merged = RuleBook(kept + added, version=base.version, reviewed=base.reviewed, yearly=base.yearly, site=digest)
     return merged, replaced
+
+
+def _refuse_dead_ends(kept: list[Entry], added: list[Entry]) -> None:
+    """A site entry with an end date that would follow an open-ended figure overlaps it: after the end there would
+    be no figure at all. The officer closes the earlier figure (a replacing entry) or adds the one that follows."""
+    for e in added:
+        same = sorted((x for x in kept + added if x.key == e.key), key=lambda x: x.effective_from)
+        i = same.index(e)
+        if e.effective_to is not None and i == len(same) - 1 and i > 0 and same[i - 1].effective_to is None:
+            raise ConfigurationError(
+                problem=f"{e.key}: the entry from {e.effective_from} to {e.effective_to} overlaps the open-ended "
+                f"entry from {same[i - 1].effective_from}; close that one or add the figure that follows"
+            )
 
 
 @dataclass(frozen=True)
