@@ -86,6 +86,9 @@ HR = {"system_admin", "regional_operator", "bpjs_officer"}
 Row = tuple[str, str, Callable[[dict[str, Any]], str], int, dict[str, int]]
 ROWS: list[Row] = [
     ("healthz", "get", lambda o: "/healthz", 200, ALL),
+    ("rulebook", "get", lambda o: "/aturan/?start=2025-12-01&end=2026-06-01", 200, ALL),
+    ("GET /api/v1/rules", "get", lambda o: "/api/v1/rules?on=2026-06-01", 200, ALL),
+    ("GET /api/v1/rules/diff", "get", lambda o: "/api/v1/rules/diff?from=2025-12-01&to=2026-06-01", 200, ALL),
     ("metrics", "get", lambda o: "/metrics", 404, dict.fromkeys(ALL, 404)),  # off until a token is configured
     ("web:home", "get", lambda o: "/", 302, ALL),
     ("web:login", "get", lambda o: "/login/", 200, dict.fromkeys(ALL, 302)),

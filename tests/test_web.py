@@ -94,4 +94,7 @@ def test_audit_page_filters_and_exports(admin_user) -> None:  # type: ignore[no-
 
 @pytest.mark.django_db
 def test_health_endpoint(client) -> None:  # type: ignore[no-untyped-def]
-    assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+    body = client.get("/healthz").json()
+    assert {k: body[k] for k in ("status", "database")} == {"status": "ok", "database": "ok"}
+    assert body["rules"]["book"] and body["rules"]["site_file"] == "absent"
+    assert isinstance(body["rules"]["warnings"], list)
