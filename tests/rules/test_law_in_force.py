@@ -21,7 +21,9 @@ TRANSPORT = "ojek_pengemudi"
 
 
 def bpu(on: date, funder: str = "mandiri", occupation: str | None = None, income: int = 1_000_000, **kw: object):
-    return quote(segment="bpu", on=on, programs=["jkk", "jkm"], income=income, funder=funder, occupation=occupation, **kw)
+    return quote(
+        segment="bpu", on=on, programs=["jkk", "jkm"], income=income, funder=funder, occupation=occupation, **kw
+    )
 
 
 # --- PP 50/2025 -------------------------------------------------------------------------------------------------
@@ -65,7 +67,9 @@ def test_the_issues_self_paid_worker_is_quoted_the_halved_rate_on_the_day_it_was
 
 
 def test_an_excluded_funder_is_told_why_the_discount_did_not_apply() -> None:
-    skipped = {d["rule"]: d["reason"] for d in bpu(date(2026, 6, 1), "apbd", TRANSPORT).as_dict()["discounts_not_applied"]}
+    skipped = {
+        d["rule"]: d["reason"] for d in bpu(date(2026, 6, 1), "apbd", TRANSPORT).as_dict()["discounts_not_applied"]
+    }
     assert skipped["discount.pp50_2025_transport"] == "funder apbd is excluded"
 
 
@@ -198,7 +202,9 @@ def test_the_pu_late_charge_is_per_started_month_late() -> None:
     assert late_charge(amounts, due=due, paid_on=due) == {}
     assert late_charge(amounts, due=due, paid_on=date(2026, 7, 16)) == {"jkk": 200, "jkm": 60, "jp": 1_500}
     assert late_charge(amounts, due=due, paid_on=date(2026, 9, 16))["jkk"] == 600  # three started months
-    q = quote(segment="pu", on=date(2026, 6, 1), programs=["jkk"], wage=1_000_000, risk_group=1, paid_on=date(2026, 8, 1))
+    q = quote(
+        segment="pu", on=date(2026, 6, 1), programs=["jkk"], wage=1_000_000, risk_group=1, paid_on=date(2026, 8, 1)
+    )
     assert q.as_dict()["days_late"] == 17 and q.as_dict()["late_charge"] == {"jkk": 48}  # 2% of 2,400, one month
 
 
@@ -283,12 +289,16 @@ def test_a_site_rule_file_adds_next_years_figure_without_a_release(site: Path) -
     assert q.per_worker_monthly["jp"] == 349_500  # 3% of 11,650,000
     assert q.book.startswith(load_rules().version + "+site:")
     assert rulebook.site_status().state == "loaded"
-    assert quote(segment="pu", on=date(2026, 6, 1), programs=["jp"], wage=20_000_000).per_worker_monthly["jp"] == 332_589
+    assert (
+        quote(segment="pu", on=date(2026, 6, 1), programs=["jp"], wage=20_000_000).per_worker_monthly["jp"] == 332_589
+    )
 
 
 def test_a_site_entry_with_a_packaged_key_and_start_replaces_it(site: Path) -> None:
     site.write_text(NEXT_CAP.replace("11650000", "11086400").replace("2027-03-01", "2026-03-01"), encoding="utf-8")
-    assert quote(segment="pu", on=date(2026, 6, 1), programs=["jp"], wage=20_000_000).per_worker_monthly["jp"] == 332_592
+    assert (
+        quote(segment="pu", on=date(2026, 6, 1), programs=["jp"], wage=20_000_000).per_worker_monthly["jp"] == 332_592
+    )
     assert rulebook.site_status().replaced == ("pu.jp.wage_cap@2026-03-01",)
 
 
@@ -296,7 +306,10 @@ def test_a_site_entry_with_a_packaged_key_and_start_replaces_it(site: Path) -> N
     ("body", "reason"),
     [
         (NEXT_CAP.replace('regulation = "PP 45/2015 Pasal 29(4); BPJS letter (example)"\n', ""), "regulation"),
-        (NEXT_CAP.replace('regulation = "PP 45/2015 Pasal 29(4); BPJS letter (example)"', 'regulation = " "'), "citation"),
+        (
+            NEXT_CAP.replace('regulation = "PP 45/2015 Pasal 29(4); BPJS letter (example)"', 'regulation = " "'),
+            "citation",
+        ),
         (NEXT_CAP.replace("2027-03-01", "2026-06-01") + "effective_to = 2026-12-31\n", "overlap"),
         (NEXT_CAP.replace('"11650000"', '"-5"'), "negative"),
         (NEXT_CAP.replace("pu.jp.wage_cap", "pu.jp.wage_kap"), "unknown key"),
@@ -342,3 +355,11 @@ def test_the_diff_between_two_dates_lists_what_changed() -> None:
     assert changes["discount.pp50_2025_other"]["change"] == "added"
     assert changes["discount.pp7_2025_padat_karya"]["change"] == "ended"
     assert "pu.jkm_pct" not in changes
+
+
+def test_the_funder_vocabulary_has_one_set_of_codes() -> None:
+    from paritrana.registry.choices import Funder
+    from paritrana.sponsorship.choices import FUNDER
+
+    assert tuple(Funder.values) == FUNDERS
+    assert set(FUNDER.values()) <= set(FUNDERS)

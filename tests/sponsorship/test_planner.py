@@ -90,8 +90,19 @@ def test_tangerang_pagu_covers_116000_workers_for_a_year() -> None:
         "workers": 116_000,
         "cost": 23_385_600_000,
         "remainder": 0,
+        "funder": "apbd",
+        "rule": "",
     }
     assert cost_for_workers(workers=116_000, months=12, on=ON) == TANGERANG_PAGU
+
+
+@pytest.mark.parametrize(
+    ("funder", "monthly", "rule"), [("apbd", 16_800, ""), ("csr", 8_400, "discount.pp50_2025_other")]
+)
+def test_the_planner_prices_as_billing_does_for_the_funder(funder: str, monthly: int, rule: str) -> None:
+    """June 2026: a CSR budget buys twice the months an APBD one does (PP 50/2025 excludes APBD)."""
+    answer = workers_for_budget(budget=Decimal(201_600), months=12, on=date(2026, 6, 1), funder=funder)
+    assert (answer.monthly, answer.rule, answer.workers) == (monthly, rule, 201_600 // (monthly * 12))
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from paritrana.core.dates import today
-from paritrana.registry.choices import Occupation
+from paritrana.registry.choices import Funder, Occupation
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -21,14 +21,6 @@ SEGMENTS = [
     ("pmi", _("Migrant workers (PMI)")),
 ]
 PROGRAMS = [("jkk", "JKK"), ("jkm", "JKM"), ("jht", "JHT"), ("jp", "JP"), ("jkp", "JKP")]
-FUNDERS = [
-    ("mandiri", _("Self-paid (mandiri)")),
-    ("apbd", _("APBD (provincial or kabupaten/kota budget)")),
-    ("apbdes", _("APBDes (village budget)")),
-    ("apbn", _("APBN (state budget)")),
-    ("csr", _("Company CSR")),
-    ("other", _("Other (donor)")),
-]
 INDUSTRIES = [
     ("", "-"),
     ("makanan_minuman_tembakau", _("Food, drink and tobacco")),
@@ -74,7 +66,7 @@ class QuoteForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("PU: leave empty and choose the employer size to price its mandatory programs."),
     )
-    funder = forms.ChoiceField(label=_("Who pays (funder)"), choices=FUNDERS, initial="mandiri", required=False)
+    funder = forms.ChoiceField(label=_("Who pays (funder)"), choices=Funder.choices, initial="mandiri", required=False)
     occupation = forms.ChoiceField(
         label=_("Occupation (BPU)"), choices=[("", "-"), *Occupation.choices], required=False
     )

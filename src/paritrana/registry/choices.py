@@ -18,6 +18,17 @@ class Occupation(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class Funder(models.TextChoices):
+    """Who pays a worker's iuran (rules.FUNDERS holds the same codes for the pure rules engine)."""
+
+    APBD = "apbd", _("APBD (provincial or kabupaten/kota budget)")
+    APBDES = "apbdes", _("APBDes (village budget)")
+    APBN = "apbn", _("APBN (state budget)")
+    CSR = "csr", _("Company CSR")
+    MANDIRI = "mandiri", _("Self-paid (mandiri)")
+    OTHER = "other", _("Other (donor)")
+
+
 class Segment(models.TextChoices):
     BPU = "bpu", _("BPU (informal)")
     PU = "pu", _("PU (wage earner)")

@@ -175,6 +175,7 @@ class PlanIn(Schema):
     date: date
     package: str = "jkk,jkm"
     income: Amount = 1_000_000
+    funder: str = Field("apbd", description="who pays: apbd, apbdes, apbn, csr, mandiri, other (decides discounts)")
     workers: int | None = Field(None, ge=1, description="also price this many workers")
     region: str = Field("", max_length=20, description="also allocate the budget across the desa of this region")
     minimum: int = Field(0, ge=0, description="with region: minimum workers per funded desa")
@@ -396,6 +397,7 @@ def post_plan(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
         income=payload.income,
         region=payload.region,
         minimum=payload.minimum,
+        funder=payload.funder,
     )
     out = answer.as_dict()
     if allocation is not None:
@@ -407,6 +409,7 @@ def post_plan(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
             on=payload.date,
             package=answer.package,
             income=answer.income,
+            funder=answer.funder,
         )
         out["cost_of_workers"] = {"workers": payload.workers, "cost": int(cost)}
     return out

@@ -191,6 +191,7 @@ def cmd_plan(args: argparse.Namespace) -> None:
         income=args.income,
         region=args.region or "",
         minimum=args.minimum,
+        funder=args.funder,
     )
     out = answer.as_dict()
     if allocation is not None:
@@ -263,6 +264,7 @@ def register(add: Callable[..., Any]) -> None:
     p.add_argument("--months", type=int, default=12)
     p.add_argument("--package", default="jkk,jkm")
     p.add_argument("--income", default="1000000")
+    p.add_argument("--funder", default="apbd", help="who pays: apbd, apbdes, apbn, csr, mandiri, other")
     p.add_argument(
         "--date", type=_month, default=today().replace(day=1), help="the month whose rules price it (YYYY-MM)"
     )

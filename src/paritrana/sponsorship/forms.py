@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from paritrana.registry.choices import Occupation
+from paritrana.registry.choices import Funder, Occupation
 from paritrana.sponsorship.choices import ClaimKind, Package, PaymentSource, SponsorKind
 
 MODES = [("all-or-nothing", _("All or nothing")), ("valid-only", _("Enroll the eligible, list the others"))]
@@ -99,6 +99,7 @@ class PlanForm(forms.Form):
     budget = forms.CharField(label=_("Budget (Rp)"), max_length=30)
     months = forms.IntegerField(label=_("Months"), initial=12, min_value=1, max_value=12)
     package = forms.ChoiceField(label=_("Package"), choices=Package.choices)
+    funder = forms.ChoiceField(label=_("Who pays (funder)"), choices=Funder.choices, initial="apbd", required=False)
     on = forms.DateField(label=_("Priced at the rules of"), widget=forms.DateInput(attrs={"type": "date"}))
     region = forms.CharField(label=_("Allocate across the desa of (region code)"), required=False, max_length=20)
     minimum = forms.IntegerField(label=_("Minimum workers per desa"), initial=50, min_value=0)

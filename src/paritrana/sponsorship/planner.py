@@ -64,6 +64,7 @@ richest decile: an unknown decile is never preferred over a known poor one."""
 DECILES = tuple(range(11))  # 0 (unknown), 1 (poorest) ... 10
 DEFAULT_PACKAGE = ("jkk", "jkm")
 DEFAULT_INCOME = Decimal(1_000_000)  # the lowest declarable BPU income: the cheapest package
+DEFAULT_FUNDER = "apbd"  # the planner's users plan a Pemda budget
 MAX_MONTHS = 12  # a plan is for one budget year (APBD / APBDes)
 TIME_LIMIT = 30.0  # seconds HiGHS may search before returning its best allocation so far
 MIP_REL_GAP = 1e-6  # stop once proven within 0.0001% of the best possible score
@@ -90,6 +91,8 @@ class BudgetAnswer:
     workers: int
     cost: Decimal
     remainder: Decimal
+    funder: str = DEFAULT_FUNDER
+    rule: str = ""  # the discount that priced it, if any
 
     @property
     def per_worker(self) -> Decimal:
@@ -108,12 +111,25 @@ class BudgetAnswer:
             "workers": self.workers,
             "cost": int(self.cost),
             "remainder": int(self.remainder),
+            "funder": self.funder,
+            "rule": self.rule,
         }
 
 
-def monthly_cost(*, on: date, package: Sequence[str] = DEFAULT_PACKAGE, income: Decimal = DEFAULT_INCOME) -> Decimal:
-    """One BPU worker's monthly premium for ``package``, paid by a sponsor, by the rules in force on ``on``."""
-    return quote(segment="bpu", on=on, programs=_package(package), income=income, payer="sponsor").per_worker_total
+def monthly_cost(
+    *,
+    on: date,
+    package: Sequence[str] = DEFAULT_PACKAGE,
+    income: Decimal = DEFAULT_INCOME,
+    funder: str = DEFAULT_FUNDER,
+) -> Decimal:
+    """One BPU worker's monthly premium for ``package``, paid by a sponsor of ``funder``, by the rules in force on
+    ``on`` (the same price billing uses: discounts depend on the funder)."""
+    return _priced(on, package, income, funder).per_worker_total
+
+
+def _priced(on: date, package: Sequence[str], income: Decimal, funder: str) -> Any:
+    return quote(segment="bpu", on=on, programs=_package(package), income=income, payer="sponsor", funder=funder)
 
 
 def workers_for_budget(
@@ -123,11 +139,12 @@ def workers_for_budget(
     on: date,
     package: Sequence[str] = DEFAULT_PACKAGE,
     income: Decimal = DEFAULT_INCOME,
+    funder: str = DEFAULT_FUNDER,
 ) -> BudgetAnswer:
     """How many workers ``budget`` covers for ``months``: ``floor(budget / (monthly x months))``."""
     amount = _money(budget, "budget", minimum=0)
     months = _months(months)
-    priced = quote(segment="bpu", on=on, programs=_package(package), income=income, payer="sponsor")
+    priced = _priced(on, package, income, funder)
     monthly = priced.per_worker_total
     if monthly <= 0:  # pragma: no cover - every BPU package has a positive price in the rule file
         raise ConfigurationError(problem=f"BPU premium for {', '.join(priced.programs)} on {on} is {monthly}")
@@ -143,6 +160,8 @@ def workers_for_budget(
         workers=workers,
         cost=cost,
         remainder=amount - cost,
+        funder=funder,
+        rule=priced.rule,
     )
 
 
@@ -153,11 +172,12 @@ def cost_for_workers(
     on: date,
     package: Sequence[str] = DEFAULT_PACKAGE,
     income: Decimal = DEFAULT_INCOME,
+    funder: str = DEFAULT_FUNDER,
 ) -> Decimal:
     """What covering ``workers`` for ``months`` costs: ``monthly x months x workers``."""
     count = _count(workers, "workers")
     months = _months(months)
-    return monthly_cost(on=on, package=package, income=income) * months * count
+    return monthly_cost(on=on, package=package, income=income, funder=funder) * months * count
 
 
 # --- which desa and which workers ---------------------------------------------------------------------------------

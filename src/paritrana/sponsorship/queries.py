@@ -121,6 +121,7 @@ def plan(
     income: Any = 1_000_000,
     region: str = "",
     minimum: int = 0,
+    funder: str = "apbd",
 ) -> tuple[Any, Any]:
     """How many workers ``budget`` covers, and, for a region, its allocation across the desa by the planner's
     solver (the registered workers enrolled nowhere, within the user's scope). Returns (answer, allocation)."""
@@ -134,6 +135,7 @@ def plan(
         on=on,
         package=tuple(p.strip() for p in package.split(",") if p.strip()),
         income=to_rupiah(income, field="income"),
+        funder=funder,
     )
     if not region:
         return answer, None

@@ -334,6 +334,7 @@ def plan(request: HttpRequest) -> HttpResponse:
                 package=data["package"],
                 region=data.get("region") or "",
                 minimum=data["minimum"],
+                funder=data.get("funder") or "apbd",
             )
 
         solved, error = _attempt(request, solve)
