@@ -186,6 +186,15 @@ class Bill(models.Model):
     def overpaid(self) -> Decimal:
         return max(self.paid - self.amount, Decimal(0))
 
+    @property
+    def days_late(self) -> int:
+        """Days past the due date that money is still owed (0 when paid in full or not yet due)."""
+        from paritrana.core.dates import today
+
+        if self.outstanding <= 0:
+            return 0
+        return max((today() - self.due_date).days, 0)
+
 
 class BillLine(models.Model):
     """One worker's line of a bill. Lines are written only by the billing run's INSERT ... SELECT, which takes the

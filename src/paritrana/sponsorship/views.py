@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
@@ -124,7 +125,7 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "program": program,
         "row": queries.monev_row(program),
-        "bills": program.bills.order_by("month"),
+        "bills": program.bills.annotate(discounted_lines=Count("lines", filter=~Q(lines__rule=""))).order_by("month"),
         "page": page,
         "enroll_form": enroll_form,
         "renew_form": renew_form,
