@@ -8,7 +8,7 @@ RUN := $(UV) run --frozen
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo serve test lint test-sqlite test-postgres test-browser system-deps messages docs bench clean
+.PHONY: demo serve test lint test-sqlite test-postgres test-browser test-wheel system-deps messages docs bench clean
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -34,7 +34,8 @@ lint: .venv/.synced
 	$(RUN) ruff format --check src tests benchmarks
 	$(RUN) mypy
 
-test-sqlite: .venv/.synced
+# Every leg needs the system packages (pdftotext reads PDFs back, Java runs Spark): install them first.
+test-sqlite: .venv/.synced system-deps
 	$(RUN) pytest -m "not browser" -p no:cacheprovider -q
 
 test-postgres: .venv/.synced system-deps
@@ -43,7 +44,10 @@ test-postgres: .venv/.synced system-deps
 test-browser: .venv/.synced system-deps
 	$(RUN) pytest -m browser -p no:cacheprovider -q tests/e2e
 
-test: lint test-sqlite test-postgres test-browser
+test-wheel: .venv/.synced
+	UV=$(UV) bash scripts/test-wheel.sh
+
+test: system-deps lint test-sqlite test-postgres test-browser test-wheel
 	$(RUN) mkdocs build --strict --quiet --site-dir /tmp/paritrana-site
 
 messages: .venv/.synced
