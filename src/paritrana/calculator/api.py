@@ -1,5 +1,6 @@
 """POST /quote and POST /benefits/{kind}: the same fields as ``paritrana quote`` and ``paritrana benefit``."""
 
+import datetime
 from datetime import date
 from typing import Any
 
@@ -35,7 +36,7 @@ class QuoteIn(Schema):
     occupation: str | None = Field(None, description="Registry occupation code or a word an import accepts")
     industry: str | None = Field(None, description="PU: industry named by a discount (PP 7/2025)")
     employer_size: str | None = Field(None, description="PU: mikro, kecil, menengah or besar")
-    paid_on: date | None = Field(None, description="PU: day paid, for the late-payment charge")
+    paid_on: datetime.date | None = Field(None, description="PU: day paid, for the late-payment charge")
 
 
 class BenefitIn(Schema):

@@ -322,7 +322,8 @@ def load_site(path: Path, base: RuleBook | None = None) -> tuple[RuleBook, list[
                 "book (paritrana rules list) or a new discount.*"
             )
     replaced_at = {(e.key, e.effective_from) for e in added}
-    kept, replaced = [], []
+    kept: list[Entry] = []
+    replaced: list[Entry] = []
     for e in base.entries:
         (replaced if (e.key, e.effective_from) in replaced_at else kept).append(e)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]

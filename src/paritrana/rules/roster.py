@@ -106,7 +106,7 @@ def price_roster(
     def amounts_of(key: str) -> list[Fraction]:
         return [_frac(book.get(key, d).value) for d in on]
 
-    def payable(program: str) -> list[Fraction]:
+    def discount_share(program: str) -> list[Fraction]:
         out = []
         for d, job in zip(on, job_of, strict=True):
             share = Fraction(1)
@@ -134,10 +134,10 @@ def price_roster(
             )
         cut = relief("relief.jkk_jkm_payable_pct")
         if "jkk" in programs:
-            share = [c * d for c, d in zip(cut, payable("jkk"), strict=True)]
+            share = [c * d for c, d in zip(cut, discount_share("jkk"), strict=True)]
             out["jkk"] = _apply(base, [r * c for r, c in zip(rates("bpu.jkk_pct"), share, strict=True)], inverse)
         if "jkm" in programs:
-            share = [c * d for c, d in zip(cut, payable("jkm"), strict=True)]
+            share = [c * d for c, d in zip(cut, discount_share("jkm"), strict=True)]
             out["jkm"] = _apply(
                 np.ones_like(base), [a * c for a, c in zip(amounts_of("bpu.jkm"), share, strict=True)], inverse
             )
@@ -161,7 +161,7 @@ def price_roster(
                 row=row + 1,
             )
         jkk = np.zeros_like(base)
-        share = [c * d for c, d in zip(cut, payable("jkk"), strict=True)]
+        share = [c * d for c, d in zip(cut, discount_share("jkk"), strict=True)]
         for g in range(1, 6):
             rows = groups == g
             if rows.any():
