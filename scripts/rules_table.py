@@ -4,15 +4,8 @@
 tests/rules/test_book_and_properties.py fails when a figure is missing from the page.
 """
 
+from paritrana.calculator.queries import value_text
 from paritrana.rules import load_rules
-
-
-def value_text(value: object) -> str:
-    if isinstance(value, list):
-        return "; ".join(", ".join(f"{k} {v}" for k, v in item.items()) for item in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {v}" for k, v in value.items())
-    return str(value) or "(unknown)"
 
 
 def main() -> None:

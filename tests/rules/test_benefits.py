@@ -26,10 +26,10 @@ def test_jkm_is_42_million_as_20_12_10_since_pp_82_2019() -> None:
     assert result["total"] == 42_000_000
 
 
-def test_jkm_the_day_before_pp_82_2019_is_the_old_amount_and_marked_unconfirmed() -> None:
+def test_jkm_the_day_before_pp_82_2019_is_the_old_amount_and_marked_partial() -> None:
     result = benefit("jkm", on=date(2019, 12, 1)).as_dict()
     assert result["total"] == 24_000_000
-    assert {c["status"] for c in result["citations"]} == {"unconfirmed"}
+    assert {c["status"] for c in result["citations"]} == {"partial"}
 
 
 def test_jkk_death_is_48_times_wage_plus_funeral_and_periodic() -> None:
@@ -46,8 +46,11 @@ def test_jkk_death_is_never_less_than_the_jkm_lump_sum() -> None:
     assert result["notes"]
 
 
-def test_total_permanent_disability_is_56_times_wage() -> None:
-    assert components("jkk-disability", wage=5_000_000, total=True) == {"cacat_total_tetap": 280_000_000}
+def test_total_permanent_disability_is_56_times_wage_plus_santunan_berkala() -> None:
+    assert components("jkk-disability", wage=5_000_000, total=True) == {
+        "cacat_total_tetap": 280_000_000,
+        "santunan_berkala": 12_000_000,
+    }
 
 
 def test_partial_disability_is_percentage_times_80_times_wage() -> None:

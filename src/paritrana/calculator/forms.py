@@ -42,6 +42,9 @@ BENEFITS = [
     ("jkm", _("JKM: death")),
     ("jkk-death", _("JKK: death from a work accident")),
     ("jkk-disability", _("JKK: disability")),
+    ("jkk-stmb", _("JKK: wage while unable to work (STMB)")),
+    ("jkk-transport", _("JKK: transport reimbursement")),
+    ("jkk-home-care", _("JKK: home care")),
     ("beasiswa", _("Scholarship (beasiswa)")),
     ("jkp", _("JKP: job loss")),
     ("jht", _("JHT: old-age savings")),
@@ -95,6 +98,11 @@ class BenefitForm(forms.Form):
     total = forms.BooleanField(label=_("Total permanent disability"), required=False)
     children = forms.CharField(label=_("Children's school levels (beasiswa), e.g. sd,smp"), required=False)
     contribution_years = forms.FloatField(label=_("Years of contributions"), required=False, min_value=0)
+    months_unable = forms.IntegerField(label=_("Months unable to work (STMB)"), required=False, min_value=1)
+    land_cost = _amount(_("Land or river transport cost"))
+    sea_cost = _amount(_("Sea transport cost"))
+    air_cost = _amount(_("Air transport cost"))
+    home_care_cost = _amount(_("Home care cost"))
 
 
 class RuleBookForm(forms.Form):

@@ -46,7 +46,8 @@ def occupation_code(value: Any) -> str | None:
 
 def quote_params(raw: dict[str, Any]) -> dict[str, Any]:
     """Keyword arguments of ``rules.quote`` from a door's fields (empty values dropped, programs split)."""
-    params = {k: v for k, v in raw.items() if k in QUOTE_FIELDS and v not in (None, "", [])}
+    # Empty optional fields are dropped; the segment and the date always reach the engine, which names them if wrong.
+    params = {k: v for k, v in raw.items() if k in QUOTE_FIELDS and (k in ("segment", "on") or v not in (None, "", []))}
     programs = params.get("programs")
     if isinstance(programs, str):
         params["programs"] = [p.strip() for p in programs.split(",") if p.strip()]

@@ -39,6 +39,8 @@ OCCUPATION_WORDS: tuple[tuple[str, str], ...] = (
     ("sopir", "ojek_pengemudi"),
     ("supir", "ojek_pengemudi"),
     ("driver", "ojek_pengemudi"),
+    ("kurir", "ojek_pengemudi"),  # PP 50/2025 counts couriers with drivers in the transport sector
+    ("courier", "ojek_pengemudi"),
     ("rumah tangga", "pekerja_rumah_tangga"),
     ("prt", "pekerja_rumah_tangga"),
     ("art", "pekerja_rumah_tangga"),

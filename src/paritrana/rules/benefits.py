@@ -15,6 +15,14 @@ from paritrana.rules.book import Citation, RuleBook, load_rules
 __all__ = ["BENEFIT_KINDS", "BenefitResult", "benefit"]
 
 HUNDRED = Decimal(100)
+#: Bound on the months of STMB asked for: a guard on input (50 years), not a rule; STMB runs until recovery.
+MAX_STMB_MONTHS = 600
+#: Transport reimbursement per mode: the parameter with the cost spent, the component and the cap's rule-book key.
+TRANSPORT_MODES = (
+    ("land_cost", "transportasi_darat", "jkk.transport_land_max"),
+    ("sea_cost", "transportasi_laut", "jkk.transport_sea_max"),
+    ("air_cost", "transportasi_udara", "jkk.transport_air_max"),
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,7 @@ class BenefitResult:
     citations: tuple[Citation, ...]
     notes: tuple[str, ...] = ()
     assumptions: dict[str, Any] = field(default_factory=dict)
+    book: str = ""
 
     @property
     def total(self) -> Decimal:
@@ -39,6 +48,7 @@ class BenefitResult:
             "citations": [c.as_dict() for c in self.citations],
             "notes": list(self.notes),
             "assumptions": self.assumptions,
+            "book": self.book,
         }
 
 
@@ -67,7 +77,13 @@ class _Calc:
 
     def result(self) -> BenefitResult:
         return BenefitResult(
-            self.kind, self.on, self.components, tuple(self.citations.values()), tuple(self.notes), self.assumptions
+            self.kind,
+            self.on,
+            self.components,
+            tuple(self.citations.values()),
+            tuple(self.notes),
+            self.assumptions,
+            self.book.label,
         )
 
 
@@ -77,6 +93,22 @@ def _wage(params: dict[str, Any], name: str = "wage") -> Decimal:
     amount = to_rupiah(params[name], field=name)
     if amount <= 0:
         raise OutOfRange(field=name, minimum=1, maximum="-", value=int(amount))
+    return amount
+
+
+def _months(params: dict[str, Any], name: str, maximum: int) -> int:
+    value = params.get(name)
+    if value is None:
+        raise InvalidInput(N_("Give {field}."), field=name)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+        raise OutOfRange(field=name, minimum=1, maximum=maximum, value=value)
+    return value
+
+
+def _cost(params: dict[str, Any], name: str) -> Decimal:
+    amount = to_rupiah(params[name], field=name)
+    if amount < 0:
+        raise OutOfRange(field=name, minimum=0, maximum="-", value=int(amount))
     return amount
 
 
@@ -117,6 +149,12 @@ def _jkk_disability(c: _Calc, params: dict[str, Any]) -> None:
     wage = _wage(params)
     if params.get("total"):
         c.components["cacat_total_tetap"] = round_rupiah(wage * c.amount("jkk.total_disability_wage_multiple"))
+        periodic = c.find("jkk.total_disability_periodic")
+        if periodic is not None:
+            c.components["santunan_berkala"] = Decimal(str(periodic))
+            c.notes.append("Santunan berkala: the 24 monthly payments, paid at once.")
+        else:
+            c.notes.append("No santunan berkala for total permanent disability is known for this date: none added.")
         return
     if params.get("percentage") is None:
         raise InvalidInput(
@@ -128,6 +166,55 @@ def _jkk_disability(c: _Calc, params: dict[str, Any]) -> None:
         exact = exact * _pct(params, "function_percentage") / HUNDRED
         c.notes.append("Loss of function: % of function lost x % from the table x 80 x wage.")
     c.components["cacat_sebagian"] = round_rupiah(exact)
+
+
+def _jkk_stmb(c: _Calc, params: dict[str, Any]) -> None:
+    """STMB: a share of the monthly wage for each month unable to work, by steps; the last step runs until recovery.
+    One component per step (``bulan_1_12``, ``bulan_13_20``), each the rounded monthly amount x its months."""
+    wage = _wage(params)
+    months = _months(params, "months_unable", MAX_STMB_MONTHS)
+    steps = c.value("jkk.stmb")
+    first = 1
+    for i, step in enumerate(steps):
+        if first > months:
+            break
+        open_ended = i == len(steps) - 1 or step.get("months") in (None, "")
+        last = months if open_ended else min(months, first + int(step["months"]) - 1)
+        monthly = round_rupiah(wage * Decimal(str(step["pct"])) / HUNDRED)
+        name = f"bulan_{first}" if last == first else f"bulan_{first}_{last}"
+        c.components[name] = monthly * (last - first + 1)
+        first = last + 1
+    c.assumptions = {"months_unable": months, "wage_constant": True}
+    c.notes.append("Paid monthly while the worker cannot work, until recovery (or a disability or death benefit).")
+
+
+def _jkk_transport(c: _Calc, params: dict[str, Any]) -> None:
+    """Transport to hospital or home (and for return-to-work): each mode used is reimbursed up to its own cap."""
+    given = [mode for mode in TRANSPORT_MODES if params.get(mode[0]) is not None]
+    if not given:
+        raise InvalidInput(
+            N_("Give the transport cost of at least one mode: land_cost, sea_cost or air_cost."), field="land_cost"
+        )
+    for name, component, key in given:
+        spent, cap = _cost(params, name), c.amount(key)
+        c.components[component] = min(spent, cap)
+        if spent > cap:
+            c.notes.append(f"{name} capped at Rp{int(cap):,}.".replace(",", "."))
+
+
+def _jkk_home_care(c: _Calc, params: dict[str, Any]) -> None:
+    """Home care (perawatan di rumah) for a worker who cannot continue treatment in hospital: the cost, within the
+    cap, for at most the first year."""
+    if params.get("home_care_cost") is None:
+        raise InvalidInput(N_("Give {field}."), field="home_care_cost")
+    cost = _cost(params, "home_care_cost")
+    cap, max_months = c.amount("jkk.home_care_max"), int(c.amount("jkk.home_care_max_months"))
+    if params.get("home_care_months") is not None:
+        _months(params, "home_care_months", max_months)
+    c.components["perawatan_di_rumah"] = min(cost, cap)
+    if cost > cap:
+        c.notes.append(f"Home care capped at Rp{int(cap):,}.".replace(",", "."))
+    c.notes.append(f"Covered for at most {max_months} months: give the cost of those months only.")
 
 
 def _beasiswa(c: _Calc, params: dict[str, Any]) -> None:
@@ -269,6 +356,9 @@ _KINDS: dict[str, tuple[Callable[[_Calc, dict[str, Any]], None], date]] = {
     "jkm": (_jkm, date(2015, 7, 1)),
     "jkk-death": (_jkk_death, date(2015, 7, 1)),
     "jkk-disability": (_jkk_disability, date(2015, 7, 1)),
+    "jkk-stmb": (_jkk_stmb, date(2015, 7, 1)),
+    "jkk-transport": (_jkk_transport, date(2015, 7, 1)),
+    "jkk-home-care": (_jkk_home_care, date(2015, 7, 1)),
     "beasiswa": (_beasiswa, date(2015, 7, 1)),
     "jkp": (_jkp, date(2021, 2, 2)),
     "jht": (_jht, date(2015, 7, 1)),
