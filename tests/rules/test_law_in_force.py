@@ -245,12 +245,15 @@ def test_a_yearly_figure_more_than_12_months_old_raises_a_warning() -> None:
     assert not any("stale" in w for w in bpu(date(2027, 3, 2)).warnings)
 
 
-def test_pricing_past_the_books_review_day_says_what_was_carried_forward() -> None:
+def test_pricing_past_the_books_review_day_says_which_yearly_figures_were_carried_forward() -> None:
     reviewed = load_rules().reviewed
     assert reviewed is not None
-    q = quote(segment="pu", on=date(reviewed.year + 1, 1, 1), programs=["jkm"], wage=1_000_000)
-    assert any("carried forward: pu.jkm_pct" in w for w in q.warnings)
-    assert not any("carried forward" in w for w in quote(segment="pu", on=reviewed, programs=["jkm"], wage=1).warnings)
+    later = date(reviewed.year + 1, 1, 1)
+    q = quote(segment="pu", on=later, programs=["jp", "jkm"], wage=1_000_000)
+    assert any("carried forward: pu.jp.wage_cap" in w for w in q.warnings)
+    assert not any("carried forward" in w for w in quote(segment="pu", on=reviewed, programs=["jp"], wage=1).warnings)
+    # a flat rate holds until a regulation changes it: not called carried forward
+    assert not any("carried forward" in w for w in quote(segment="pu", on=later, programs=["jkm"], wage=1).warnings)
 
 
 def test_every_quote_names_the_book_that_priced_it() -> None:

@@ -34,9 +34,11 @@ class EditionForm(forms.Form):
         label=_("Province (blank: the national round)"), max_length=13, required=False, help_text=_("e.g. 36")
     )
     assessment_start = forms.DateField(
-        label=_("Assessment period from"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Assessment period from"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    assessment_end = forms.DateField(label=_("Assessment period to"), widget=forms.DateInput(attrs={"type": "date"}))
+    assessment_end = forms.DateField(
+        label=_("Assessment period to"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     submission_deadline = forms.DateTimeField(
         label=_("Self-assessment deadline"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),

@@ -60,7 +60,9 @@ def _amount(label: StrOrPromise) -> forms.CharField:
 
 class QuoteForm(forms.Form):
     segment = forms.ChoiceField(label=_("Segment"), choices=SEGMENTS)
-    date = forms.DateField(label=_("Month priced"), initial=today, widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Month priced"), initial=today, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     programs = forms.MultipleChoiceField(
         label=_("Programs"),
         choices=PROGRAMS,
@@ -92,7 +94,9 @@ class QuoteForm(forms.Form):
 
 class BenefitForm(forms.Form):
     kind = forms.ChoiceField(label=_("Benefit"), choices=BENEFITS)
-    date = forms.DateField(label=_("Event date"), initial=today, widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Event date"), initial=today, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     wage = _amount(_("Monthly wage"))
     percentage = forms.FloatField(label=_("Disability percentage"), required=False, min_value=0, max_value=100)
     total = forms.BooleanField(label=_("Total permanent disability"), required=False)
@@ -106,6 +110,12 @@ class BenefitForm(forms.Form):
 
 
 class RuleBookForm(forms.Form):
-    on = forms.DateField(label=_("In force on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.DateField(label=_("Changes from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(
+        label=_("In force on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    start = forms.DateField(
+        label=_("Changes from"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

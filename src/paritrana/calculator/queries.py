@@ -22,7 +22,7 @@ def value_text(value: Any) -> str:
 def book_warnings(on: date) -> list[str]:
     """What an officer must know about the book on ``on``: stale yearly figures, a refused site rule file."""
     book = current()
-    warnings = book.warnings(on, set(book.yearly))
+    warnings = book.warnings(on)  # staleness of every yearly figure (no "carried forward": no figure is priced)
     status = site_status()
     if status.state == "refused":
         warnings.insert(

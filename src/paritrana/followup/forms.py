@@ -17,7 +17,7 @@ LEVELS = [
     ("sma", "SMA"),
     ("pt", _("Higher education or training")),
 ]
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class SessionForm(forms.Form):

@@ -158,7 +158,7 @@ class RuleBook:
     def warnings(self, on: date, used: set[str] | None = None) -> list[str]:
         """What a reader of a result priced on ``on`` should know about the book's age:
         - a yearly figure (``used`` ones, or all) whose latest entry is more than 12 months before ``on``;
-        - a date after the day the book was last reviewed: the figures used are carried forward from it."""
+        - a date after the day the book was last reviewed: the yearly figures used are carried forward from it."""
         out: list[str] = []
         for key in self.yearly:
             if used is not None and key not in used:
@@ -174,7 +174,8 @@ class RuleBook:
                     "site rule file."
                 )
         if self.reviewed is not None and on > self.reviewed and used:
-            carried = sorted(k for k in used if self._by_key.get(k) and self._by_key[k][-1].effective_to is None)
+            # Only the yearly figures: a flat rate holds until a regulation changes it, a yearly one is due to change.
+            carried = sorted(k for k in used & set(self.yearly) if self._by_key.get(k))
             if carried:
                 out.append(
                     f"{on.isoformat()} is after {self.reviewed.isoformat()}, the day this rule book was last "

@@ -49,9 +49,11 @@ class EnrollForm(forms.Form):
     desa = forms.CharField(label=_("Only this region (code)"), required=False, max_length=20)
     file = forms.FileField(label=_("List"), required=False)
     first_month = forms.DateField(
-        label=_("First month"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("First month"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    last_month = forms.DateField(label=_("Last month"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    last_month = forms.DateField(
+        label=_("Last month"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     mode = forms.ChoiceField(label=_("Mode"), choices=MODES)
 
 
@@ -65,14 +67,16 @@ class RenewForm(forms.Form):
 
 class BillingForm(forms.Form):
     month = forms.DateField(
-        label=_("Month"), widget=forms.DateInput(attrs={"type": "month"}), input_formats=["%Y-%m", "%Y-%m-%d"]
+        label=_("Month"),
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
     )
 
 
 class PaymentForm(forms.Form):
     bill_number = forms.CharField(label=_("Bill number"), max_length=64)
     reference = forms.CharField(label=_("Receipt or transfer reference"), max_length=64)
-    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     amount = forms.CharField(label=_("Amount (Rp)"), max_length=30)
     source = forms.ChoiceField(label=_("Source"), choices=PaymentSource.choices)
 
@@ -85,9 +89,13 @@ class PaymentFileForm(forms.Form):
 class ClaimForm(forms.Form):
     worker = forms.IntegerField(label=_("Worker (id)"))
     kind = forms.ChoiceField(label=_("Kind"), choices=ClaimKind.choices)
-    event_date = forms.DateField(label=_("Event date"), widget=forms.DateInput(attrs={"type": "date"}))
+    event_date = forms.DateField(
+        label=_("Event date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     amount_paid = forms.CharField(label=_("Amount paid (Rp)"), max_length=30)
-    paid_on = forms.DateField(label=_("Paid on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(
+        label=_("Paid on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     heirs = forms.CharField(label=_("Heirs"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -100,7 +108,9 @@ class PlanForm(forms.Form):
     months = forms.IntegerField(label=_("Months"), initial=12, min_value=1, max_value=12)
     package = forms.ChoiceField(label=_("Package"), choices=Package.choices)
     funder = forms.ChoiceField(label=_("Who pays (funder)"), choices=Funder.choices, initial="apbd", required=False)
-    on = forms.DateField(label=_("Priced at the rules of"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(
+        label=_("Priced at the rules of"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     region = forms.CharField(label=_("Allocate across the desa of (region code)"), required=False, max_length=20)
     minimum = forms.IntegerField(label=_("Minimum workers per desa"), initial=50, min_value=0)
 
