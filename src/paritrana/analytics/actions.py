@@ -13,7 +13,7 @@ from paritrana.analytics.definitions import load_yaml, parse_definitions, standa
 from paritrana.analytics.ingest import read_participants, read_workforce
 from paritrana.analytics.models import IndicatorDefinition, Target, Workforce
 from paritrana.analytics.sources import all_indicators, registry_facts
-from paritrana.analytics.store import connect
+from paritrana.analytics.store import check_origin, connect, origin_from_filename
 from paritrana.core import audit
 from paritrana.core.errors import N_, Conflict, InvalidInput, NotFound, OutOfScope
 from paritrana.core.permissions import require, require_national
@@ -188,9 +188,12 @@ def do_refresh_facts(*, actor: Any, source: str | None = None, engine: str | Non
 def do_load_facts(
     *, path: Path, actor: Any, origin: str | None = None, source: str | None = None, engine: str | None = None
 ) -> dict[str, Any]:
-    """Load a bulk participant file into the store, replacing what an earlier load of the same origin put there."""
+    """Load a bulk participant file into the store, replacing what an earlier load of the same origin put there.
+
+    ``origin`` (default: made from the file name) must be a plain name: it names a folder in a Parquet store. It is
+    checked before the file is read; the store checks it again on writing, for every other writer."""
     require_national(actor, "indicators.manage")
-    origin = origin or path.stem
+    origin = origin_from_filename(path.name) if origin is None else check_origin(origin)
     if origin == "registry":
         raise InvalidInput(
             N_("'registry' is the origin of refreshed facts; name this file's origin otherwise."), field="origin"

@@ -26,6 +26,7 @@ from paritrana.core.errors import N_, InvalidInput
 __all__ = ["IndicatorValue", "Targets", "compile_queries", "compute", "finish", "resolve_target"]
 
 REGION_COLUMNS = ("province", "kabupaten", "kecamatan", "desa")
+_WIDE = "decimal(38, 0)"  # the type sums are made in: every engine has it, and no sum of int64 values overflows it
 # Source name -> a function returning its Ibis table (the facts from the store, the rest as in-memory tables).
 Tables = Mapping[str, Callable[[], Any]]
 # (indicator id, year) -> {region code ("" = national): target}
@@ -134,7 +135,10 @@ def _measure(t: Any, term: Term) -> Any:
     where = _condition(t, term.filter)
     if term.measure == "sum":
         assert term.field is not None
-        return t[term.field].sum(where=where)
+        # Summed as a 38-digit decimal on every engine: a sum of 64-bit integers can pass 64 bits (DuckDB hands back
+        # a 128-bit integer that Ibis then fails to read as int64; Spark wraps round or raises). Loading refuses the
+        # values that could get there (analytics.ingest), and this keeps a store written otherwise readable.
+        return t[term.field].cast(_WIDE).sum(where=where)
     return t.count(where=where)
 
 
@@ -183,8 +187,9 @@ def compile_queries(
 def _run(con: Any, query: Query) -> pl.DataFrame:
     frame = pl.from_arrow(con.to_pyarrow(query.expr))
     assert isinstance(frame, pl.DataFrame)
-    # Engines differ in integer widths (int32 on DuckDB, int64 elsewhere) and in decimals for sums: normalise.
-    return frame.with_columns(pl.col(t.key).cast(pl.Int64) for t in query.terms)
+    # Engines differ in integer widths (int32 on DuckDB, int64 elsewhere) and in decimals for sums: normalise to
+    # 128-bit integers, wide enough for any sum of 64-bit values (Python ints from here on).
+    return frame.with_columns(pl.col(t.key).cast(pl.Int128) for t in query.terms)
 
 
 def _merge(frames: list[tuple[tuple[str, ...], pl.DataFrame]]) -> pl.DataFrame:

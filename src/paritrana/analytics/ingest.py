@@ -1,6 +1,13 @@
 """Reading the files the indicators stand on: bulk participant files (CSV or Parquet, exported by BPJS for regions
 that do not use the registry) and BPS workforce denominators (CSV or XLSX). Vectorised checks (Polars); a file with
 any bad row is refused whole, naming the rows, columns and reasons, and nothing is written.
+
+Values are checked for plausible ranges, not only for their form: a premium of a worker-month between 0 and
+``PREMIUM_CEILING``, a month between ``FIRST_MONTH`` and December of next year, workforce counts up to
+``WORKFORCE_CEILING``. A shifted column (NIKs in ``premium_paid``, a year 0001 or 9999) is refused here, so the sums
+the indicators make cannot overflow (and they are made in a wide type besides, see ``compute``). A Parquet column of
+a type that is not a plain value (struct, map, binary, duration, time...) is refused naming the column and its type,
+except a list ``programs``.
 """
 
 from __future__ import annotations
@@ -9,19 +16,32 @@ import io
 import re
 from collections import Counter
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from paritrana.analytics.definitions import FUNDERS, SEGMENTS
 from paritrana.analytics.sources import region_columns
 from paritrana.analytics.store import FACT_SCHEMA
+from paritrana.core.dates import JAKARTA, today
 from paritrana.core.errors import N_, InvalidInput
 from paritrana.registry.ingest import RawTable, read_table
 
-__all__ = ["PARTICIPANT_COLUMNS", "WORKFORCE_COLUMNS", "read_participants", "read_workforce", "region_code_expr"]
+__all__ = [
+    "FIRST_MONTH",
+    "PARTICIPANT_COLUMNS",
+    "PREMIUM_CEILING",
+    "WORKFORCE_CEILING",
+    "WORKFORCE_COLUMNS",
+    "last_month_allowed",
+    "read_participants",
+    "read_workforce",
+    "region_code_expr",
+]
 
 #: Required and optional columns of a bulk participant file (documented in docs/indicators.md).
 PARTICIPANT_COLUMNS = {
@@ -36,25 +56,120 @@ _TRUE = ("true", "t", "1", "yes", "y", "ya")
 _FALSE = ("false", "f", "0", "no", "n", "tidak")
 _SHOWN = 20  # errors listed in the message's details; the count says how many there were
 
+#: The highest premium one worker can have paid in one month, in rupiah (docs/indicators.md). The dearest case is a
+#: wage earner (PU): JKK at most 1.74%, JKM 0.30% and JHT 5.7% of the whole wage (no wage cap), JP 3% and JKP of a
+#: capped wage: under 8% of the wage plus a few hundred thousand rupiah. Rp100,000,000 is the premium of a wage of
+#: about Rp1.2 billion a month, far above any real one, so no honest row is refused (one refused row refuses the
+#: whole file), while a shifted column is: a NIK (16 digits), a phone number or a desa code (10 digits). It also keeps
+#: every sum in 64 bits: 92 billion worker-months at the ceiling would be needed to overflow.
+PREMIUM_CEILING = 100_000_000
+#: The first month of the BPJS Ketenagakerjaan programs (UU 24/2011: operating in full from 1 July 2015). Facts
+#: before it are a mistake (a year 0001, a date read as 1970...); so are facts after December of next year.
+FIRST_MONTH = date(2015, 7, 1)
+#: The most people a kabupaten/kota can count in any workforce figure: Kab. Bogor, the most populous, has under
+#: 6 million inhabitants; 50 million refuses NIKs and shifted columns and keeps the national sums small.
+WORKFORCE_CEILING = 50_000_000
+#: The only Parquet column that may hold a list (docs/indicators.md): the programs (JKK, JKM, JHT...) of the row.
+_LIST_COLUMNS = ("programs",)
+
+
+def last_month_allowed() -> date:
+    """December of next year: budgets are planned a year ahead, facts further ahead are a mistake."""
+    return date(today().year + 1, 12, 1)
+
 
 def _header(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
 
 
-def _read(source: Path | bytes, filename: str, max_bytes: int) -> pl.DataFrame:
+def _plain(kind: pa.DataType) -> bool:
+    """A Parquet type that reads as one value people could have typed: text, a number, true/false, a date."""
+    if pa.types.is_dictionary(kind):  # a categorical column: its values are what counts
+        kind = kind.value_type
+    return bool(
+        pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or pa.types.is_string_view(kind)
+        or pa.types.is_integer(kind)
+        or pa.types.is_floating(kind)
+        or pa.types.is_decimal(kind)
+        or pa.types.is_boolean(kind)
+        or pa.types.is_date(kind)
+        or pa.types.is_timestamp(kind)
+        or pa.types.is_null(kind)
+    )
+
+
+def _check_parquet_types(schema: pa.Schema, filename: str, lists: tuple[str, ...]) -> None:
+    """Refuse columns whose type is not a plain value (struct, map, binary, duration, time, interval, nested
+    lists...), naming each with its type; a list of plain values only in a column of ``lists``."""
+    wrong = []
+    for column in schema:
+        kind = column.type
+        is_list = (
+            pa.types.is_list(kind)
+            or pa.types.is_large_list(kind)
+            or pa.types.is_fixed_size_list(kind)
+            or pa.types.is_list_view(kind)
+            or pa.types.is_large_list_view(kind)
+        )
+        if _plain(kind) or (is_list and _header(column.name) in lists and _plain(kind.value_type)):
+            continue
+        wrong.append(f"{column.name} ({kind})")
+    if wrong:
+        raise InvalidInput(
+            N_(
+                "{filename}: the column(s) {columns} cannot be read: a column must hold text, whole numbers, "
+                "true/false or dates ({lists} may also be a list). Nothing was loaded."
+            ),
+            field="file",
+            filename=filename,
+            columns=", ".join(wrong[:_SHOWN]),
+            lists=", ".join(lists) or "-",
+        )
+
+
+def _as_text(name: str, kind: pl.DataType) -> pl.Expr:
+    """A Parquet column as the text a person would have typed in a CSV file, so both are checked alike."""
+    column = pl.col(name)
+    if isinstance(kind, pl.List | pl.Array):  # programs: ["JKK", "JKM"] -> "JKK,JKM"
+        return column.cast(pl.List(pl.String)).list.join(",")
+    if isinstance(kind, pl.Datetime):  # the day it is in Indonesia when it carries a time zone
+        local = column.dt.convert_time_zone(JAKARTA.key) if kind.time_zone else column
+        return local.dt.strftime("%Y-%m-%d")
+    if isinstance(kind, pl.Float32 | pl.Float64 | pl.Decimal):  # 16800.0 is 16800; 16800.5 stays wrong
+        return column.cast(pl.String).str.replace(r"^(-?\d+)\.0*$", "${1}")
+    return column.cast(pl.String)
+
+
+def _read_parquet(data: bytes, filename: str, lists: tuple[str, ...]) -> pl.DataFrame:
+    try:
+        schema = pq.read_schema(io.BytesIO(data))
+    except Exception as error:  # noqa: BLE001 - any reader failure is the file's fault, said as such
+        raise InvalidInput(
+            N_("{filename} cannot be read as Parquet: {reason}"),
+            field="file",
+            filename=filename,
+            reason=str(error)[:200],
+        ) from None
+    _check_parquet_types(schema, filename, lists)
+    try:
+        frame = pl.read_parquet(io.BytesIO(data))
+    except Exception as error:  # noqa: BLE001 - any reader failure is the file's fault, said as such
+        raise InvalidInput(
+            N_("{filename} cannot be read as Parquet: {reason}"),
+            field="file",
+            filename=filename,
+            reason=str(error)[:200],
+        ) from None
+    return frame.select(_as_text(name, kind) for name, kind in frame.schema.items()).with_row_index("__row", offset=1)
+
+
+def _read(source: Path | bytes, filename: str, max_bytes: int, lists: tuple[str, ...] = ()) -> pl.DataFrame:
     """Every column as text, headers normalised, with ``__row``: the line a person sees (header = line 1)."""
     data = source.read_bytes() if isinstance(source, Path) else source
     if data[:4] == b"PAR1":
-        try:
-            frame = pl.read_parquet(io.BytesIO(data))
-        except Exception as error:  # noqa: BLE001 - any reader failure is the file's fault, said as such
-            raise InvalidInput(
-                N_("{filename} cannot be read as Parquet: {reason}"),
-                field="file",
-                filename=filename,
-                reason=str(error)[:200],
-            ) from None
-        frame = frame.with_columns(pl.all().cast(pl.String)).with_row_index("__row", offset=1)
+        frame = _read_parquet(data, filename, lists)
     else:
         raw: RawTable = read_table(data, filename=filename, max_bytes=max_bytes)
         frame = raw.frame
@@ -165,13 +280,14 @@ def _known_regions() -> pl.DataFrame:
 
 def read_participants(source: Path | bytes, *, filename: str, origin: str, max_bytes: int = 10 * 1024**3) -> pa.Table:
     """A bulk participant file as facts in ``FACT_SCHEMA``; refuses the whole file when any row is wrong."""
-    frame = _read(source, filename, max_bytes)
+    frame = _read(source, filename, max_bytes, lists=_LIST_COLUMNS)
     _require(frame, PARTICIPANT_COLUMNS, filename)
     frame = frame.filter(~pl.all_horizontal(pl.exclude("__row").is_null()))  # blank lines are not rows
     for column in PARTICIPANT_COLUMNS["optional"]:
         if column not in frame.columns:
             frame = frame.with_columns(pl.lit(None, pl.String).alias(column))
     known = _known_regions()
+    first, last = FIRST_MONTH, last_month_allowed()
     month_text = pl.col("month").str.strip_chars()
     parsed = frame.with_columns(
         region_code_expr(pl.col("region_code")).alias("code"),
@@ -203,6 +319,11 @@ def read_participants(source: Path | bytes, *, filename: str, origin: str, max_b
             ),
             ("month", pl.col("month_date").is_null(), "not a month: write YYYY-MM"),
             (
+                "month",
+                pl.col("month_date").is_not_null() & ~pl.col("month_date").is_between(first, last),
+                f"outside {first:%Y-%m} (the programs began) to {last:%Y-%m} (December of next year)",
+            ),
+            (
                 "segment",
                 ~pl.col("segment_n").is_in(SEGMENTS) | pl.col("segment_n").is_null(),
                 f"not a segment ({', '.join(SEGMENTS)})",
@@ -218,6 +339,13 @@ def read_participants(source: Path | bytes, *, filename: str, origin: str, max_b
                 "premium_paid",
                 pl.col("premium_paid").is_not_null() & (pl.col("premium_i").is_null() | (pl.col("premium_i") < 0)),
                 "not a whole number of rupiah, 0 or more",
+            ),
+            (
+                "premium_paid",
+                pl.col("premium_i") > PREMIUM_CEILING,
+                f"more than Rp{PREMIUM_CEILING:,} for one worker in one month: a shifted column (a NIK?)".replace(
+                    ",", "."
+                ),
             ),
             (
                 "participant_id",
@@ -257,10 +385,12 @@ def read_workforce(source: Path | bytes, *, filename: str, max_bytes: int = 50 *
         *[_whole(pl.col(c)).alias(f"{c}_i") for c in numbers],
     ).join(known, on="code", how="left")
 
-    def bad_number(column: str, required: bool) -> pl.Expr:
-        wrong = pl.col(f"{column}_i").is_null() | (pl.col(f"{column}_i") < 0)
+    def bad_number(column: str, required: bool, ceiling: int = WORKFORCE_CEILING) -> pl.Expr:
+        value = pl.col(f"{column}_i")
+        wrong = value.is_null() | ~value.is_between(0, ceiling)
         return wrong if required else pl.col(column).is_not_null() & wrong
 
+    counted = f"not a whole number from 0 to {WORKFORCE_CEILING:,} (people in one kabupaten/kota)".replace(",", ".")
     issues = _issues(
         parsed,
         [
@@ -270,9 +400,9 @@ def read_workforce(source: Path | bytes, *, filename: str, max_bytes: int = 50 *
                 pl.col("level").is_not_null() & (pl.col("level") != 2),
                 "denominators are per kabupaten/kota (4 digits)",
             ),
-            ("year", bad_number("year", True) | ~pl.col("year_i").is_between(2000, 2100), "not a year"),
-            *[(c, bad_number(c, True), "not a whole number, 0 or more") for c in ("employed", "formal", "informal")],
-            *[(c, bad_number(c, False), "not a whole number, 0 or more") for c in ("population", "vulnerable")],
+            ("year", bad_number("year", True, 2100) | ~pl.col("year_i").is_between(2000, 2100), "not a year"),
+            *[(c, bad_number(c, True), counted) for c in ("employed", "formal", "informal")],
+            *[(c, bad_number(c, False), counted) for c in ("population", "vulnerable")],
             (
                 "employed",
                 (

@@ -9,7 +9,9 @@ One table, ``facts_participants``, one row per worker and month (see ``FACT_SCHE
 
 Rows carry their ``origin``: ``registry`` for what ``facts refresh`` builds from the operational database, or the
 name of a bulk file loaded with ``facts load``. Writing an origin replaces that origin's rows and nothing else, in
-one transaction (DuckDB, PostgreSQL) or by swapping one folder (Parquet).
+one transaction (DuckDB, PostgreSQL) or by swapping one folder (Parquet). An origin names that folder, so it must be
+a plain name (``check_origin``): every writer comes through ``replace_origin``, which checks it, so no door (command
+line, API, page, action) can make a write or a delete land outside the store.
 
 The other sources (workforce, targets, programs, payments, claims, regions) are small and edited in the operational
 database; ``analytics.sources`` hands them to whichever engine runs as in-memory tables.
@@ -18,6 +20,7 @@ database; ``analytics.sources`` hands them to whichever engine runs as in-memory
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import time
 import uuid
@@ -32,7 +35,16 @@ import pyarrow.parquet as pq
 from paritrana.core.config import get_settings
 from paritrana.core.errors import N_, ConfigurationError, Conflict, InvalidInput
 
-__all__ = ["ENGINES", "FACT_SCHEMA", "PARTICIPANTS", "Store", "connect", "default_location"]
+__all__ = [
+    "ENGINES",
+    "FACT_SCHEMA",
+    "PARTICIPANTS",
+    "Store",
+    "check_origin",
+    "connect",
+    "default_location",
+    "origin_from_filename",
+]
 
 ENGINES = ("duckdb", "postgres", "spark")
 PARTICIPANTS = "facts_participants"
@@ -63,6 +75,40 @@ _SQL_TYPES = {
 _CREATE = "CREATE TABLE IF NOT EXISTS {table} ({columns})".format(
     table=PARTICIPANTS, columns=", ".join(f"{f.name} {_SQL_TYPES[f.type]}" for f in FACT_SCHEMA)
 )
+
+
+#: An origin: a letter or digit, then up to 63 letters, digits, ``_``, ``.`` or ``-``; never ``..``. It becomes a
+#: folder name (``participants/origin=<name>``) in a Parquet store, so no path separator, no absolute path, no
+#: parent folder, no ``=`` (it would confuse the partition discovery of DuckDB and Spark), nothing empty.
+_ORIGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def check_origin(origin: Any) -> str:
+    """``origin`` when it is a plain, safe name (see ``_ORIGIN``); refuses anything else, saying what is allowed."""
+    if not isinstance(origin, str) or not _ORIGIN.fullmatch(origin) or ".." in origin:
+        raise InvalidInput(
+            N_(
+                "The origin '{origin}' is not allowed: use 1 to 64 letters, digits, '_', '.' or '-', starting with "
+                "a letter or digit, without '..', '/' or '\\' (e.g. bpjs-2024-12)."
+            ),
+            field="origin",
+            origin=str(origin)[:100],
+        )
+    return origin
+
+
+def origin_from_filename(filename: str) -> str:
+    """The origin a loaded file gets when none is given: its name without the extension, every run of other
+    characters (spaces, brackets...) made one ``-``: ``Data BPJS (Des 2024).csv`` -> ``Data-BPJS-Des-2024``."""
+    stem = Path(filename.replace("\\", "/")).stem
+    name = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9_.-]+", "-", stem)).strip("-_.")[:64].rstrip("-_.")
+    if not name:
+        raise InvalidInput(
+            N_("Cannot make an origin out of the file name '{filename}': give one (--origin bpjs-2024-12)."),
+            field="origin",
+            filename=filename[:100],
+        )
+    return check_origin(name)
 
 
 def default_location() -> str:
@@ -132,7 +178,9 @@ class Store:
     # --- writing ------------------------------------------------------------------------------------------------
 
     def replace_origin(self, origin: str, rows: pa.Table) -> int:
-        """Replace every fact of ``origin`` with ``rows`` (already validated, in ``FACT_SCHEMA``), atomically."""
+        """Replace every fact of ``origin`` with ``rows`` (already validated, in ``FACT_SCHEMA``), atomically.
+        ``origin`` must be a plain name (``check_origin``): in a Parquet store it is a folder that is replaced."""
+        check_origin(origin)
         rows = rows.cast(FACT_SCHEMA)
         if self.kind == "parquet":
             self._replace_parquet(origin, rows)
@@ -157,6 +205,8 @@ class Store:
     def _replace_parquet(self, origin: str, rows: pa.Table) -> None:
         folder = Path(self.location) / "participants"
         final = folder / f"origin={origin}"
+        if final.resolve().parent != folder.resolve():  # check_origin already made sure; a write never leaves
+            raise InvalidInput(N_("The origin '{origin}' is not allowed."), field="origin", origin=origin)
         staging = folder / f".staging-{uuid.uuid4().hex}"
         staging.mkdir(parents=True)
         pq.write_table(rows.drop(["origin"]), staging / "part-0.parquet", compression="zstd")
