@@ -38,6 +38,11 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
     os.environ["PARITRANA_DATA_DIR"] = str(folder)
     os.environ.pop("PARITRANA_ANALYTICS_STORE", None)
     get_settings.cache_clear()
+    # The rule book looked for a site rule file when Django started; look in the test folder instead (none there),
+    # so a developer's var/rules.toml never prices a test.
+    from paritrana.rules import book
+
+    book.configure(folder / "rules.toml")
     yield folder
     for key, value in saved.items():
         if value is None:
@@ -45,6 +50,18 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
         else:
             os.environ[key] = value
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def default_language() -> Any:
+    """Each test starts in the default language (Bahasa Indonesia): a request in English by an earlier test must
+    not change what the next one reads."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from paritrana.core.digits import is_ascii_digits, refuse_non_ascii_digits
 from paritrana.core.errors import N_, InvalidInput
 
 __all__ = ["Rupiah", "round_rupiah", "to_rupiah"]
@@ -38,7 +39,9 @@ def to_rupiah(value: object, *, field: str) -> Decimal:
     else:
         text = str(value).strip().removeprefix("Rp").removeprefix("rp").strip()
         cleaned = text.replace(".", "").replace(",", "").replace(" ", "").replace("_", "")
-        if not cleaned.lstrip("-").isdigit():
+        # 0-9 only: isdigit() and Decimal() would also read "١٠٠٠" or "１０００" as a thousand (see core.digits).
+        refuse_non_ascii_digits(cleaned, field=field)
+        if not is_ascii_digits(cleaned.removeprefix("-")):
             raise InvalidInput(
                 N_("{field} must be a whole number of rupiah; got {value}."), field=field, value=str(value)[:40]
             )
@@ -49,7 +52,7 @@ def to_rupiah(value: object, *, field: str) -> Decimal:
             )
         try:
             amount = Decimal(cleaned)
-        except InvalidOperation:  # pragma: no cover - guarded by isdigit above
+        except InvalidOperation:  # pragma: no cover - guarded by the digit check above
             raise InvalidInput(field=field, value=str(value)[:40]) from None
     if not amount.is_finite() or amount != amount.to_integral_value():
         raise InvalidInput(N_("{field} must be a whole number of rupiah; got {value}."), field=field, value=str(value))

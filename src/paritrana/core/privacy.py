@@ -13,7 +13,9 @@ from paritrana.core.errors import N_, InvalidInput
 
 __all__ = ["NIK_RUN", "looks_like_nik", "mask_nik", "mask_niks", "refuse_nik_in_address"]
 
-#: Sixteen digits standing alone: the shape of a NIK (and of a KK number, which is just as personal).
+#: Sixteen digits standing alone: the shape of a NIK (and of a KK number, which is just as personal). ``\d`` is
+#: Unicode-wide here on purpose: this finds NIKs to mask, it does not read them, and a NIK typed in Arabic-Indic or
+#: full-width digits must not reach a log whole either. Readers take 0-9 only (``core.digits``).
 NIK_RUN = re.compile(r"(?<!\d)(\d{4})\d{10}(\d{2})(?!\d)")
 
 

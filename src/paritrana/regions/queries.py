@@ -6,21 +6,25 @@ import re
 
 from django.db.models import QuerySet
 
+from paritrana.core.digits import is_ascii_digits, refuse_non_ascii_digits
 from paritrana.core.errors import N_, BadRequest, NotFound
 from paritrana.core.permissions import region_q
 from paritrana.regions.models import Region
 
 __all__ = ["children_of", "descendants_of", "get_region", "normalize_code"]
 
-_CODE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+#: ASCII digits only: ``\d`` would take ``٣٦`` or ``３６`` (see ``core.digits``).
+_CODE = re.compile(r"[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?")
 
 
 def normalize_code(code: str) -> str:
-    """Accept ``3603``, ``36.03``, ``3603012001`` or ``36.03.01.2001``; return the dotted form or raise BadRequest."""
+    """Accept ``3603``, ``36.03``, ``3603012001`` or ``36.03.01.2001``; return the dotted form or raise BadRequest.
+    Digits other than 0-9 (``٣٦``, ``３６``) are refused with a message that says so, never converted."""
     raw = str(code).strip()
-    if "." not in raw and raw.isdigit() and len(raw) in (2, 4, 6, 10):
+    refuse_non_ascii_digits(raw, field="code", error=BadRequest)
+    if "." not in raw and is_ascii_digits(raw) and len(raw) in (2, 4, 6, 10):
         raw = ".".join(p for p in (raw[0:2], raw[2:4], raw[4:6], raw[6:10]) if p)
-    if not _CODE.match(raw):
+    if not _CODE.fullmatch(raw):
         raise BadRequest(
             N_("{value} is not a Kemendagri region code (e.g. 36, 36.03, 36.03.01 or 36.03.01.2001)."),
             field="code",

@@ -1,9 +1,18 @@
-"""Writes on the registry: importing a worker list (upsert by NIK) and revealing a full NIK (audited)."""
+"""Writes on the registry: importing a worker list (upsert by NIK) and revealing a full NIK (audited).
+
+Every door that imports (the upload page, the API, ``paritrana workers import``, the background job, the demo
+loader) calls ``do_import_workers``. Its upsert rule: a new worker gets the file's values and, where the file gives
+none, the defaults (``ingest.OPTIONAL``); a registered worker gets only the fields the file gives, that is whose column
+is in the file and whose cell is not empty. A list with fewer columns therefore never resets a segment, erases a KPJ
+number or moves a birth date to another century, and a re-import whose given fields are unchanged counts as
+unchanged. New workers go in by bulk insert (``core.bulk``: multi-row INSERT on SQLite, COPY on PostgreSQL); changed
+ones by one UPDATE each of the changed fields only, audited before and after.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,7 +35,8 @@ __all__ = ["ImportResult", "do_import_workers", "do_reveal_nik"]
 
 logger = logging.getLogger(__name__)
 
-#: Columns compared and written; a re-import that changes none of them leaves the worker untouched.
+#: Columns compared and written. For a registered worker only those the file gives (``given_<field>``, see
+#: ``ingest.OPTIONAL``) are compared and written; a re-import that changes none of them leaves the worker untouched.
 FIELDS = ("name", "birth_date", "sex", "desa_code", "phone", "occupation", "segment", "kpj", "poverty_decile")
 CHUNK = 5000
 
@@ -67,22 +77,70 @@ _SCHEMA = {
     "poverty_decile": pl.Int32,
 }
 SEP = "\x1f"
-#: One text per worker holding every compared field: the same text in SQL (SQLite and PostgreSQL) and in Polars,
-#: so a re-import reads three columns of the registry instead of eleven, and the old values only of changed rows.
-SQL_SIGNATURE = " || '\x1f' || ".join(f"COALESCE(CAST({f} AS TEXT), '')" for f in FIELDS)
+#: The fields that hold free text, which may contain SEP: it is taken out of them so that a signature splits back
+#: into one part per field (the others hold digits, dates or a vocabulary word; a REPLACE on every field of a
+#: million rows costs a second).
+FREE_TEXT = ("name", "kpj")
 
 
-def signature() -> pl.Expr:
-    return pl.concat_str([pl.col(f).cast(pl.String).fill_null("") for f in FIELDS], separator=SEP)
+def _sql_text(field: str) -> str:
+    text = f"COALESCE(CAST({field} AS TEXT), '')"
+    return f"REPLACE({text}, '{SEP}', '')" if field in FREE_TEXT else text
 
 
-def _existing(niks: pl.Series) -> pl.DataFrame:
-    """``id, nik, signature`` of the workers already registered under these NIKs. A large list against a registry
-    not much larger reads the registry in one pass; a small list asks for its NIKs in chunks."""
+def sql_signature(fields: Sequence[str] = FIELDS) -> str:
+    """One text per worker holding ``fields``: the same text in SQL (SQLite and PostgreSQL) as ``signature`` gives in
+    Polars, so a re-import reads three columns of the registry instead of eleven, and the typed old values only of
+    the rows whose text differs (``_differs`` then decides on the values)."""
+    return f" || '{SEP}' || ".join(_sql_text(f) for f in fields)
+
+
+def _text(field: str) -> pl.Expr:
+    """A field as ``sql_signature`` writes it."""
+    text = pl.col(field).cast(pl.String).fill_null("")
+    return text.str.replace_all(SEP, "", literal=True) if field in FREE_TEXT else text
+
+
+def signature(fields: Sequence[str] = FIELDS) -> pl.Expr:
+    return pl.concat_str([_text(f) for f in fields], separator=SEP)
+
+
+def _given(field: str) -> pl.Expr:
+    """Whether the row gives ``field`` (the required name and desa code always do)."""
+    return pl.col(f"given_{field}") if field in ingest.OPTIONAL else pl.lit(True)
+
+
+def _compared(valid: pl.DataFrame) -> list[str]:
+    """The fields the file gives for at least one row (its column is there): the only ones worth reading back."""
+    return [f for f in FIELDS if f not in ingest.OPTIONAL or bool(valid[f"given_{f}"].any())]
+
+
+def _candidates(registered: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
+    """The rows of registered workers where a field the row gives differs, as text, from ``signature_old``. A row
+    giving every one of ``fields`` (the common case) compares one text; a row with an empty
+    cell compares its given fields one by one, in the parts of the stored text."""
+    full = pl.all_horizontal([_given(f) for f in fields])
+    old = pl.col("signature_old").str.split_exact(SEP, len(fields) - 1)  # a struct: several times faster than a list
+    part_differs = pl.any_horizontal(
+        [_given(f) & _text(f).ne_missing(old.struct.field(f"field_{i}")) for i, f in enumerate(fields)]
+    )
+    whole = registered.filter(full).filter(signature(fields) != pl.col("signature_old"))
+    partial = registered.filter(~full).filter(part_differs)
+    return pl.concat([whole, partial]).sort("row")
+
+
+def _differs() -> pl.Expr:
+    """A field the row gives differs from the stored value (``<field>_old``, see ``_old_values``)."""
+    return pl.any_horizontal([_given(f) & pl.col(f).ne_missing(pl.col(f"{f}_old")) for f in FIELDS])
+
+
+def _existing(niks: pl.Series, fields: Sequence[str] = FIELDS) -> pl.DataFrame:
+    """``id, nik, signature`` (of ``fields``) of the workers already registered under these NIKs. A large list against
+    a registry not much larger reads the registry in one pass; a small list asks for its NIKs in chunks."""
     registered = Worker.objects.count()
     table = Worker._meta.db_table
     schema = {"id": pl.Int64, "nik": pl.String, "signature": pl.String}
-    select = f"SELECT id, nik, {SQL_SIGNATURE} AS signature FROM {table}"  # noqa: S608 - fixed names
+    select = f"SELECT id, nik, {sql_signature(fields)} AS signature FROM {table}"  # noqa: S608 - fixed names
     if registered == 0:
         return pl.DataFrame(schema=schema)
     if registered <= 4 * niks.len():
@@ -179,12 +237,12 @@ def do_import_workers(
     valid = valid.with_columns(
         needs_review=pl.col("row").is_in(flagged), phone=pl.col("phone").fill_null(""), kpj=pl.col("kpj").fill_null("")
     )
-    joined = valid.with_columns(signature=signature()).join(
-        _existing(valid["nik"]), on="nik", how="left", suffix="_old"
-    )
+    # A column the file does not have is neither read back nor compared: it cannot change anything.
+    fields = _compared(valid)
+    joined = valid.join(_existing(valid["nik"], fields), on="nik", how="left").rename({"signature": "signature_old"})
     new = joined.filter(pl.col("id").is_null())
-    changed = joined.filter(pl.col("id").is_not_null() & (pl.col("signature") != pl.col("signature_old")))
-    changed = changed.join(_old_values(changed["id"].to_list()), on="id")
+    changed = _candidates(joined.filter(pl.col("id").is_not_null()), fields)
+    changed = changed.join(_old_values(changed["id"].to_list()), on="id", maintain_order="left").filter(_differs())
     summary.update(
         created=new.height,
         updated=changed.height,
@@ -199,8 +257,13 @@ def do_import_workers(
         _insert(new, progress=progress, total=total)
         now = timezone.now()
         for done, row in enumerate(changed.iter_rows(named=True), start=1):
-            diff = {f: (row[f"{f}_old"], row[f]) for f in FIELDS if row[f] != row[f"{f}_old"]}
-            Worker.objects.filter(pk=row["id"]).update(**{f: row[f] for f in FIELDS}, updated_at=now)
+            # Only what the file gives and what differs is written: a field the file leaves out stays as stored.
+            diff = {
+                f: (row[f"{f}_old"], row[f])
+                for f in FIELDS
+                if row.get(f"given_{f}", True) and row[f] != row[f"{f}_old"]
+            }
+            Worker.objects.filter(pk=row["id"]).update(**{f: new for f, (_old, new) in diff.items()}, updated_at=now)
             audit.record(
                 actor=actor,
                 action="worker.update",

@@ -1,4 +1,4 @@
-"""Read and validate worker lists: CSV (any delimiter, UTF-8 or latin-1, BOM) and XLSX, vectorised with Polars.
+r"""Read and validate worker lists: CSV (any delimiter, UTF-8 or latin-1, BOM) and XLSX, vectorised with Polars.
 
 Pure: no Django. ``read_table`` -> ``guess_mapping``/``check_mapping`` -> ``validate`` -> (the caller writes
 ``Validation.valid``) and ``error_report`` for the operator. Row numbers are the ones a person sees in Excel:
@@ -6,6 +6,14 @@ the header is row 1, the first data row is row 2; blank rows keep their number a
 
 Every problem is one row of ``Validation.issues``: ``row, field, code, severity (error|warning|flag), value``
 (a NIK is masked), with its message in Bahasa Indonesia and English from ``MESSAGES``.
+
+Numbers (NIK, desa code, dates, phone, KPJ, decile) are read with the digits 0-9 only: a cell holding another
+script's digit (``٠``, ``０``, ``०``, ``𝟎``) is refused with a ``*_non_ascii`` error naming its field, never converted
+(see ``core.digits``). Polars' ``\d`` and ``\D`` are Unicode-wide, so the patterns here spell ``[0-9]``.
+
+``Validation.valid`` carries, besides the values (defaults filled in, for a new worker), a ``given_<field>`` flag for
+each field of ``OPTIONAL``: whether the file gave a value (its column is there and the cell is not empty). For a
+worker already registered only given fields are written (``registry.actions``).
 """
 
 from __future__ import annotations
@@ -22,13 +30,16 @@ from typing import Any
 
 import polars as pl
 
+from paritrana.core.digits import NON_ASCII_DIGIT
 from paritrana.core.errors import N_, InvalidInput, PayloadTooLarge
 from paritrana.core.privacy import mask_nik
 from paritrana.registry.vocab import OCCUPATION_WORDS, SEGMENT_WORDS, SEX_WORDS
 
 __all__ = [
+    "DIGIT_FIELDS",
     "FIELDS",
     "MESSAGES",
+    "OPTIONAL",
     "RawTable",
     "Validation",
     "check_mapping",
@@ -69,6 +80,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "poverty_decile": ("desil", "desil dtks", "desil p3ke", "decile", "desil dtsen"),
 }
 REQUIRED = ("nik", "name", "desa_code")
+#: Stored fields a list may leave out (no column) or leave empty (a blank cell). A new worker gets a default for them
+#: (birth date and sex from the NIK, segment BPU, occupation "other", no phone, KPJ or decile); a registered worker
+#: keeps what is stored.
+OPTIONAL = ("birth_date", "sex", "phone", "occupation", "segment", "kpj", "poverty_decile")
 NAME_MAX = 200  # registry.Worker.name and .kpj: longer text is refused here, not by the database (PostgreSQL)
 KPJ_MAX = 32
 
@@ -124,7 +139,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Unknown segment; use BPU, PU, Jasa Konstruksi or PMI.",
     ),
     "decile_range": ("Desil harus angka 1 sampai 10.", "The decile must be a number from 1 to 10."),
-    "phone_format": ("Nomor HP tidak dikenali; dikosongkan.", "The phone number is not recognised; left empty."),
+    "phone_format": (
+        "Nomor HP tidak dikenali; tidak disimpan (nomor yang sudah tercatat tetap).",
+        "The phone number is not recognised; not saved (a number already on record stays).",
+    ),
     "occupation_other": (
         "Pekerjaan tidak dikenali; dicatat sebagai 'lainnya'.",
         "The occupation is not recognised; recorded as 'other'.",
@@ -139,7 +157,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
 }
 
-_SCIENTIFIC = r"^\d+([.,]\d+)?[eE]\+?\d+$"
+#: Fields that hold numbers, read with 0-9 only: field -> (code, the field in Bahasa Indonesia, in English).
+DIGIT_FIELDS: dict[str, tuple[str, str, str]] = {
+    "nik": ("nik_non_ascii", "NIK", "The NIK"),
+    "desa_code": ("desa_non_ascii", "Kode desa/kelurahan", "The desa/kelurahan code"),
+    "birth_date": ("birth_date_non_ascii", "Tanggal lahir", "The birth date"),
+    "sex": ("sex_non_ascii", "Jenis kelamin", "The sex"),
+    "phone": ("phone_non_ascii", "Nomor HP", "The phone number"),
+    "kpj": ("kpj_non_ascii", "Nomor KPJ", "The KPJ number"),
+    "poverty_decile": ("decile_non_ascii", "Desil", "The decile"),
+}
+MESSAGES.update(
+    {
+        code: (
+            f"{label_id} berisi angka selain 0-9 (misalnya angka Arab ٠١٢, angka lebar penuh ０１２ atau Dewanagari "
+            "०१२): ketik ulang dengan angka 0-9. Paritrana tidak mengubahnya sendiri.",
+            f"{label_en} contains digits other than 0-9 (e.g. Arabic-Indic ٠١٢, full-width ０１２ or Devanagari "
+            "०१२): retype it with 0-9. Paritrana does not convert them.",
+        )
+        for code, label_id, label_en in DIGIT_FIELDS.values()
+    }
+)
+
+_SCIENTIFIC = r"^[0-9]+([.,][0-9]+)?[eE]\+?[0-9]+$"
 _MONTHS = {
     "januari": "01",
     "februari": "02",
@@ -481,7 +521,7 @@ def date_expr(raw: pl.Expr) -> pl.Expr:
         bd.str.strptime(pl.Date, "%d/%m/%Y", strict=False),
         bd.str.strptime(pl.Date, "%Y/%m/%d", strict=False),
         # Excel serial numbers (1900 system): 1 = 1900-01-01, with Excel's phantom 29 Feb 1900.
-        pl.when(raw.str.contains(r"^\d{4,5}$")).then(
+        pl.when(raw.str.contains(r"^[0-9]{4,5}$")).then(
             pl.lit(date(1899, 12, 30)) + pl.duration(days=raw.cast(pl.Int64, strict=False))
         ),
     )
@@ -500,7 +540,10 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
     from lokal import PROVINCES
 
     kab_codes, kec_codes, desa_codes = _regions()
-    col = {f: (pl.col(h).str.strip_chars() if h else pl.lit(None, pl.String)) for f, h in mapping.items()}
+    # A cell of spaces only is an empty cell (it gives no value).
+    col = {
+        f: (pl.col(h).str.strip_chars().replace("", None) if h else pl.lit(None, pl.String)) for f, h in mapping.items()
+    }
     blank = pl.lit(None, pl.String)
     df = table.frame.select(
         pl.col("__row").alias("row"),
@@ -510,8 +553,10 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
     df = df.with_columns(
         nik=nik_clean,
         nik_scientific=pl.col("raw_nik").str.contains(_SCIENTIFIC).fill_null(False),
+        # Digits of another script anywhere in a number field: refused by name (see DIGIT_FIELDS), not converted.
+        **{f"non_ascii_{f}": pl.col(f"raw_{f}").str.contains(NON_ASCII_DIGIT).fill_null(False) for f in DIGIT_FIELDS},
     ).with_columns(
-        nik_ok=pl.col("nik").str.contains(r"^\d{16}$").fill_null(False) & ~pl.col("nik_scientific"),
+        nik_ok=pl.col("nik").str.contains(r"^[0-9]{16}$").fill_null(False) & ~pl.col("nik_scientific"),
     )
     n = pl.col("nik")
     day_raw = n.str.slice(6, 2).cast(pl.Int32, strict=False)
@@ -545,9 +590,9 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
     ).fill_null(False)
 
     sex_row = pl.col("raw_sex").str.to_lowercase().replace_strict(SEX_WORDS, default=None, return_dtype=pl.String)
-    desa_digits = pl.col("raw_desa_code").str.replace_all(r"\D", "")
+    desa_digits = pl.col("raw_desa_code").str.replace_all(r"[^0-9]", "")
     name = pl.col("raw_name").str.replace_all(r"\s+", " ").str.strip_chars()
-    phone_digits = pl.col("raw_phone").str.replace_all(r"\D", "").str.replace(r"^62", "0")
+    phone_digits = pl.col("raw_phone").str.replace_all(r"[^0-9]", "").str.replace(r"^62", "0")
     occupation_text = pl.col("raw_occupation").str.to_lowercase()
     occupation = pl.lit(None, pl.String)
     for word, category in reversed(OCCUPATION_WORDS):
@@ -572,7 +617,7 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         name=name,
         sex_row=sex_row,
         desa_digits=desa_digits,
-        phone=pl.when(phone_digits.str.contains(r"^08\d{8,11}$")).then(phone_digits),
+        phone=pl.when(phone_digits.str.contains(r"^08[0-9]{8,11}$")).then(phone_digits),
         segment=pl.when(pl.col("raw_segment").is_null()).then(pl.lit("bpu")).otherwise(segment),
         poverty_decile=decile,
         kpj=pl.col("raw_kpj").str.replace_all(r"\s", ""),
@@ -583,10 +628,21 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         else date(today.year - 120, 2, 28)
     )
     ok = pl.col("nik_ok")
+
+    def plain(field: str) -> pl.Expr:
+        """The field holds no digit of another script (that gets its own error, not a second one for the format)."""
+        return ~pl.col(f"non_ascii_{field}")
+
     checks: list[tuple[pl.Expr, str, str, str]] = [
+        *((pl.col(f"non_ascii_{f}"), f, code, "error") for f, (code, _id, _en) in DIGIT_FIELDS.items()),
         (pl.col("raw_nik").is_null(), "nik", "nik_missing", "error"),
         (pl.col("nik_scientific"), "nik", "nik_scientific", "error"),
-        (pl.col("raw_nik").is_not_null() & ~pl.col("nik_scientific") & ~ok, "nik", "nik_format", "error"),
+        (
+            pl.col("raw_nik").is_not_null() & ~pl.col("nik_scientific") & ~ok & plain("nik"),
+            "nik",
+            "nik_format",
+            "error",
+        ),
         (ok & ~n.str.slice(0, 2).is_in(list(PROVINCES)), "nik", "nik_province", "error"),
         (ok & ((n.str.slice(2, 2) == "00") | (n.str.slice(4, 2) == "00")), "nik", "nik_region", "error"),
         (
@@ -605,7 +661,7 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         (pl.col("name").str.len_chars() > NAME_MAX, "name", "name_long", "error"),
         (pl.col("kpj").str.len_chars() > KPJ_MAX, "kpj", "kpj_long", "error"),
         (
-            pl.col("raw_birth_date").is_not_null() & pl.col("birth_date").is_null(),
+            pl.col("raw_birth_date").is_not_null() & pl.col("birth_date").is_null() & plain("birth_date"),
             "birth_date",
             "birth_date_format",
             "error",
@@ -630,7 +686,7 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
             "age_range",
             "error",
         ),
-        (pl.col("raw_sex").is_not_null() & pl.col("sex_row").is_null(), "sex", "sex_format", "error"),
+        (pl.col("raw_sex").is_not_null() & pl.col("sex_row").is_null() & plain("sex"), "sex", "sex_format", "error"),
         (
             ok & pl.col("sex_row").is_not_null() & (pl.col("sex_row") != pl.col("nik_sex")),
             "sex",
@@ -639,19 +695,26 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         ),
         (pl.col("raw_desa_code").is_null(), "desa_code", "desa_missing", "error"),
         (
-            pl.col("raw_desa_code").is_not_null() & ~pl.col("desa_digits").is_in(desa_codes),
+            pl.col("raw_desa_code").is_not_null() & ~pl.col("desa_digits").is_in(desa_codes) & plain("desa_code"),
             "desa_code",
             "desa_unknown",
             "error",
         ),
         (pl.col("raw_segment").is_not_null() & pl.col("segment").is_null(), "segment", "segment_unknown", "error"),
         (
-            pl.col("raw_poverty_decile").is_not_null() & ~decile.is_between(1, 10).fill_null(False),
+            pl.col("raw_poverty_decile").is_not_null()
+            & ~decile.is_between(1, 10).fill_null(False)
+            & plain("poverty_decile"),
             "poverty_decile",
             "decile_range",
             "error",
         ),
-        (pl.col("raw_phone").is_not_null() & pl.col("phone").is_null(), "phone", "phone_format", "warning"),
+        (
+            pl.col("raw_phone").is_not_null() & pl.col("phone").is_null() & plain("phone"),
+            "phone",
+            "phone_format",
+            "warning",
+        ),
         (
             pl.col("raw_occupation").is_not_null() & ~pl.col("occupation_known"),
             "occupation",
@@ -728,6 +791,14 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         "segment",
         "kpj",
         "poverty_decile",
+        # Whether the file gave the field (see OPTIONAL): a phone it could not read gives nothing.
+        given_birth_date=pl.col("raw_birth_date").is_not_null(),
+        given_sex=pl.col("raw_sex").is_not_null(),
+        given_phone=pl.col("phone").is_not_null(),
+        given_occupation=pl.col("raw_occupation").is_not_null(),
+        given_segment=pl.col("raw_segment").is_not_null(),
+        given_kpj=pl.col("kpj").is_not_null(),
+        given_poverty_decile=pl.col("raw_poverty_decile").is_not_null(),
     )
     return Validation(valid=valid, issues=all_issues, rows=df.height, rejected_rows=rejected.to_list())
 

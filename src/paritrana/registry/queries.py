@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from paritrana.core.digits import is_ascii_digits, refuse_non_ascii_digits
 from paritrana.core.errors import N_, NotFound
 from paritrana.core.permissions import require, scoped
 from paritrana.registry.models import ImportJob, Worker
@@ -16,7 +17,9 @@ def workers_for(
 ) -> QuerySet[Worker]:
     qs = scoped(Worker.objects.all(), user, "registry.view", field="desa_code")
     if q:
-        qs = qs.filter(nik=q) if q.isdigit() and len(q) == 16 else qs.filter(name__icontains=q)
+        # A NIK is 16 of 0-9: "٣٦٠٣..." is refused, not searched as a name nor converted (see core.digits).
+        refuse_non_ascii_digits(q, field="q")
+        qs = qs.filter(nik=q) if is_ascii_digits(q, 16) else qs.filter(name__icontains=q)
     if region:
         qs = qs.filter(Q(desa_code=region) | Q(desa_code__startswith=region + "."))
     if occupation:

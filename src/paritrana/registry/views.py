@@ -126,7 +126,8 @@ def _check_columns(request: HttpRequest, job: ImportJob) -> HttpResponse:
             ImportJob.objects.filter(pk=job.pk, status="mapping").update(mapping=mapping, status="queued")
             import_workers_task.enqueue(job.pk)
             return redirect("registry:import", pk=job.pk)
-    # Any long run of digits may be a NIK, whatever its column is called: masked in the preview.
+    # Any long run of digits may be a NIK, whatever its column is called: masked in the preview. ``\d`` stays
+    # Unicode-wide on purpose (it masks, it does not read): a NIK in Arabic-Indic digits is masked too.
     preview = [
         [mask_nik(v) if v and re.fullmatch(r"\s*\d{10,}\s*", v) else v for v in (row[h] for h in table.headers)]
         for row in table.frame.head(5).iter_rows(named=True)
