@@ -9,12 +9,10 @@ reason, before the error reaches the person (``_refusals_audited``).
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from paritrana.award import scoring
@@ -34,7 +32,7 @@ from paritrana.award.models import (
     Result,
 )
 from paritrana.core import audit
-from paritrana.core.errors import N_, Conflict, InvalidInput, NotFound, OutOfScope, ParitranaError, PermissionDenied
+from paritrana.core.errors import N_, Conflict, InvalidInput, NotFound, OutOfScope, PermissionDenied
 from paritrana.core.permissions import require
 
 __all__ = [
@@ -56,7 +54,6 @@ __all__ = [
     "do_verify",
 ]
 
-F = TypeVar("F", bound=Callable[..., Any])
 LEVEL_DEPTH = {"province": 1, "kabupaten": 2, "kecamatan": 3, "desa": 4}
 _FLOW = [
     EditionStatus.DRAFT,
@@ -67,28 +64,7 @@ _FLOW = [
 ]
 
 
-def _refusals_audited(action: str) -> Callable[[F], F]:
-    """Run the action in a transaction; when it is refused, record the attempt and its reason, then re-raise."""
-
-    def wrap(function: F) -> F:
-        @functools.wraps(function)
-        def inner(*args: Any, **kwargs: Any) -> Any:
-            try:
-                with transaction.atomic():
-                    return function(*args, **kwargs)
-            except ParitranaError as error:
-                target = next((v for v in kwargs.values() if isinstance(v, Participant | Category | Edition)), None)
-                audit.record(
-                    actor=kwargs.get("actor"),
-                    action=f"{action}.refused",
-                    obj=target,
-                    after={"code": error.code, "reason": error.render_message(), "details": error.details},
-                )
-                raise
-
-        return inner  # type: ignore[return-value]
-
-    return wrap
+_refusals_audited = audit.refusals_audited  # one implementation, in core.audit
 
 
 def _manage(actor: Any, edition: Edition) -> None:

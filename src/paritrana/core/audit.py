@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import models, transaction
 from django.forms.models import model_to_dict
 
+from paritrana.core.errors import ParitranaError
 from paritrana.core.models import AuditEvent
 from paritrana.core.tables import rows_csv, rows_xlsx
 
@@ -61,6 +63,35 @@ def record(
 
 
 EXPORT_COLUMNS = ["id", "at", "actor_name", "action", "object_type", "object_id", "region_code", "before", "after"]
+
+
+def refusals_audited(action: str) -> Callable[[Any], Any]:
+    """Run a ``do_*`` action in a transaction; when it is refused, append ``<action>.refused`` with the reason and the
+    object it was tried on (the first model among its keyword arguments), then re-raise. The refusal is written after
+    the action's transaction rolled back, so it survives while nothing of the attempt does."""
+
+    def wrap(function: Any) -> Any:
+        @functools.wraps(function)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            try:
+                with transaction.atomic():
+                    return function(*args, **kwargs)
+            except ParitranaError as error:
+                target = next(
+                    (v for k, v in kwargs.items() if k != "actor" and isinstance(v, models.Model)),
+                    None,
+                )
+                record(
+                    actor=kwargs.get("actor"),
+                    action=f"{action}.refused",
+                    obj=target,
+                    after={"code": error.code, "reason": error.render_message(), "details": error.details},
+                )
+                raise
+
+        return inner
+
+    return wrap
 
 
 def _rows(events: Iterable[AuditEvent]) -> Iterable[list[str]]:

@@ -11,7 +11,9 @@ for the command line. Never return error dicts, never swallow these.
     │   └── NotInForce             422 not_in_force     no rule in force on that date (e.g. JKP before 2021)
     ├── NotAuthenticated           401 not_authenticated
     ├── PermissionDenied           403 forbidden        the role may not do this
-    │   └── OutOfScope             403 out_of_scope     the object lies outside the user's region scope
+    │   ├── OutOfScope             403 out_of_scope     the object lies outside the user's region scope
+    │   ├── NotOwner               403 not_owner        a region above may read a lower region's program, not write it
+    │   └── MakerChecker           403 maker_checker    who made or changed a program cannot approve it
     ├── NotFound                   404 not_found
     ├── Conflict                   409 conflict         the state does not allow it (already billed, locked...)
     ├── PayloadTooLarge            413 payload_too_large
@@ -35,7 +37,9 @@ __all__ = [
     "InvalidInput",
     "NotAuthenticated",
     "NotFound",
+    "MakerChecker",
     "NotInForce",
+    "NotOwner",
     "OutOfRange",
     "OutOfScope",
     "ParitranaError",
@@ -112,6 +116,18 @@ class PermissionDenied(ParitranaError):
 class OutOfScope(PermissionDenied):
     code = "out_of_scope"
     default_message = N_("This lies outside your region scope.")
+
+
+class NotOwner(PermissionDenied):
+    code = "not_owner"
+    default_message = N_(
+        "Only the government of {region} may change this program; a region above may read it and advise."
+    )
+
+
+class MakerChecker(PermissionDenied):
+    code = "maker_checker"
+    default_message = N_("You created or changed this program: another officer of {region} must approve it.")
 
 
 class NotFound(ParitranaError):

@@ -14,9 +14,20 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from paritrana.accounts.choices import Role
-from paritrana.core.errors import NotAuthenticated, OutOfScope, PermissionDenied
+from paritrana.core.errors import NotAuthenticated, NotOwner, OutOfScope, PermissionDenied
 
-__all__ = ["CAPABILITIES", "Scope", "can", "in_scope", "region_q", "require", "require_national", "scope_for", "scoped"]
+__all__ = [
+    "CAPABILITIES",
+    "Scope",
+    "can",
+    "in_scope",
+    "region_q",
+    "require",
+    "require_national",
+    "require_owner",
+    "scope_for",
+    "scoped",
+]
 
 _ALL = frozenset(Role)
 CAPABILITIES: dict[str, frozenset[Role]] = {
@@ -131,6 +142,16 @@ def require(user: Any, capability: str, region_code: str | None = None) -> Scope
         raise PermissionDenied()
     if region_code is not None and not scope.contains(region_code):
         raise OutOfScope(region=region_code)
+    return scope
+
+
+def require_owner(user: Any, capability: str, region_code: str) -> Scope:
+    """Like ``require``, for writes into what a region's own government owns (its programs): the user must hold
+    ``capability`` in that very region (or nationally). Containment is not ownership: a province's operator reads
+    and advises on a kabupaten's program but does not change it, unless granted a role in that kabupaten."""
+    scope = require(user, capability, region_code)
+    if not scope.national and region_code not in scope.codes:
+        raise NotOwner(region=region_code)
     return scope
 
 

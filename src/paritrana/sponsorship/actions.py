@@ -21,9 +21,18 @@ from django.utils.translation import gettext
 
 from paritrana.core import audit
 from paritrana.core.dates import first_of_month, months_between, today
-from paritrana.core.errors import N_, Conflict, InvalidInput, NotFound, OutOfRange, ParitranaError
+from paritrana.core.errors import (
+    N_,
+    Conflict,
+    InvalidInput,
+    MakerChecker,
+    NotFound,
+    OutOfRange,
+    ParitranaError,
+)
+from paritrana.core.models import AuditEvent
 from paritrana.core.money import to_rupiah
-from paritrana.core.permissions import require
+from paritrana.core.permissions import require, require_owner
 from paritrana.regions.queries import get_region, normalize_code
 from paritrana.registry.choices import Occupation, WorkerStatus
 from paritrana.registry.models import Worker
@@ -251,7 +260,7 @@ def _check_period(program: Program) -> None:
 
 
 def do_create_program(*, actor: Any, sponsor: Sponsor, **values: Any) -> Program:
-    require(actor, "sponsorship.manage", sponsor.region_code)
+    require_owner(actor, "sponsorship.manage", sponsor.region_code)
     unknown = set(values) - set(PROGRAM_FIELDS)
     if unknown:
         raise InvalidInput(
@@ -268,8 +277,9 @@ def do_create_program(*, actor: Any, sponsor: Sponsor, **values: Any) -> Program
     return program
 
 
+@audit.refusals_audited("program.update")
 def do_update_program(*, actor: Any, program: Program, **changes: Any) -> Program:
-    require(actor, "sponsorship.manage", program.sponsor.region_code)
+    require_owner(actor, "sponsorship.manage", program.sponsor.region_code)
     allowed: tuple[str, ...] = PROGRAM_FIELDS if program.status == ProgramStatus.DRAFT else CHANGEABLE_WHEN_OPEN
     if program.status == ProgramStatus.CLOSED:
         allowed = ()
@@ -307,16 +317,19 @@ def do_update_program(*, actor: Any, program: Program, **changes: Any) -> Progra
     return locked
 
 
+@audit.refusals_audited("program.advance")
 def do_advance_program(*, actor: Any, program: Program, to: str) -> Program:
     """draft -> approved -> active -> closed, one step at a time; who did it and when is kept."""
     capability = "sponsorship.approve" if to == ProgramStatus.APPROVED else "sponsorship.manage"
-    require(actor, capability, program.sponsor.region_code)
+    require_owner(actor, capability, program.sponsor.region_code)
     with transaction.atomic():
         locked = Program.objects.select_for_update().select_related("sponsor").get(pk=program.pk)
         if NEXT_STATUS.get(locked.status) != to:
             raise Conflict(
                 N_("A program that is {status} cannot become {to}."), field="status", status=locked.status, to=to
             )
+        if to == ProgramStatus.APPROVED and _made_or_changed_by(actor, locked):
+            raise MakerChecker(region=locked.sponsor.region_code)
         before = audit.snapshot(locked)
         now = timezone.now()
         locked.status = to
@@ -336,6 +349,23 @@ def do_advance_program(*, actor: Any, program: Program, to: str) -> Program:
             after=locked,
         )
     return locked
+
+
+def _made_or_changed_by(actor: Any, program: Program) -> bool:
+    """Did this user create the program or change it (the audit log says)? The console (no user) is exempt: it is
+    the server's administrator, audited as "system"."""
+    user_id = getattr(actor, "pk", None)
+    if user_id is None:
+        return False
+    return (
+        program.created_by_id == user_id
+        or AuditEvent.objects.filter(
+            object_type=Program._meta.label_lower,
+            object_id=str(program.pk),
+            action__in=("program.create", "program.update"),
+            actor_id=user_id,
+        ).exists()
+    )
 
 
 def do_renew_program(*, actor: Any, program: Program, pagu: Any, fiscal_year: int | None = None) -> Program:
@@ -469,7 +499,7 @@ def do_enroll(
     committed by one conditional UPDATE, so of two operators spending the last rupiah at once exactly one wins."""
     if mode not in ("all-or-nothing", "valid-only"):
         raise InvalidInput(N_("Unknown mode {value}."), field="mode", value=mode)
-    require(actor, "sponsorship.manage", program.sponsor.region_code)
+    require_owner(actor, "sponsorship.manage", program.sponsor.region_code)
     program = Program.objects.select_related("sponsor").get(pk=program.pk)
     if program.status not in OPEN_FOR_ENROLLMENT:
         raise Conflict(
@@ -600,7 +630,7 @@ def _commit(program: Program, cost: Decimal, unit: Decimal) -> None:
 def do_end_enrollment(*, actor: Any, enrollment: Enrollment, last_month: date) -> Enrollment:
     """End an enrollment after ``last_month`` (the worker moved, died, found a job); the months not yet billed
     go back to the pagu."""
-    require(actor, "sponsorship.manage", enrollment.program.sponsor.region_code)
+    require_owner(actor, "sponsorship.manage", enrollment.program.sponsor.region_code)
     last = first_of_month(last_month)
     with transaction.atomic():
         locked = Enrollment.objects.select_for_update().select_related("program").get(pk=enrollment.pk)
