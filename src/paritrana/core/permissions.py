@@ -21,6 +21,7 @@ __all__ = [
     "Scope",
     "can",
     "in_scope",
+    "owns",
     "region_q",
     "require",
     "require_national",
@@ -143,6 +144,14 @@ def require(user: Any, capability: str, region_code: str | None = None) -> Scope
     if region_code is not None and not scope.contains(region_code):
         raise OutOfScope(region=region_code)
     return scope
+
+
+def owns(user: Any, capability: str, region_code: str) -> bool:
+    """Whether ``require_owner`` would let ``user`` write into what ``region_code`` owns (for pages: which buttons)."""
+    if user is None or not user.is_authenticated:
+        return False
+    scope = scope_for(user, capability)
+    return scope.national or region_code in scope.codes
 
 
 def require_owner(user: Any, capability: str, region_code: str) -> Scope:

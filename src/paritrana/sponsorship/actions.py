@@ -30,7 +30,6 @@ from paritrana.core.errors import (
     OutOfRange,
     ParitranaError,
 )
-from paritrana.core.models import AuditEvent
 from paritrana.core.money import to_rupiah
 from paritrana.core.permissions import require, require_owner
 from paritrana.regions.queries import get_region, normalize_code
@@ -53,6 +52,7 @@ from paritrana.sponsorship.choices import (
     SponsorKind,
 )
 from paritrana.sponsorship.models import Bill, BillLine, Claim, Enrollment, Payment, Program, Sponsor
+from paritrana.sponsorship.queries import made_or_changed_by
 
 __all__ = [
     "BillingResult",
@@ -328,7 +328,7 @@ def do_advance_program(*, actor: Any, program: Program, to: str) -> Program:
             raise Conflict(
                 N_("A program that is {status} cannot become {to}."), field="status", status=locked.status, to=to
             )
-        if to == ProgramStatus.APPROVED and _made_or_changed_by(actor, locked):
+        if to == ProgramStatus.APPROVED and made_or_changed_by(actor, locked):
             raise MakerChecker(region=locked.sponsor.region_code)
         before = audit.snapshot(locked)
         now = timezone.now()
@@ -349,23 +349,6 @@ def do_advance_program(*, actor: Any, program: Program, to: str) -> Program:
             after=locked,
         )
     return locked
-
-
-def _made_or_changed_by(actor: Any, program: Program) -> bool:
-    """Did this user create the program or change it (the audit log says)? The console (no user) is exempt: it is
-    the server's administrator, audited as "system"."""
-    user_id = getattr(actor, "pk", None)
-    if user_id is None:
-        return False
-    return (
-        program.created_by_id == user_id
-        or AuditEvent.objects.filter(
-            object_type=Program._meta.label_lower,
-            object_id=str(program.pk),
-            action__in=("program.create", "program.update"),
-            actor_id=user_id,
-        ).exists()
-    )
 
 
 def do_renew_program(*, actor: Any, program: Program, pagu: Any, fiscal_year: int | None = None) -> Program:

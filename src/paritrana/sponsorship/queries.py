@@ -458,3 +458,22 @@ def monev(
         programs = programs.filter(Q(sponsor__region_code=region) | Q(sponsor__region_code__startswith=region + "."))
     on = on or today()
     return Monev([monev_row(p, on) for p in programs.order_by("sponsor__region_code", "name")], on)
+
+
+def made_or_changed_by(user: Any, program: Program) -> bool:
+    """Did this user create the program or change it (the audit log says)? Maker-checker: such a user does not
+    approve it. The console (no user) is exempt: it is the server's administrator, audited as "system"."""
+    from paritrana.core.models import AuditEvent
+
+    user_id = getattr(user, "pk", None)
+    if user_id is None:
+        return False
+    return (
+        program.created_by_id == user_id
+        or AuditEvent.objects.filter(
+            object_type=Program._meta.label_lower,
+            object_id=str(program.pk),
+            action__in=("program.create", "program.update"),
+            actor_id=user_id,
+        ).exists()
+    )

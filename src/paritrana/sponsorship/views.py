@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from paritrana.core.dates import today
 from paritrana.core.errors import NotAuthenticated, ParitranaError, PermissionDenied
-from paritrana.core.permissions import can, require
+from paritrana.core.permissions import can, owns, require
 from paritrana.registry import queries as registry_queries
 from paritrana.registry.ingest import check_size
 from paritrana.sponsorship import actions, forms, queries
@@ -133,8 +133,9 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "result": result,
         "error": error,
         "next_status": {"draft": "approved", "approved": "active", "active": "closed"}.get(program.status),
-        "can_manage": can(request.user, "sponsorship.manage", program.sponsor.region_code),
-        "can_approve": can(request.user, "sponsorship.approve", program.sponsor.region_code),
+        "can_manage": owns(request.user, "sponsorship.manage", program.sponsor.region_code),
+        "can_approve": owns(request.user, "sponsorship.approve", program.sponsor.region_code)
+        and not queries.made_or_changed_by(request.user, program),
     }
     status = 422 if error or (result and result.refused and not result.enrolled) else 200
     return render(request, "sponsorship/program_detail.html", context, status=status)
