@@ -508,10 +508,9 @@ def do_declare_conflict(*, actor: Any, participant: Participant, reason: str) ->
     return conflict
 
 
-@_refusals_audited("award.score")
-def do_score(*, actor: Any, participant: Participant, criterion: str, score: Any, comment: str = "") -> JuryScore:
-    category = participant.category
-    member = _member(actor, category)
+def scorable(category: Category, member: PanelMember, participant: Participant) -> None:
+    """The rules of a jury score, whoever enters it (the judge on the page or the API, the committee from a signed
+    score sheet): the edition is judging, the panel is not locked, the participant is verified, no conflict."""
     _unlocked(category)
     _status(category.edition, EditionStatus.JUDGING)
     if category.panel_locked_at:
@@ -520,9 +519,24 @@ def do_score(*, actor: Any, participant: Participant, criterion: str, score: Any
         raise Conflict(N_("{participant} is not verified."), participant=participant.name)
     if ConflictOfInterest.objects.filter(member=member, participant=participant).exists():
         raise PermissionDenied(
-            N_("You declared a conflict of interest with {participant}: you cannot score it."),
+            N_("{judge} declared a conflict of interest with {participant}: no score from them."),
+            judge=member.user.get_username(),
             participant=participant.name,
         )
+
+
+def inputs_open(category: Category) -> None:
+    """Indicator values and answers feed the ranking: they change only until the panel locks the category."""
+    _unlocked(category)
+    if category.panel_locked_at:
+        raise Conflict(N_("The panel of {category} is locked."), category=str(category))
+
+
+@_refusals_audited("award.score")
+def do_score(*, actor: Any, participant: Participant, criterion: str, score: Any, comment: str = "") -> JuryScore:
+    category = participant.category
+    member = _member(actor, category)
+    scorable(category, member, participant)
     leaf = _leaf(category, criterion, "jury")
     try:
         value = float(score)

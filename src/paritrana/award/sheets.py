@@ -17,7 +17,7 @@ from typing import Any
 from django.db import transaction
 
 from paritrana.award import scoring
-from paritrana.award.actions import _checked_answer, _manage, _refusals_audited, _unlocked
+from paritrana.award.actions import _checked_answer, _manage, _refusals_audited, _unlocked, inputs_open, scorable
 from paritrana.award.models import (
     Answer,
     Category,
@@ -84,6 +84,9 @@ def do_import_sheet(*, actor: Any, category: Category, kind: str, data: bytes, f
     _unlocked(category)
     if kind not in KINDS:
         raise InvalidInput(N_("Import indicators, answers or scores, not '{value}'."), field="kind", value=kind)
+    # The rules of the state hold here as in the actions a judge or an operator uses: a locked panel takes no score,
+    # no indicator value and no answer from a spreadsheet either.
+    inputs_open(category)
     rows = _read(data, filename, kind)
     leaves = {c.key: c for c in scoring.leaves(scoring.parse_framework(category.framework))}
     participants = {p.region_code.replace(".", ""): p for p in category.participants.all()}
@@ -126,6 +129,10 @@ def do_import_sheet(*, actor: Any, category: Category, kind: str, data: bytes, f
                 raise _bad(row, "judge", f"'{row.get('judge')}' is not on the panel of {category}")
             if (member.pk, participant.pk) in conflicts:
                 raise _bad(row, "judge", f"{member.user.get_username()} declared a conflict with {participant.name}")
+            try:
+                scorable(category, member, participant)  # stage, lock, verification: as for the judge
+            except ParitranaError as error:
+                raise _bad(row, "region_code", error.render_message()) from None
             score = _number(row, "score")
             assert leaf.scale_min is not None and leaf.scale_max is not None
             if score is None or not leaf.scale_min <= score <= leaf.scale_max:

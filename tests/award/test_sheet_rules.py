@@ -1,0 +1,99 @@
+"""Issue 20: a spreadsheet import obeys the rules of the state as the judge's own score does. After "Kunci panel"
+no score, indicator value or answer comes in from a file; a score for a participant sent back, a judge with a
+conflict or an edition not judging is refused naming the row; nothing of a refused file is written; the attempt is
+audited; the command line refuses the same way (exit 2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from paritrana.award import actions
+from paritrana.award.models import JuryScore
+from paritrana.award.sheets import do_import_sheet
+from paritrana.cli import main
+from paritrana.core.audit import AuditEvent
+from paritrana.core.errors import Conflict, InvalidInput
+from tests.award.test_workflow import _answer_and_submit, _participant
+from tests.award.test_workflow import setup as setup  # noqa: F401, PLW0127 - the shared fixture
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def judging(setup: dict[str, Any]) -> dict[str, Any]:  # noqa: F811 - uses the shared fixture
+    committee, edition, category = setup["committee"], setup["edition"], setup["category"]
+    for code in ("36.03", "36.74"):
+        _answer_and_submit(category, code, True)
+    actions.do_set_edition_status(actor=committee, edition=edition, status="verification")
+    actions.do_verify(actor=committee, participant=_participant(category, "36.03"), accept=True)
+    actions.do_verify(actor=committee, participant=_participant(category, "36.74"), accept=False, notes="Perda kurang")
+    actions.do_set_edition_status(actor=committee, edition=edition, status="judging")
+    judge = make_user("juri.satu", "jury", "36")
+    actions.do_add_panel_member(actor=committee, category=category, user=judge)
+    return {**setup, "judge": judge}
+
+
+def _sheet(*rows: str) -> bytes:
+    return ("judge;region_code;criterion;score\n" + "\n".join(rows) + "\n").encode()
+
+
+def test_a_score_sheet_is_imported_while_judging(judging: dict[str, Any]) -> None:
+    result = do_import_sheet(
+        actor=judging["committee"],
+        category=judging["category"],
+        kind="scores",
+        data=_sheet("juri.satu;36.03;kepala_daerah;8"),
+        filename="nilai.csv",
+    )
+    assert result == {"rows": 1} and JuryScore.objects.get().score == 8
+
+
+def test_after_the_panel_lock_no_sheet_changes_a_score(judging: dict[str, Any], tmp_path: Any) -> None:
+    committee, category = judging["committee"], judging["category"]
+    actions.do_score(
+        actor=judging["judge"], participant=_participant(category, "36.03"), criterion="kepala_daerah", score=7
+    )
+    actions.do_lock_panel(actor=committee, category=category)
+    for kind, body in (
+        ("scores", _sheet("juri.satu;36.03;kepala_daerah;10")),
+        ("indicators", b"region_code;criterion;value\n36.03;kepala_daerah;1\n"),
+        ("answers", b"region_code;criterion;value\n36.03;perda;tidak\n"),
+    ):
+        with pytest.raises(Conflict, match="locked"):
+            do_import_sheet(actor=committee, category=category, kind=kind, data=body, filename="x.csv")
+    assert JuryScore.objects.get().score == 7
+    assert AuditEvent.objects.filter(action="award.import.refused").count() == 3
+    path = tmp_path / "nilai.csv"
+    path.write_bytes(_sheet("juri.satu;36.03;kepala_daerah;10"))
+    args = ["--edition", "2024", "--region", "36", "--category", "kabupaten-kota", "--user", "komite.banten"]
+    code = main(["award", "import", str(path), "--kind", "scores", *args])
+    assert code == 2 and JuryScore.objects.get().score == 7
+
+
+def test_a_score_for_a_participant_sent_back_is_refused_naming_the_row(judging: dict[str, Any]) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        do_import_sheet(
+            actor=judging["committee"],
+            category=judging["category"],
+            kind="scores",
+            data=_sheet("juri.satu;36.03;kepala_daerah;8", "juri.satu;36.74;kepala_daerah;9"),
+            filename="nilai.csv",
+        )
+    assert caught.value.details["row"] == 3 and "not verified" in caught.value.render_message()
+    assert not JuryScore.objects.exists()  # all or nothing
+
+
+def test_a_score_sheet_outside_the_judging_stage_is_refused(judging: dict[str, Any]) -> None:
+    actions.do_set_edition_status(actor=judging["committee"], edition=judging["edition"], status="closed")
+    with pytest.raises(InvalidInput, match="stage"):
+        do_import_sheet(
+            actor=judging["committee"],
+            category=judging["category"],
+            kind="scores",
+            data=_sheet("juri.satu;36.03;kepala_daerah;8"),
+            filename="nilai.csv",
+        )
+    assert not JuryScore.objects.exists()
