@@ -73,6 +73,9 @@ def test_results_are_for_the_committee_until_published(setup: dict[str, Any]) ->
     assert operator.get(f"/api/v1/award/categories/{category.pk}/results").status_code == 404
     assert Client().get("/api/v1/public/award/2024", {"region": "36"}).json() == []
     committee.post(f"/api/v1/award/categories/{category.pk}/approve")
+    early = committee.post(f"/api/v1/award/categories/{category.pk}/publish")
+    assert early.status_code == 409 and early.json()["code"] == "conflict"
+    actions.do_set_edition_status(actor=s["committee"], edition=category.edition, status="closed")
     committee.post(f"/api/v1/award/categories/{category.pk}/publish")
     public = Client().get("/api/v1/public/award/2024", {"region": "36"}).json()
     assert public[0]["results"][0]["name"] == "Kabupaten Tangerang" and "breakdown" not in public[0]["results"][0]

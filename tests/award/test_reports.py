@@ -99,6 +99,7 @@ def test_downloads_for_the_committee_and_the_public_once_published(setup: dict[s
     from paritrana.award import actions
 
     actions.do_approve(actor=s["committee"], category=category)
+    actions.do_set_edition_status(actor=s["committee"], edition=category.edition, status="closed")
     actions.do_publish(actor=s["committee"], category=category)
     assert operator.get(f"/award/participants/{p.pk}/report.pdf").status_code == 200
     assert stranger.get(f"/award/participants/{p.pk}/report.pdf").status_code == 403

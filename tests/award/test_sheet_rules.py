@@ -97,3 +97,16 @@ def test_a_score_sheet_outside_the_judging_stage_is_refused(judging: dict[str, A
             filename="nilai.csv",
         )
     assert not JuryScore.objects.exists()
+
+
+def test_a_region_answering_no_submits_without_the_document(setup: dict[str, Any]) -> None:  # noqa: F811
+    category = setup["category"]
+    operator = make_user("op.3672", "regional_operator", "36.72")
+    participant = _participant(category, "36.72")
+    actions.do_save_answer(actor=operator, participant=participant, criterion="perda", value="tidak")
+    assert actions.do_submit(actor=operator, participant=participant).status == "submitted"
+    yes = _participant(category, "36.71")
+    operator_yes = make_user("op.3671", "regional_operator", "36.71")
+    actions.do_save_answer(actor=operator_yes, participant=yes, criterion="perda", value="ya")
+    with pytest.raises(InvalidInput, match="Perda/Perbup"):
+        actions.do_submit(actor=operator_yes, participant=yes)

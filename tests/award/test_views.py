@@ -62,6 +62,7 @@ def ranked(s: dict[str, Any], *, publish: bool = False) -> dict[str, Any]:
     actions.do_rank(actor=committee, category=category)
     if publish:
         actions.do_approve(actor=committee, category=category)
+        actions.do_set_edition_status(actor=committee, edition=category.edition, status="closed")
         actions.do_publish(actor=committee, category=category)
     category.refresh_from_db()
     return s
@@ -201,6 +202,9 @@ def test_the_committee_runs_the_round_with_the_buttons(setup: dict[str, Any]) ->
     assert "Not published: only the committee sees these results." in text
     assert client.post(url, {"form": "approve"}).status_code == 302
     assert 'data-testid="publish"' in client.get(url).content.decode()
+    early = client.post(url, {"form": "publish"})  # the edition is still judging: not yet
+    assert early.status_code == 422 and "Close the edition" in early.content.decode()
+    assert client.post(f"/award/editions/{edition.pk}/", {"form": "status", "status": "closed"}).status_code == 302
     assert client.post(url, {"form": "publish"}).status_code == 302
     category.refresh_from_db()
     assert category.approved_at and category.published_at
@@ -351,6 +355,7 @@ def test_the_breakdown_names_judges_only_for_the_committee(setup: dict[str, Any]
     before = _client(operator).get(f"/award/participants/{p.pk}/").content.decode()
     assert 'data-testid="result"' not in before  # not published: the operator does not see the result yet
     actions.do_approve(actor=s["committee"], category=s["category"])
+    actions.do_set_edition_status(actor=s["committee"], edition=s["category"].edition, status="closed")
     actions.do_publish(actor=s["committee"], category=s["category"])
     after = _client(operator).get(f"/award/participants/{p.pk}/").content.decode()
     # No judge's username ("j0: 6"); a random token elsewhere in the page may well contain the letters "j0".
@@ -386,6 +391,7 @@ def test_the_public_page_shows_only_published_results(setup: dict[str, Any]) -> 
     assert anonymous.get(f"/penghargaan/peserta/{p.pk}/").status_code == 404
     assert anonymous.get(f"/penghargaan/kategori/{s['category'].pk}/hasil.xlsx").status_code == 404
     actions.do_approve(actor=s["committee"], category=s["category"])
+    actions.do_set_edition_status(actor=s["committee"], edition=s["category"].edition, status="closed")
     actions.do_publish(actor=s["committee"], category=s["category"])
     text = anonymous.get("/penghargaan/").content.decode()
     assert "Kabupaten Tangerang" in text and "Terbaik I" in text and "Paritrana Award 2024 Banten" in text

@@ -163,6 +163,11 @@ def test_the_whole_round(setup: dict[str, Any]) -> None:
             actor=judges[0], participant=_participant(category, "36.72"), criterion="kepala_daerah", score=1
         )
     assert AuditEvent.objects.filter(action__endswith=".refused").count() >= 4
+    with pytest.raises(Conflict, match="Close the edition"):
+        actions.do_publish(actor=committee, category=category)
+    with pytest.raises(Conflict, match="approved"):  # approved results: no stage goes back
+        actions.do_set_edition_status(actor=committee, edition=edition, status="verification")
+    actions.do_set_edition_status(actor=committee, edition=edition, status="closed")
     actions.do_publish(actor=committee, category=category)
     assert Category.objects.get(pk=category.pk).published_at is not None
     assert Result.objects.count() == 3
@@ -240,6 +245,8 @@ def test_the_national_round_invites_the_winners_of_the_provincial_rounds(setup: 
     assert (
         actions.do_invite(actor=national_committee, category=round_two, winners_of=2024)["invited"] == 0
     )  # unpublished
+    for stage in ("judging", "closed"):
+        actions.do_set_edition_status(actor=committee, edition=category.edition, status=stage)
     actions.do_publish(actor=committee, category=category)
     assert actions.do_invite(actor=national_committee, category=round_two, winners_of=2024)["invited"] == 3
     codes = set(round_two.participants.values_list("region_code", flat=True))

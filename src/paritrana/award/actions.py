@@ -144,7 +144,8 @@ def do_set_edition_status(*, actor: Any, edition: Edition, status: str) -> Editi
             status=edition.status,
             wanted=status,
         )
-    if any(c.approved_at for c in edition.categories.all()):
+    # Approved results lock the edition's earlier stages; moving on to closing it (publication) stays open.
+    if there < here and any(c.approved_at for c in edition.categories.all()):
         raise Conflict(N_("The results of this edition are approved and locked: nothing can change."))
     before = edition.status
     edition.status = status
@@ -367,15 +368,22 @@ def do_upload_evidence(
 def missing_items(participant: Participant) -> list[str]:
     """What still stops a submission: unanswered questions and required documents not uploaded."""
     missing = []
-    answers = set(participant.answers.values_list("criterion", flat=True))
+    answers = dict(participant.answers.values_list("criterion", "value"))
     documents = set(participant.evidence.values_list("criterion", "document"))
     for leaf in scoring.leaves(scoring.parse_framework(participant.category.framework)):
         if leaf.method != "question":
             continue
         if leaf.key not in answers:
             missing.append(f"{leaf.key}: answer")
+        elif not evidence_needed(leaf, answers[leaf.key]):
+            continue
         missing += [f"{leaf.key}: {doc}" for doc in leaf.evidence if (leaf.key, doc) not in documents]
     return missing
+
+
+def evidence_needed(leaf: Any, answer: Any) -> bool:
+    """Documents back a claim: a yes/no question answered "no" claims nothing, so it needs no document."""
+    return not (leaf.answer == "yes_no" and answer is False)
 
 
 @_refusals_audited("award.submit")
@@ -616,6 +624,11 @@ def do_publish(*, actor: Any, category: Category) -> Category:
     _manage(actor, category.edition)
     if category.approved_at is None:
         raise Conflict(N_("Approve {category} before publishing it."), category=str(category))
+    if category.published_at is None and category.edition.status != EditionStatus.CLOSED:
+        raise Conflict(
+            N_("Close the edition (stage '{status}') before publishing its results."),
+            status=category.edition.get_status_display(),
+        )
     if category.published_at is None:
         category.published_at = timezone.now()
         category.save(update_fields=["published_at"])

@@ -115,5 +115,6 @@ def load_award(*, actor: Any = None) -> dict[str, Any]:
     actions.do_lock_panel(actor=actor, category=category)
     results = actions.do_rank(actor=actor, category=category)
     actions.do_approve(actor=actor, category=category)
+    actions.do_set_edition_status(actor=actor, edition=edition, status="closed")
     actions.do_publish(actor=actor, category=category)
     return {"edition": edition.pk, "ranked": len(results), "winner": results[0].participant.name if results else ""}
