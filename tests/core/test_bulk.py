@@ -111,3 +111,37 @@ def test_rows_around_the_statement_size_and_columns_of_one_value_come_back_as_wr
     assert set(back["kpj"]) == {"KPJ 'A'"} and back["poverty_decile"].null_count() == rows
     assert back["phone"].to_list() == workers["phone"].to_list()
     assert set(back["occupation"]) == {"nelayan"} and set(back["needs_review"].cast(pl.Boolean)) == {False}
+
+
+def test_a_large_insert_into_a_table_with_foreign_keys_after_other_writes_in_the_same_transaction() -> None:
+    """On PostgreSQL an ALTER TABLE (the index drop and rebuild) refuses to run while deferred foreign-key checks of
+    the transaction are pending: a program written, then its workers and enrollments loaded in bulk, all at once."""
+    from paritrana.core.permissions import SYSTEM
+    from paritrana.sponsorship.actions import do_create_program, do_create_sponsor
+    from paritrana.sponsorship.models import Enrollment
+
+    now = sql_now()
+    with transaction.atomic():
+        sponsor = do_create_sponsor(actor=SYSTEM, name="Pemkab", kind="apbd_kabkota", region_code="36.03")
+        program = do_create_program(actor=SYSTEM, sponsor=sponsor, name="P", fiscal_year=2024, pagu=1)
+        insert_frame(
+            Worker._meta.db_table,
+            _workers(60_000),
+            constants={"status": "active", "poverty_decile": None, "created_at": now, "updated_at": now},
+        )
+        first = Worker.objects.order_by("pk").values_list("pk", flat=True)[0]
+        enrollments = pl.DataFrame({"worker_id": pl.int_range(first, first + 60_000, eager=True)})
+        insert_frame(
+            Enrollment._meta.db_table,
+            enrollments,
+            constants={
+                "program_id": program.pk,
+                "desa_code": "36.03.01.2003",
+                "first_month": date(2024, 1, 1),
+                "last_month": date(2024, 12, 1),
+                "cost": 201_600,
+                "status": "active",
+                "created_at": now,
+            },
+        )
+    assert Enrollment.objects.filter(program=program).count() == 60_000
