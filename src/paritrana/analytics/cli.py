@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from paritrana.core.files import write_output
+from paritrana.core.paths import readable_file
 
 
 def _emit(args: argparse.Namespace, rows: Any, columns: list[str] | None = None, title: str = "") -> None:
@@ -57,7 +57,7 @@ def cmd_indicators(args: argparse.Namespace) -> None:
         if not args.file:
             raise SystemExit("paritrana indicators define FILE (YAML or JSON)")
         saved = actions.do_define_indicators(
-            text=Path(args.file).read_bytes().decode("utf-8", errors="replace"), actor=_actor(args)
+            text=readable_file(args.file).read_bytes().decode("utf-8", errors="replace"), actor=_actor(args)
         )
         _emit(args, {"defined": saved})
         return
@@ -130,7 +130,7 @@ def cmd_facts(args: argparse.Namespace) -> None:
         _emit(
             args,
             actions.do_load_facts(
-                path=Path(args.file), actor=actor, origin=args.origin, source=args.source, engine=args.engine
+                path=readable_file(args.file), actor=actor, origin=args.origin, source=args.source, engine=args.engine
             ),
         )
     else:
@@ -146,7 +146,7 @@ def cmd_workforce(args: argparse.Namespace) -> None:
     from paritrana.analytics.models import Workforce
 
     if args.action == "import":
-        path = Path(args.file)
+        path = readable_file(args.file)
         _emit(args, actions.do_import_workforce(source=path, filename=path.name, actor=_actor(args)))
         return
     columns = ["region_code", "year", "employed", "formal", "informal", "population", "vulnerable", "source"]

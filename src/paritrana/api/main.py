@@ -1,27 +1,36 @@
 """Assembly of the API: authentication, the one error body, and the routers of each app.
 
 Every failure answers ``{"code", "message", "details"}`` with the status of its class in
-``paritrana.core.errors``; ninja's own validation, authentication and 404 errors are mapped onto that tree here.
+``paritrana.core.errors``; ninja's own validation, authentication and 404 errors, and Django's refusals of a
+malformed request (a multipart body without a boundary, too many fields), are mapped onto that tree here. What every
+request must satisfy before an endpoint reads it (JSON bodies are objects, no NUL in any text) is in
+``paritrana.api.inputs``.
+
+An ``out_of_scope`` refusal never names a region the caller did not name itself: asked for a worker by id, the
+answer says the worker lies outside the caller's scope, not in which desa (``_hide_foreign_region``).
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
 from paritrana.accounts.queries import user_for_token
+from paritrana.api.inputs import ParitranaParser, refuse_nul_in_address, sent_strings
 from paritrana.core.errors import (
     N_,
     BadRequest,
     InvalidInput,
     NotAuthenticated,
     NotFound,
+    OutOfScope,
     ParitranaError,
     PayloadTooLarge,
     PermissionDenied,
@@ -85,6 +94,12 @@ class ParitranaAPI(NinjaAPI):
                     responses.setdefault(status, {"description": text, "content": body})
         return schema
 
+    def create_temporal_response(self, request: HttpRequest) -> HttpResponse:
+        # ninja calls this for every operation, after authentication and before it reads any parameter: the one
+        # place to check what every operation receives, declared or not (path and query parameters).
+        refuse_nul_in_address(request)
+        return super().create_temporal_response(request)
+
 
 api = ParitranaAPI(
     title="Paritrana API",
@@ -93,11 +108,25 @@ api = ParitranaAPI(
     "award. Errors always answer {code, message, details}.",
     auth=[BearerToken(), TokenHeader(), django_auth],
     urls_namespace="api",
+    parser=ParitranaParser(),
 )
 
 
 def error_response(request: HttpRequest, exc: ParitranaError) -> HttpResponse:
+    if isinstance(exc, OutOfScope):
+        exc = _hide_foreign_region(request, exc)
     return api.create_response(request, exc.as_body(gettext), status=exc.status)
+
+
+def _hide_foreign_region(request: HttpRequest, exc: OutOfScope) -> OutOfScope:
+    """The refusal without the region's code, unless the caller sent that code itself (``GET /regions/36.72``):
+    the code of a worker's desa, a participant's region... outside the caller's scope is not theirs to learn."""
+    region = exc.details.get("region")
+    if not isinstance(region, str) or region in ("", "*") or region.strip() in sent_strings(request):
+        return exc
+    details = {k: v for k, v in exc.details.items() if k != "region"}
+    message = OutOfScope.default_message if "{region}" in exc.message else exc.message
+    return OutOfScope(message, **details)
 
 
 @api.exception_handler(ParitranaError)
@@ -114,7 +143,9 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
     fields = ", ".join(e["field"] for e in errors)
     # A query string that does not parse is a malformed request (400); a body field with a wrong value is 422.
     if all(e["where"] in ("query", "path") for e in errors):
-        err: ParitranaError = BadRequest(N_("Invalid query parameters: {fields}."), fields=fields, errors=errors)
+        err: ParitranaError = BadRequest(
+            N_("Invalid query parameters: {fields}."), field=fields, fields=fields, errors=errors
+        )
     else:
         err = InvalidInput(N_("Invalid values: {fields}."), field=fields, fields=fields, errors=errors)
     return error_response(request, err)
@@ -140,6 +171,8 @@ def _forbidden(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ParitranaError):  # refused by ParitranaParser while ninja read the body
+        return error_response(request, exc.__cause__)
     if exc.status_code == 403:  # ninja's CSRF refusal for session-authenticated writes
         return error_response(request, PermissionDenied(N_("Forbidden: {reason}"), reason=str(exc)))
     if exc.status_code == 401:
@@ -159,6 +192,30 @@ def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     from django.conf import settings
 
     return error_response(request, PayloadTooLarge(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
+
+
+@api.exception_handler(MultiPartParserError)
+def _malformed_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    """Django's parser refuses the body (no boundary, a bad Content-Length...): its HTML 400 page otherwise."""
+    return error_response(
+        request, BadRequest(N_("The multipart/form-data body could not be read: {reason}."), reason=str(exc))
+    )
+
+
+@api.exception_handler(TooManyFieldsSent)
+def _too_many_fields(request: HttpRequest, exc: TooManyFieldsSent) -> HttpResponse:
+    from django.conf import settings
+
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    return error_response(request, BadRequest(N_("The request has more than {limit} fields."), limit=limit))
+
+
+@api.exception_handler(TooManyFilesSent)
+def _too_many_files(request: HttpRequest, exc: TooManyFilesSent) -> HttpResponse:
+    from django.conf import settings
+
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+    return error_response(request, BadRequest(N_("The request has more than {limit} files."), limit=limit))
 
 
 def _register_routers() -> None:

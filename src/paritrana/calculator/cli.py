@@ -181,11 +181,11 @@ def cmd_rules(args: argparse.Namespace) -> int:
     from paritrana.rules.book import load_site, site_status
 
     if args.action == "check":
-        from pathlib import Path
-
         from paritrana.core.config import get_settings
+        from paritrana.core.paths import readable_file
 
-        path = Path(args.file) if args.file else get_settings().effective_rules_file
+        # A file named on purpose must exist; the configured one may be absent (the packaged book is in force).
+        path = readable_file(args.file) if args.file else get_settings().effective_rules_file
         if not path.exists():
             _out(
                 args,

@@ -1,13 +1,19 @@
 """``paritrana backup OUTPUT`` and ``paritrana restore ARCHIVE``: the whole installation as one archive
-(see ``paritrana.core.backup`` and docs/backups.md)."""
+(see ``paritrana.core.backup`` and docs/backups.md).
+
+A path that cannot be used is an error of the one tree (exit 2, naming it), never a traceback: OUTPUT a folder, or
+not writable (``write_failed``); ARCHIVE missing, a folder or unreadable."""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from paritrana.core.errors import N_, InvalidInput, WriteFailed
 
 
 def _report(args: argparse.Namespace, manifest: Any, archive: Path, verb: str) -> None:
@@ -44,7 +50,19 @@ def cmd_backup(args: argparse.Namespace) -> None:
     from paritrana.core.backup import do_backup
 
     output = Path(args.output)
-    manifest = do_backup(actor=None, output=output)
+    if output.is_dir():
+        raise InvalidInput(
+            N_("{path} is a folder; name the backup file .tar or .tar.gz."), field="output", path=str(output)
+        )
+    try:
+        manifest = do_backup(actor=None, output=output)
+    except OSError as exc:  # the folder is not writable, the disk is full...: nothing was left under that name
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise WriteFailed(N_("Could not write {path}: the disk is full."), path=str(output)) from exc
+        reason = exc.strerror or str(exc)
+        if exc.filename and output.absolute().parent not in Path(str(exc.filename)).absolute().parents:
+            reason = f"{reason} ({exc.filename})"  # not the archive or its staging: a file it could not read
+        raise WriteFailed(path=str(output), reason=reason) from exc
     _report(args, manifest, output, "backed_up")
 
 
@@ -52,6 +70,23 @@ def cmd_restore(args: argparse.Namespace) -> None:
     from paritrana.core.backup import do_restore
 
     archive = Path(args.archive)
+    if archive.is_dir():
+        raise InvalidInput(
+            N_("{path} is a folder; give the .tar or .tar.gz made by 'paritrana backup'."),
+            field="archive",
+            path=str(archive),
+        )
+    if archive.is_file():
+        try:
+            with archive.open("rb"):
+                pass
+        except OSError as exc:
+            raise InvalidInput(
+                N_("Could not read {path}: {reason}."),
+                field="archive",
+                path=str(archive),
+                reason=exc.strerror or str(exc),
+            ) from exc
     manifest = do_restore(actor=None, archive=archive, force=args.force)
     _report(args, manifest, archive, "restored")
     if args.format != "json":

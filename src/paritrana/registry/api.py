@@ -3,19 +3,22 @@
 import uuid
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
+from pydantic import WithJsonSchema
 
 from paritrana.api.pagination import Page
+from paritrana.core.errors import N_, InvalidInput
 from paritrana.core.permissions import require
 from paritrana.core.privacy import refuse_nik_in_address
 from paritrana.regions.queries import normalize_code
 from paritrana.registry import queries
+from paritrana.registry.choices import ImportMode
 from paritrana.registry.ingest import check_size
 from paritrana.registry.models import ImportJob, Worker
 from paritrana.registry.tasks import import_workers_task
@@ -89,11 +92,22 @@ def get_worker(request: HttpRequest, worker_id: int) -> Worker:
 def post_import(
     request: HttpRequest,
     file: File[UploadedFile],
-    mode: Form[str] = "all-or-nothing",
+    mode: Annotated[str, WithJsonSchema({"type": "string", "enum": list(ImportMode.values)})] = Form(
+        ImportMode.ALL_OR_NOTHING.value,
+        description="all-or-nothing: any rejected row rejects the file; valid-only: import the valid rows",
+    ),
     dry_run: Form[bool] = False,
-    sheet: Form[str] = "",
+    sheet: str = Form("", max_length=100, description="the sheet of an XLSX with several (blank: the first)"),
 ) -> tuple[int, ImportJob]:
     require(request.user, "registry.import")
+    # Refused here, at once, rather than by the background job after a 202 (and it must fit the job's column).
+    if mode not in ImportMode.values:
+        raise InvalidInput(
+            N_("Unknown {field} {value}; use one of {valid}."),
+            field="mode",
+            value=mode[:40],
+            valid=", ".join(ImportMode.values),
+        )
     check_size(file.name or "", file.size)
     folder = Path(settings.MEDIA_ROOT) / "imports"
     folder.mkdir(parents=True, exist_ok=True)

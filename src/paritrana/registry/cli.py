@@ -1,4 +1,9 @@
-"""``paritrana workers import FILE``: the same import as the web page, with a progress bar on a terminal."""
+"""``paritrana workers import FILE``: the same import as the web page, with a progress bar on a terminal.
+
+What the command is given is checked before anything is imported, each refusal an error of the one tree (exit 2,
+a message naming the argument): FILE must be a readable file, ``--mapping`` a JSON object of field names to column
+headers, ``--report`` a file name in a folder that exists (the import is not run when its report could not be
+written)."""
 
 from __future__ import annotations
 
@@ -9,7 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from paritrana.core.errors import N_, InvalidInput
 from paritrana.core.files import write_output
+from paritrana.core.paths import readable_file
+
+MAPPING_EXAMPLE = '{"nik": "No KTP", "name": "Nama"}'
 
 
 def _actor(username: str | None) -> Any:
@@ -22,19 +31,53 @@ def _actor(username: str | None) -> Any:
         return SYSTEM
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise NotFound("There is no active user {username}.", username=username)
+        raise NotFound(N_("There is no active user {username}."), username=username)
     return user
+
+
+def _source(name: str) -> Path:
+    """FILE as a readable file: not missing, not a folder, not unreadable."""
+    if Path(name).is_dir():
+        raise InvalidInput(N_("{path} is a folder; give the worker list file (CSV or XLSX)."), field="file", path=name)
+    return readable_file(name)
+
+
+def _mapping(text: str | None) -> dict[str, str] | None:
+    """``--mapping``: a JSON object of field names to the headers of the file."""
+    if text is None:
+        return None
+    try:
+        mapping = json.loads(text)
+    except ValueError as exc:
+        reason = f"{exc.msg}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else str(exc)
+        raise InvalidInput(N_("--mapping is not valid JSON ({reason})."), field="mapping", reason=reason) from exc
+    if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+        raise InvalidInput(
+            N_("--mapping must be a JSON object of field names to column headers, such as {example}."),
+            field="mapping",
+            example=MAPPING_EXAMPLE,
+        )
+    return mapping
+
+
+def _report_path(name: str | None) -> str | None:
+    """``--report``: checked before the import, which would otherwise be done and its report lost."""
+    if not name:
+        return None
+    path = Path(name)
+    if path.is_dir():
+        raise InvalidInput(N_("{path} is a folder; give a file name ending .xlsx or .csv."), field="report", path=name)
+    if not path.absolute().parent.is_dir():
+        raise InvalidInput(N_("There is no folder {path}."), field="report", path=str(path.absolute().parent))
+    return name
 
 
 def cmd_workers(args: argparse.Namespace) -> int:
     from paritrana.registry.actions import do_import_workers
 
-    path = Path(args.file)
-    if not path.is_file():
-        from paritrana.core.errors import InvalidInput
-
-        raise InvalidInput("There is no file {path}.", field="file", path=str(path))
-    mapping = json.loads(args.mapping) if args.mapping else None
+    path = _source(args.file)
+    mapping = _mapping(args.mapping)
+    report = _report_path(args.report)
     progress_cb: Callable[[int, int], None] | None = None
     bar = None
     if sys.stderr.isatty() and args.format != "json":
@@ -61,9 +104,9 @@ def cmd_workers(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.stop()
-    if args.report and result.issues.height:
-        fmt = "csv" if args.report.lower().endswith(".csv") else "xlsx"
-        write_output(args.report, result.report(fmt))
+    if report and result.issues.height:
+        fmt = "csv" if report.lower().endswith(".csv") else "xlsx"
+        write_output(report, result.report(fmt))
     summary = {k: result.summary[k] for k in ("rows", "created", "updated", "unchanged", "rejected", "flagged")}
     summary.update(
         status=result.summary["status"], warnings=result.summary["warnings"], blank_rows=result.summary["blank_rows"]
@@ -86,5 +129,5 @@ def register(add: Callable[..., Any]) -> None:
     p.add_argument("--mode", choices=["all-or-nothing", "valid-only"], default="all-or-nothing")
     p.add_argument("--report", help="write the rejected rows with their reasons to this .xlsx or .csv")
     p.add_argument("--sheet", help="the sheet of an XLSX with several")
-    p.add_argument("--mapping", help='JSON {"nik": "No KTP", "name": "Nama", ...} when the headers are not recognised')
+    p.add_argument("--mapping", help=f"JSON {MAPPING_EXAMPLE[:-1]}, ...}} when the headers are not recognised")
     p.add_argument("--user", help="act as this user (its region scope); default: the system, national scope")

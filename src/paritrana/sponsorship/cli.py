@@ -12,6 +12,7 @@ from typing import Any
 
 from paritrana.core.dates import today
 from paritrana.core.files import write_output
+from paritrana.core.paths import readable_file
 
 
 def _month(value: str) -> date:
@@ -102,7 +103,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     actor = _actor(args)
     program = queries.get_program(actor, args.program, "sponsorship.manage")
     if args.file:
-        workers = queries.workers_in_list(actor, Path(args.file), Path(args.file).name)
+        workers = queries.workers_in_list(actor, readable_file(args.file), Path(args.file).name)
     else:
         ids = [int(i) for i in args.workers.split(",")] if args.workers else []
         workers = queries.enrollment_candidates(actor, program, ids, args.filter, args.desa or "", args.carry_over)
@@ -123,7 +124,7 @@ def cmd_billing(args: argparse.Namespace) -> None:
 def cmd_payments(args: argparse.Namespace) -> int:
     from paritrana.sponsorship import actions
 
-    path = Path(args.file)
+    path = readable_file(args.file)
     result = actions.do_import_payments(actor=_actor(args), source=path, filename=path.name, kind=args.source)
     _emit(args, result.as_dict())
     return 1 if result.errors else 0
@@ -132,7 +133,7 @@ def cmd_payments(args: argparse.Namespace) -> int:
 def cmd_claims(args: argparse.Namespace) -> int:
     from paritrana.sponsorship import actions
 
-    path = Path(args.file)
+    path = readable_file(args.file)
     result = actions.do_import_claims(actor=_actor(args), source=path, filename=path.name)
     _emit(args, result.as_dict())
     return 1 if result.errors else 0
