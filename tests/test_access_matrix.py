@@ -660,6 +660,14 @@ ROWS: list[Row] = [
         401,
         award(set(), admin=403),
     ),
+    # a conflict is withdrawn by its judge or the committee, with a reason; hidden (404) from everyone else
+    (
+        "POST /api/v1/award/conflicts/{conflict_id}/withdraw",
+        "post",
+        lambda o: f"/api/v1/award/conflicts/{o['conflict'].pk}/withdraw",
+        401,
+        award(PANEL, refused=404),
+    ),
     # the judge may score, but not before the jury stage (409)
     (
         "PUT /api/v1/award/participants/{participant_id}/scores",
@@ -982,6 +990,7 @@ _PLACEHOLDERS = {
         "evidence_in",
         "evidence_out",
         "evidence_far",
+        "conflict",
         "session_in",
         "session_out",
         "finding_in",
@@ -1054,7 +1063,15 @@ def _award_objects() -> dict[str, Any]:
     from django.utils import timezone
 
     from paritrana.award.evidence import store
-    from paritrana.award.models import Category, Edition, Evidence, PanelMember, Participant, Result
+    from paritrana.award.models import (
+        Category,
+        ConflictOfInterest,
+        Edition,
+        Evidence,
+        PanelMember,
+        Participant,
+        Result,
+    )
     from paritrana.award.scoring import framework_to_dict, parse_framework
     from tests.award.test_workflow import FRAMEWORK, PDF
 
@@ -1160,8 +1177,10 @@ def _award_objects() -> dict[str, Any]:
         for key, part in (("evidence_in", "part_in"), ("evidence_out", "part_out"), ("evidence_far", "part_far"))
     }
     judge = make_user("matrix.jury", Role.JURY, "36.03")
-    PanelMember.objects.create(category=open_category, user=judge)
+    member = PanelMember.objects.create(category=open_category, user=judge)
+    conflict = ConflictOfInterest.objects.create(member=member, participant=participants["part_out"], reason="kerabat")
     return {
+        "conflict": conflict,
         **editions,
         **participants,
         **evidence,
@@ -1256,6 +1275,7 @@ BODIES = {
     "POST /api/v1/award/participants/{participant_id}/verify": {"accept": True},
     "POST /api/v1/award/categories/{category_id}/panel": {"username": "matrix.jury"},
     "POST /api/v1/award/participants/{participant_id}/conflict": {"reason": "kerabat"},
+    "POST /api/v1/award/conflicts/{conflict_id}/withdraw": {"reason": "salah isi"},
     "PUT /api/v1/award/participants/{participant_id}/scores": {"criterion": "kepala_daerah", "score": 5},
     "followup:sessions": {
         "form": "session",

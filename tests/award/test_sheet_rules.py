@@ -14,7 +14,7 @@ from paritrana.award.models import JuryScore
 from paritrana.award.sheets import do_import_sheet
 from paritrana.cli import main
 from paritrana.core.audit import AuditEvent
-from paritrana.core.errors import Conflict, InvalidInput
+from paritrana.core.errors import Conflict, InvalidInput, PermissionDenied
 from tests.award.test_workflow import _answer_and_submit, _participant
 from tests.award.test_workflow import setup as setup  # noqa: F401, PLW0127 - the shared fixture
 from tests.factories import make_user
@@ -110,3 +110,55 @@ def test_a_region_answering_no_submits_without_the_document(setup: dict[str, Any
     actions.do_save_answer(actor=operator_yes, participant=yes, criterion="perda", value="ya")
     with pytest.raises(InvalidInput, match="Perda/Perbup"):
         actions.do_submit(actor=operator_yes, participant=yes)
+
+
+def test_the_committee_records_a_conflict_from_a_signed_form_and_it_can_be_withdrawn(
+    judging: dict[str, Any],
+) -> None:
+    from paritrana.award.models import ConflictOfInterest
+    from paritrana.award.sheets import export_rows
+    from tests.conftest import client_for
+
+    committee, category, judge = judging["committee"], judging["category"], judging["judge"]
+    participant = _participant(category, "36.03")
+    actions.do_score(actor=judge, participant=participant, criterion="kepala_daerah", score=9)
+    api = client_for(committee)
+    made = api.post(
+        f"/api/v1/award/participants/{participant.pk}/conflict",
+        {"reason": "formulir bertanda tangan: kerabat", "judge": "juri.satu"},
+        content_type="application/json",
+    )
+    assert made.status_code == 200
+    conflict = ConflictOfInterest.objects.get(pk=made.json()["conflict_id"])
+    assert conflict.recorded_by == committee and not JuryScore.objects.exists()  # the score no longer counts
+    columns, rows = export_rows(category, "scores")
+    assert columns[-1] == "conflict" and rows == [
+        {
+            "judge": "juri.satu",
+            "region_code": "36.03",
+            "name": participant.name,
+            "criterion": "",
+            "score": None,
+            "comment": "",
+            "conflict": "formulir bertanda tangan: kerabat",
+        }
+    ]
+    with pytest.raises(PermissionDenied):  # the judge cannot score while the conflict stands
+        actions.do_score(actor=judge, participant=participant, criterion="kepala_daerah", score=9)
+    with pytest.raises(InvalidInput, match="why"):
+        actions.do_withdraw_conflict(actor=judge, conflict=conflict, reason=" ")
+    withdrawn = client_for(judge).post(
+        f"/api/v1/award/conflicts/{conflict.pk}/withdraw", {"reason": "salah orang"}, content_type="application/json"
+    )
+    assert withdrawn.status_code == 200
+    conflict.refresh_from_db()
+    assert conflict.withdrawn_by == judge and conflict.withdraw_reason == "salah orang"
+    actions.do_score(actor=judge, participant=participant, criterion="kepala_daerah", score=9)
+    assert JuryScore.objects.get().score == 9
+    stranger = client_for(make_user("op.lain", "regional_operator", "36.03"))
+    assert (
+        stranger.post(
+            f"/api/v1/award/conflicts/{conflict.pk}/withdraw", {"reason": "x"}, content_type="application/json"
+        ).status_code
+        == 404
+    )

@@ -288,7 +288,7 @@ def test_spreadsheets_out_and_in_through_the_category_page(setup: dict[str, Any]
     csv = client.get(f"/award/categories/{category.pk}/export.csv", {"kind": "scores"})
     assert (
         csv.status_code == 200
-        and csv.content.decode().splitlines()[0] == "judge,region_code,name,criterion,score,comment"
+        and csv.content.decode().splitlines()[0] == "judge,region_code,name,criterion,score,comment,conflict"
     )
     operator = make_user("op.tangerang", "regional_operator", "36.03")
     assert _client(operator).get(f"/award/categories/{category.pk}/export.csv", {"kind": "scores"}).status_code == 403

@@ -43,6 +43,7 @@ __all__ = [
     "do_declare_conflict",
     "do_invite",
     "do_lock_panel",
+    "do_withdraw_conflict",
     "do_publish",
     "do_rank",
     "do_save_answer",
@@ -500,20 +501,81 @@ def _member(actor: Any, category: Category) -> PanelMember:
 
 
 @_refusals_audited("award.conflict")
-def do_declare_conflict(*, actor: Any, participant: Participant, reason: str) -> ConflictOfInterest:
-    member = _member(actor, participant.category)
-    _unlocked(participant.category)
+def do_declare_conflict(*, actor: Any, participant: Participant, reason: str, judge: Any = None) -> ConflictOfInterest:
+    """A judge declares a conflict with a participant; or the committee records one for ``judge`` (a signed form).
+    Scores the judge gave the participant no longer count (they are removed, and the audit keeps how many)."""
+    category = participant.category
+    if judge is None:
+        member = _member(actor, category)
+    else:
+        _manage(actor, category.edition)
+        member = PanelMember.objects.filter(category=category, user=judge).first()
+        if member is None:
+            raise InvalidInput(
+                N_("{judge} is not on the panel of {category}."),
+                field="judge",
+                judge=str(judge),
+                category=str(category),
+            )
+    _unlocked(category)
+    if category.panel_locked_at:
+        raise Conflict(N_("The panel of {category} is locked."), category=str(category))
     if not reason.strip():
         raise InvalidInput(N_("Say what the conflict of interest is."), field="reason")
-    conflict, _ = ConflictOfInterest.objects.get_or_create(
-        member=member, participant=participant, defaults={"reason": reason.strip()}
+    conflict, created = ConflictOfInterest.objects.get_or_create(
+        member=member,
+        participant=participant,
+        defaults={"reason": reason.strip(), "recorded_by": _user_or_none(actor)},
     )
-    # Scores given before the declaration no longer count.
+    if not created:  # declared again after a withdrawal: in force again, with the new reason
+        conflict.reason, conflict.recorded_by = reason.strip(), _user_or_none(actor)
+        conflict.withdrawn_at, conflict.withdrawn_by, conflict.withdraw_reason = None, None, ""
+        conflict.save()
     removed, _ = JuryScore.objects.filter(member=member, participant=participant).delete()
     audit.record(
-        actor=actor, action="award.conflict", obj=participant, after={"reason": reason, "scores_removed": removed}
+        actor=actor,
+        action="award.conflict",
+        obj=participant,
+        after={
+            "judge": member.user.get_username(),
+            "reason": reason,
+            "scores_removed": removed,
+            "recorded_by": "committee" if judge is not None else "judge",
+        },
     )
     return conflict
+
+
+@_refusals_audited("award.conflict")
+def do_withdraw_conflict(*, actor: Any, conflict: ConflictOfInterest, reason: str) -> ConflictOfInterest:
+    """The judge or the committee withdraws a conflict (declared by mistake), with a reason; kept for the record."""
+    category = conflict.participant.category
+    if conflict.member.user_id != getattr(actor, "pk", None):
+        _manage(actor, category.edition)
+    _unlocked(category)
+    if category.panel_locked_at:
+        raise Conflict(N_("The panel of {category} is locked."), category=str(category))
+    if conflict.withdrawn_at is not None:
+        raise Conflict(N_("This conflict was already withdrawn."))
+    if not reason.strip():
+        raise InvalidInput(N_("Say why the conflict is withdrawn."), field="reason")
+    conflict.withdrawn_at, conflict.withdrawn_by, conflict.withdraw_reason = (
+        timezone.now(),
+        _user_or_none(actor),
+        reason.strip(),
+    )
+    conflict.save()
+    audit.record(
+        actor=actor,
+        action="award.conflict.withdraw",
+        obj=conflict.participant,
+        after={"judge": conflict.member.user.get_username(), "reason": reason.strip()},
+    )
+    return conflict
+
+
+def _user_or_none(actor: Any) -> Any:
+    return actor if getattr(actor, "pk", None) else None
 
 
 def scorable(category: Category, member: PanelMember, participant: Participant) -> None:
@@ -525,7 +587,7 @@ def scorable(category: Category, member: PanelMember, participant: Participant) 
         raise Conflict(N_("The panel of {category} is locked."), category=str(category))
     if participant.status != ParticipantStatus.VERIFIED:
         raise Conflict(N_("{participant} is not verified."), participant=participant.name)
-    if ConflictOfInterest.objects.filter(member=member, participant=participant).exists():
+    if ConflictOfInterest.objects.active().filter(member=member, participant=participant).exists():
         raise PermissionDenied(
             N_("{judge} declared a conflict of interest with {participant}: no score from them."),
             judge=member.user.get_username(),

@@ -226,13 +226,29 @@ def post_panel(request: HttpRequest, category_id: int, body: PanelIn) -> dict[st
 
 class ConflictIn(Schema):
     reason: str = Field(max_length=300)
+    judge: str = Field("", max_length=150, description="committee only: the judge whose signed form it records")
 
 
-@router.post("/award/participants/{participant_id}/conflict", summary="Declare a conflict of interest (judge)")
-def post_conflict(request: HttpRequest, participant_id: int, body: ConflictIn) -> dict[str, str]:
+class WithdrawIn(Schema):
+    reason: str = Field(max_length=300)
+
+
+@router.post(
+    "/award/participants/{participant_id}/conflict",
+    summary="Declare a conflict of interest (a judge), or record one for a judge (the committee, with judge)",
+)
+def post_conflict(request: HttpRequest, participant_id: int, body: ConflictIn) -> dict[str, Any]:
     participant = queries.participant_for(request.user, participant_id)
-    actions.do_declare_conflict(actor=request.user, participant=participant, reason=body.reason)
-    return {"declared": participant.name}
+    judge = queries.panel_judge(participant.category, body.judge) if body.judge else None
+    conflict = actions.do_declare_conflict(actor=request.user, participant=participant, reason=body.reason, judge=judge)
+    return {"declared": participant.name, "conflict_id": conflict.pk}
+
+
+@router.post("/award/conflicts/{conflict_id}/withdraw", summary="Withdraw a conflict of interest, with a reason")
+def post_withdraw_conflict(request: HttpRequest, conflict_id: int, body: WithdrawIn) -> dict[str, str]:
+    conflict = queries.conflict_for(request.user, conflict_id)
+    actions.do_withdraw_conflict(actor=request.user, conflict=conflict, reason=body.reason)
+    return {"withdrawn": conflict.participant.name}
 
 
 class ScoreIn(Schema):

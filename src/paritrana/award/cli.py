@@ -7,10 +7,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from paritrana.core.files import write_output
+from paritrana.core.paths import readable_file
 
 
 def _actor(args: argparse.Namespace) -> Any:
@@ -37,6 +37,8 @@ def cmd_award(args: argparse.Namespace) -> None:
     from paritrana.award.queries import editions_for, results_for
 
     actor = _actor(args)
+    if args.action in ("framework", "import") and args.file:
+        readable_file(args.file)  # the file first: a wrong path is named before anything else is looked up
     if args.action == "editions":
         rows = [
             {
@@ -126,7 +128,7 @@ def cmd_award(args: argparse.Namespace) -> None:
                 key=category.key,
                 name=category.name,
                 participant_level=category.participant_level,
-                framework=Path(args.file).read_bytes().decode("utf-8", errors="replace"),
+                framework=readable_file(args.file).read_bytes().decode("utf-8", errors="replace"),
                 titles=category.titles,
                 by_zone=category.by_zone,
                 normalise_judges=category.normalise_judges,
@@ -154,7 +156,7 @@ def cmd_award(args: argparse.Namespace) -> None:
     elif args.action == "import":
         if not args.file:
             raise SystemExit("paritrana award import --kind indicators|answers|scores FILE")
-        path = Path(args.file)
+        path = readable_file(args.file)
         _emit(
             args,
             sheets.do_import_sheet(

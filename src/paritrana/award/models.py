@@ -179,11 +179,30 @@ class PanelMember(models.Model):
         constraints = [models.UniqueConstraint(fields=["category", "user"], name="unique_panel_member")]
 
 
+class ConflictQuerySet(models.QuerySet["ConflictOfInterest"]):
+    def active(self) -> ConflictQuerySet:
+        """Conflicts in force: declared and not withdrawn."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
 class ConflictOfInterest(models.Model):
+    """A judge's conflict of interest with a participant, declared by the judge or recorded by the committee (from a
+    signed form); it may be withdrawn with a reason, and is kept (withdrawn) for the record."""
+
     member = models.ForeignKey(PanelMember, on_delete=models.CASCADE, related_name="conflicts")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="conflicts")
     reason = models.CharField(_("reason"), max_length=300)
     declared_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdraw_reason = models.CharField(_("reason for withdrawal"), max_length=300, blank=True)
+
+    objects = ConflictQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["member", "participant"], name="unique_conflict")]

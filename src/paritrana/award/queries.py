@@ -10,13 +10,24 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from paritrana.award.evidence import evidence_root
-from paritrana.award.models import Category, Edition, Evidence, JuryScore, PanelMember, Participant, Result
+from paritrana.award.models import (
+    Category,
+    ConflictOfInterest,
+    Edition,
+    Evidence,
+    JuryScore,
+    PanelMember,
+    Participant,
+    Result,
+)
 from paritrana.core import audit
 from paritrana.core.errors import N_, NotFound, OutOfScope
 from paritrana.core.permissions import can, require, scope_for
 
 __all__ = [
     "category_for",
+    "conflict_for",
+    "panel_judge",
     "edition_for",
     "editions_for",
     "evidence_file",
@@ -137,3 +148,28 @@ def evidence_file(user: Any, evidence_id: int) -> tuple[Evidence, Path]:
         after={"filename": evidence.filename, "sha256": evidence.sha256},
     )
     return evidence, path
+
+
+def panel_judge(category: Category, username: str) -> Any:
+    """The user of a judge on the panel of ``category``, by username."""
+    member = PanelMember.objects.select_related("user").filter(category=category, user__username=username).first()
+    if member is None:
+        raise NotFound(N_("{judge} is not on the panel of {category}."), judge=username, category=str(category))
+    return member.user
+
+
+def conflict_for(user: Any, conflict_id: int) -> ConflictOfInterest:
+    """A conflict of interest, for its judge and the committee of its round."""
+    conflict = (
+        ConflictOfInterest.objects.select_related("participant__category__edition", "member__user")
+        .filter(pk=conflict_id)
+        .first()
+    )
+    if conflict is None:
+        raise NotFound(N_("No such conflict of interest."))
+    require(user, "award.view")
+    if conflict.member.user_id == getattr(user, "pk", None) or is_committee(
+        user, conflict.participant.category.edition
+    ):
+        return conflict
+    raise NotFound(N_("No such conflict of interest."))

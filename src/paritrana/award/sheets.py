@@ -41,7 +41,7 @@ rows_to_xlsx = rows_xlsx
 KINDS = {
     "indicators": (("region_code", "criterion", "value"), ("target",)),
     "answers": (("region_code", "criterion", "value"), ("score",)),
-    "scores": (("judge", "region_code", "criterion", "score"), ("comment",)),
+    "scores": (("judge", "region_code", "criterion", "score"), ("comment", "conflict")),
 }
 
 
@@ -92,12 +92,21 @@ def do_import_sheet(*, actor: Any, category: Category, kind: str, data: bytes, f
     participants = {p.region_code.replace(".", ""): p for p in category.participants.all()}
     panel = {m.user.get_username(): m for m in PanelMember.objects.filter(category=category).select_related("user")}
     conflicts = set(
-        ConflictOfInterest.objects.filter(member__category=category).values_list("member_id", "participant_id")
+        ConflictOfInterest.objects.active().filter(member__category=category).values_list("member_id", "participant_id")
     )
     method = {"indicators": "indicator", "answers": "question", "scores": "jury"}[kind]
     writes: list[tuple[Any, dict[str, Any], dict[str, Any]]] = []
     for row in rows:
         participant = participants.get((row.get("region_code") or "").strip().replace(".", ""))
+        if kind == "scores" and (row.get("conflict") or "").strip():
+            # A conflict row of an exported sheet: it must match a conflict on record (the committee records new
+            # ones with their signed form, on the page or the API), and it carries no score.
+            member = panel.get((row.get("judge") or "").strip())
+            if participant is None or member is None or (member.pk, participant.pk) not in conflicts:
+                raise _bad(row, "conflict", "no such conflict is on record: record it first (Catat konflik)")
+            if (row.get("score") or "").strip():
+                raise _bad(row, "score", "a judge with a conflict gives no score")
+            continue
         if participant is None:
             raise _bad(row, "region_code", f"'{row.get('region_code')}' is not a participant of {category}")
         leaf = leaves.get((row.get("criterion") or "").strip())
@@ -182,7 +191,7 @@ def export_rows(category: Category, kind: str) -> tuple[list[str], list[dict[str
             for o in answers
         ]
     elif kind == "scores":
-        columns = ["judge", "region_code", "name", "criterion", "score", "comment"]
+        columns = ["judge", "region_code", "name", "criterion", "score", "comment", "conflict"]
         scores = JuryScore.objects.filter(participant__category=category).select_related("participant", "member__user")
         rows = [
             {
@@ -192,8 +201,27 @@ def export_rows(category: Category, kind: str) -> tuple[list[str], list[dict[str
                 "criterion": o.criterion,
                 "score": o.score,
                 "comment": o.comment,
+                "conflict": "",
             }
             for o in scores
+        ]
+        # A judge with a conflict gives no score: one row says so, with the reason (no criterion, no score).
+        conflicts = (
+            ConflictOfInterest.objects.active()
+            .filter(member__category=category)
+            .select_related("participant", "member__user")
+        )
+        rows += [
+            {
+                "judge": c.member.user.get_username(),
+                "region_code": c.participant.region_code,
+                "name": c.participant.name,
+                "criterion": "",
+                "score": None,
+                "comment": "",
+                "conflict": c.reason,
+            }
+            for c in conflicts
         ]
     else:
         leaves = [c.key for c in scoring.leaves(scoring.parse_framework(category.framework))]

@@ -754,7 +754,7 @@ def panels(request: HttpRequest) -> HttpResponse:
     seats = []
     user: Any = request.user
     for member in PanelMember.objects.filter(user=user).select_related("category__edition"):
-        conflicts = set(member.conflicts.values_list("participant_id", flat=True))
+        conflicts = set(member.conflicts.filter(withdrawn_at__isnull=True).values_list("participant_id", flat=True))
         scored: dict[int, int] = {}
         for pid in member.scores.values_list("participant_id", flat=True):
             scored[pid] = scored.get(pid, 0) + 1
@@ -818,7 +818,7 @@ def score(request: HttpRequest, pk: int) -> HttpResponse:
             error = gettext("Some scores were not saved; see below.")
         else:
             raise PermissionDenied()
-    conflict = ConflictOfInterest.objects.filter(member=member, participant=participant).first()
+    conflict = ConflictOfInterest.objects.active().filter(member=member, participant=participant).first()
     visible = list(queries.visible_scores(user, category).filter(participant=participant))
     mine = {s.criterion: s for s in visible if s.member_id == member.pk}
     rubrics = [
