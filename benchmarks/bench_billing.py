@@ -1,5 +1,7 @@
 """Billing run for 1,000,000 active enrollments (issue 5: target under 10 s), against a plain Django ORM loop
 creating the same bill lines on a 20,000-row sample, in the same run; and the monev figures of the program.
+Issue 16: one worker in ten drives an ojek, so a CSR program's February 2026 bill prices lines by occupation
+(PP 50/2025, a CASE per line) while the APBD program's bill has one price: both are timed in the same run.
 
     uv run python benchmarks/bench_billing.py                 # SQLite in a temporary folder
     scripts/with-postgres.sh uv run python benchmarks/bench_billing.py
@@ -59,7 +61,9 @@ def main() -> None:
             "sex": "L",
             "desa_code": "36.03.01.2001",
             "phone": "",
-            "occupation": "other",
+            "occupation": pl.select(
+                pl.when(ids % 10 == 0).then(pl.lit("ojek_pengemudi")).otherwise(pl.lit("other"))
+            ).to_series(),
             "segment": "bpu",
             "kpj": "",
             "status": "active",
@@ -104,6 +108,24 @@ def main() -> None:
     for enrollment in Enrollment.objects.filter(program=program)[:SAMPLE]:
         BillLine.objects.create(bill=bill, enrollment=enrollment, amount=16_800)
     loop = (time.perf_counter() - start) * N / SAMPLE
+
+    # Issue 16: the same million workers in a CSR program of 2026; February is discounted for drivers only.
+    csr = actions.do_create_sponsor(actor=SYSTEM, name="Bench CSR", kind="csr", region_code="36.03")
+    by_job = actions.do_create_program(
+        actor=SYSTEM, sponsor=csr, name="Bench CSR", fiscal_year=2026, pagu=N * 16_800 * 12
+    )
+    for step in ("approved", "active"):
+        by_job = actions.do_advance_program(actor=SYSTEM, program=by_job, to=step)
+    insert_frame(
+        Enrollment._meta.db_table,
+        enrollments.with_columns(
+            program_id=pl.lit(by_job.pk), first_month=pl.lit(date(2026, 1, 1)), last_month=pl.lit(date(2026, 12, 1))
+        ),
+    )
+    start = time.perf_counter()
+    (priced,) = actions.do_run_billing(actor=SYSTEM, month=date(2026, 2, 1), programs=[by_job]).bills
+    per_occupation = time.perf_counter() - start
+    assert priced.amount == (N // 10 + (N % 10 > 0)) * 8_400 + (N - N // 10 - (N % 10 > 0)) * 16_800
 
     queries.monev_row(program)  # warm
     start = time.perf_counter()
@@ -155,6 +177,12 @@ def main() -> None:
             "target < 10 s: " + ("met" if billing < 10 else "NOT met"),
         ],
         [f"same month again (refused, idempotent) ({engine})", f"{rerun:.3f} s", ""],
+        [
+            f"billing run, {N:,} enrollments priced by occupation (PP 50/2025, CSR, Feb 2026) ({engine})",
+            f"{per_occupation:.2f} s",
+            f"{per_occupation / billing:.2f}x the one-price run; target < 10 s: "
+            + ("met" if per_occupation < 10 else "NOT met"),
+        ],
         [f"Django ORM loop, per {N:,} (from {SAMPLE:,} rows)", f"{loop:.1f} s", f"{loop / billing:.0f}x slower"],
         [f"monev figures of the program, {N:,} enrollments (warm)", f"{monev * 1000:.0f} ms", ""],
         [
