@@ -1,6 +1,8 @@
 """``paritrana award ...``: the award on the command line. ``rank`` prints the ranking with scores (it ranks the
 category first unless its results are approved); ``sensitivity`` how stable each rank is; ``export``/``import``
-the committee's spreadsheets; ``framework`` the criteria as YAML."""
+the committee's spreadsheets; ``framework`` the criteria as YAML. The whole round runs here too, through the same
+actions as the web and the API: ``edition`` (create, or ``--stage`` to move it), ``category`` (from a framework
+file), ``invite``, ``verify``, ``panel``, ``conflict``, ``lock``, ``approve``, ``publish``."""
 
 from __future__ import annotations
 
@@ -37,8 +39,11 @@ def cmd_award(args: argparse.Namespace) -> None:
     from paritrana.award.queries import editions_for, results_for
 
     actor = _actor(args)
-    if args.action in ("framework", "import") and args.file:
+    if args.action in ("framework", "import", "category") and args.file:
         readable_file(args.file)  # the file first: a wrong path is named before anything else is looked up
+    if args.action in PROCESS:
+        _emit(args, PROCESS[args.action](args, actor))
+        return
     if args.action == "editions":
         rows = [
             {
@@ -165,6 +170,149 @@ def cmd_award(args: argparse.Namespace) -> None:
         )
 
 
+def _need(args: argparse.Namespace, *names: str) -> None:
+    """Refuse (exit 2) naming every option the step needs and did not get."""
+    from paritrana.core.errors import N_, InvalidInput
+
+    missing = [
+        n.upper() if n == "file" else f"--{n.replace('_', '-')}" for n in names if getattr(args, n, None) in (None, "")
+    ]
+    if missing:
+        raise InvalidInput(
+            N_("paritrana award {step} needs {missing}."), field=names[0], step=args.action, missing=", ".join(missing)
+        )
+
+
+def _participant(args: argparse.Namespace, actor: Any) -> Any:
+    from paritrana.award.queries import participant_for
+
+    _need(args, "participant")
+    category = _category(args, actor)
+    found = category.participants.filter(region_code=args.participant.strip()).first()
+    if found is None:
+        from paritrana.core.errors import N_, NotFound
+
+        raise NotFound(N_("{region} is not a participant of {category}."), region=args.participant, category=category)
+    return participant_for(actor, found.pk)
+
+
+def _edition(args: argparse.Namespace, actor: Any) -> dict[str, Any]:
+    from datetime import date, datetime, time
+
+    from django.utils import timezone
+
+    from paritrana.award import actions
+    from paritrana.award.queries import edition_for
+
+    _need(args, "edition")
+    if args.stage:
+        edition = edition_for(actor, year=args.edition, region=args.region or "")
+        edition = actions.do_set_edition_status(actor=actor, edition=edition, status=args.stage)
+        return {"edition": edition.year, "round": edition.region_code or "nasional", "stage": edition.status}
+    _need(args, "name", "start", "end", "deadline")
+    deadline = timezone.make_aware(datetime.combine(date.fromisoformat(args.deadline), time(23, 59)))
+    edition = actions.do_create_edition(
+        actor=actor,
+        year=args.edition,
+        name=args.name,
+        region_code=args.region or "",
+        assessment_start=date.fromisoformat(args.start),
+        assessment_end=date.fromisoformat(args.end),
+        submission_deadline=deadline,
+    )
+    return {"edition": edition.year, "round": edition.region_code or "nasional", "stage": edition.status}
+
+
+def _save_category(args: argparse.Namespace, actor: Any) -> dict[str, Any]:
+    from paritrana.award import actions
+    from paritrana.award.queries import edition_for
+
+    _need(args, "edition", "category", "name", "level", "file")
+    edition = edition_for(actor, year=args.edition, region=args.region or "")
+    category = actions.do_save_category(
+        actor=actor,
+        edition=edition,
+        key=args.category,
+        name=args.name,
+        participant_level=args.level,
+        framework=readable_file(args.file).read_bytes().decode("utf-8", errors="replace"),
+        titles=[t.strip() for t in args.titles.split(",")] if args.titles else None,
+        by_zone=args.by_zone,
+    )
+    return {"category": category.key, "participants": category.participants.count()}
+
+
+def _step(name: str) -> Callable[[argparse.Namespace, Any], dict[str, Any]]:
+    """invite, lock, approve and publish: one action on the category."""
+
+    def run(args: argparse.Namespace, actor: Any) -> dict[str, Any]:
+        from paritrana.award import actions
+
+        _need(args, "edition", "category")
+        category = _category(args, actor)
+        if name == "invite":
+            return {
+                "category": category.key,
+                **actions.do_invite(actor=actor, category=category, winners_of=args.winners_of),
+            }
+        done = {"lock": actions.do_lock_panel, "approve": actions.do_approve, "publish": actions.do_publish}[name]
+        done(actor=actor, category=category)
+        return {"category": category.key, "done": name}
+
+    return run
+
+
+def _verify(args: argparse.Namespace, actor: Any) -> dict[str, Any]:
+    from paritrana.award import actions
+
+    if args.accept == args.send_back:
+        from paritrana.core.errors import N_, InvalidInput
+
+        raise InvalidInput(N_("Choose --accept or --send-back (with --notes)."), field="accept")
+    participant = actions.do_verify(
+        actor=actor, participant=_participant(args, actor), accept=args.accept, notes=args.notes or ""
+    )
+    return {"participant": participant.region_code, "status": participant.status}
+
+
+def _panel(args: argparse.Namespace, actor: Any) -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+
+    from paritrana.award import actions
+    from paritrana.core.errors import N_, NotFound
+
+    _need(args, "edition", "category", "judge")
+    judge = get_user_model().objects.filter(username=args.judge).first()
+    if judge is None:
+        raise NotFound(N_("No user {username}."), username=args.judge)
+    member = actions.do_add_panel_member(actor=actor, category=_category(args, actor), user=judge)
+    return {"category": member.category.key, "judge": args.judge}
+
+
+def _conflict(args: argparse.Namespace, actor: Any) -> dict[str, Any]:
+    from paritrana.award import actions
+    from paritrana.award.queries import panel_judge
+
+    _need(args, "reason")
+    participant = _participant(args, actor)
+    judge = panel_judge(participant.category, args.judge) if args.judge else None
+    conflict = actions.do_declare_conflict(actor=actor, participant=participant, reason=args.reason, judge=judge)
+    return {"participant": participant.region_code, "judge": conflict.member.user.get_username()}
+
+
+PROCESS: dict[str, Callable[[argparse.Namespace, Any], dict[str, Any]]] = {
+    "edition": _edition,
+    "category": _save_category,
+    "invite": _step("invite"),
+    "verify": _verify,
+    "panel": _panel,
+    "conflict": _conflict,
+    "lock": _step("lock"),
+    "approve": _step("approve"),
+    "publish": _step("publish"),
+}
+
+
 def register(add: Callable[..., Any]) -> None:
     p = add(
         "award",
@@ -172,7 +320,10 @@ def register(add: Callable[..., Any]) -> None:
         "The Paritrana Award: rank, sensitivity, results, framework, export and import.",
         ("table", "json", "csv", "xlsx"),
     )
-    p.add_argument("action", choices=["editions", "rank", "sensitivity", "results", "framework", "export", "import"])
+    p.add_argument(
+        "action",
+        choices=["editions", "rank", "sensitivity", "results", "framework", "export", "import", *PROCESS],
+    )
     p.add_argument("file", nargs="?", help="framework: a YAML/JSON file to load; import: the CSV/XLSX")
     p.add_argument("--edition", type=int, help="the award year (e.g. 2024)")
     p.add_argument("--region", default="", help="the round: a province code (blank: the national round)")
@@ -182,3 +333,18 @@ def register(add: Callable[..., Any]) -> None:
     p.add_argument("--spread", type=float, default=0.2, help="sensitivity: each weight varies within +-spread")
     p.add_argument("--output", "-o")
     p.add_argument("--user", help="act as this user (its role and scope); default: the system")
+    p.add_argument("--stage", help="edition: move it to draft, open, verification, judging or closed")
+    p.add_argument("--name", help="edition, category: its name")
+    p.add_argument("--start", help="edition: first day assessed, YYYY-MM-DD")
+    p.add_argument("--end", help="edition: last day assessed, YYYY-MM-DD")
+    p.add_argument("--deadline", help="edition: last day of the self-assessment, YYYY-MM-DD")
+    p.add_argument("--level", help="category: province, kabupaten or desa")
+    p.add_argument("--titles", help="category: the titles in order, comma-separated (Terbaik I,Terbaik II,...)")
+    p.add_argument("--by-zone", action="store_true", help="category: rank per zone")
+    p.add_argument("--winners-of", type=int, help="invite: the titled winners of that year's published rounds")
+    p.add_argument("--participant", help="verify, conflict: the participant's region code")
+    p.add_argument("--accept", action="store_true", help="verify: accept the submission")
+    p.add_argument("--send-back", action="store_true", help="verify: return it to the region, with --notes")
+    p.add_argument("--notes", help="verify: what the region must fix")
+    p.add_argument("--judge", help="panel: the judge to add; conflict: the judge whose signed form it records")
+    p.add_argument("--reason", help="conflict: the conflict of interest")
