@@ -162,3 +162,17 @@ def test_the_committee_records_a_conflict_from_a_signed_form_and_it_can_be_withd
         ).status_code
         == 404
     )
+
+
+def test_a_by_zone_category_refuses_to_rank_participants_without_a_zone(judging: dict[str, Any]) -> None:
+    from paritrana.award.models import Category
+
+    category = judging["category"]
+    Category.objects.filter(pk=category.pk).update(by_zone=True)
+    category.refresh_from_db()
+    actions.do_lock_panel(actor=judging["committee"], category=category)
+    with pytest.raises(Conflict, match="no zone"):
+        actions.do_rank(actor=judging["committee"], category=category)
+    category.participants.update(zone="Zona Jawa-Bali")
+    category.refresh_from_db()
+    assert len(actions.do_rank(actor=judging["committee"], category=category)) == 1

@@ -656,6 +656,17 @@ def do_rank(*, actor: Any, category: Category) -> list[Result]:
     framework = scoring.parse_framework(category.framework)
     if any(c.method == "jury" for c in scoring.leaves(framework)) and not category.panel_locked_at:
         raise Conflict(N_("Lock the panel's scores before ranking."), category=str(category))
+    if category.by_zone:
+        # Ranked per zone: a participant without a zone would silently be ranked in a zone of its own.
+        unzoned = list(
+            category.participants.filter(status=ParticipantStatus.VERIFIED, zone="").values_list("name", flat=True)
+        )
+        if unzoned:
+            raise Conflict(
+                N_("{category} is ranked per zone, but {names} have no zone: set the award zones and invite again."),
+                category=str(category),
+                names=", ".join(unzoned[:10]),
+            )
     results = rank_category(category)
     category.ranked_at = timezone.now()
     category.save(update_fields=["ranked_at"])
