@@ -107,6 +107,12 @@ def cmd_worker(args: argparse.Namespace) -> None:
     _setup_django()
     from django.core.management import call_command
 
+    from paritrana.registry.tasks import recover_stale_jobs, start_sweeper
+
+    # Imports whose worker stopped (killed, out of memory) run again or fail: now, and every minute while this runs.
+    recover_stale_jobs()
+    if not args.batch:
+        start_sweeper()
     call_command("db_worker", *(["--batch"] if args.batch else []), "--no-startup-delay")
 
 

@@ -509,14 +509,15 @@ def do_declare_conflict(*, actor: Any, participant: Participant, reason: str, ju
         member = _member(actor, category)
     else:
         _manage(actor, category.edition)
-        member = PanelMember.objects.filter(category=category, user=judge).first()
-        if member is None:
+        found = PanelMember.objects.filter(category=category, user=judge).first()
+        if found is None:
             raise InvalidInput(
                 N_("{judge} is not on the panel of {category}."),
                 field="judge",
                 judge=str(judge),
                 category=str(category),
             )
+        member = found
     _unlocked(category)
     if category.panel_locked_at:
         raise Conflict(N_("The panel of {category} is locked."), category=str(category))

@@ -7,11 +7,17 @@ is in the file and whose cell is not empty. A list with fewer columns therefore 
 number or moves a birth date to another century, and a re-import whose given fields are unchanged counts as
 unchanged. New workers go in by bulk insert (``core.bulk``: multi-row INSERT on SQLite, COPY on PostgreSQL); changed
 ones by one UPDATE each of the changed fields only, audited before and after.
+
+Two imports at once: the write transaction first locks the registry for writing (``_lock_registry``) and only then
+reads which NIKs are registered, so a second import waits for the first and counts its workers as registered; it
+never inserts a NIK twice and never dies on the unique constraint.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from paritrana.core import audit
@@ -50,7 +56,38 @@ class ImportResult:
     changes: list[dict[str, Any]] = field(default_factory=list)
 
     def report(self, fmt: str = "xlsx") -> bytes:
-        return ingest.error_report(self.table, self.issues, fmt=fmt)
+        return ingest.error_report(_reportable(self.table, fmt), self.issues, fmt=fmt)
+
+
+#: What a worksheet cannot hold (XML 1.0 forbids these control characters; openpyxl raises IllegalCharacterError):
+#: every C0 control character but tab, line feed and carriage return.
+XLSX_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+#: The columns the report adds to the file's own (``ingest.error_report``).
+REPORT_COLUMNS = ("baris", "alasan", "reason")
+
+
+def _reportable(table: ingest.RawTable, fmt: str) -> ingest.RawTable:
+    """The file as the report can show it. A column of the file named like one the report adds is renamed
+    ("alasan" -> "alasan (berkas)": a report uploaded again has all three); in an XLSX, a character a worksheet
+    cannot hold (an ESC pasted from a terminal, a bell) becomes U+FFFD, which shows where it was. The CSV report
+    keeps every character."""
+    headers = list(table.headers)
+    renamed: dict[str, str] = {}
+    for header in headers:
+        name = re.sub(XLSX_ILLEGAL, "\ufffd", header) if fmt == "xlsx" else header
+        if name in REPORT_COLUMNS:
+            name = f"{name} (berkas)"
+        while name != header and (name in headers or name in renamed.values() or name in REPORT_COLUMNS):
+            name += "'"
+        if name != header:
+            renamed[header] = name
+    frame = table.frame.rename(renamed)
+    if fmt == "xlsx":  # columns by position: pl.col("^a.*$") would read a header as a pattern
+        text = [pl.nth(i) for i, dtype in enumerate(frame.dtypes) if dtype == pl.String]
+        frame = frame.with_columns([c.str.replace_all(XLSX_ILLEGAL, "\ufffd") for c in text])
+    if not renamed and fmt != "xlsx":
+        return table
+    return dataclasses.replace(table, frame=frame, headers=[renamed.get(h, h) for h in headers])
 
 
 def _out_of_scope(valid: pl.DataFrame, scope: Scope) -> pl.DataFrame:
@@ -164,6 +201,37 @@ def _old_values(ids: list[int]) -> pl.DataFrame:
     return frame.drop("nik").rename({f: f"{f}_old" for f in FIELDS})
 
 
+def _lock_registry() -> None:
+    """Make this transaction the registry's only writer until it ends; readers go on.
+
+    Two imports of overlapping lists used to read the registered workers each before either wrote, then both
+    inserted the same new NIK and the second died on the unique constraint. Now the write transaction takes this
+    lock first and reads after it, so a second import waits for the first and then sees its workers (on PostgreSQL's
+    READ COMMITTED every statement reads what is committed when it starts). PostgreSQL: ``SHARE ROW EXCLUSIVE`` on
+    the worker table conflicts with itself and with every INSERT, UPDATE and DELETE, not with SELECT, so it also
+    covers a worker written by any other path. SQLite: the transaction began with ``BEGIN IMMEDIATE`` (settings),
+    which already took the database's one write lock.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Worker._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+
+
+def _plan(valid: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows to insert (NIK not registered) and the registered workers a given field of which changes."""
+    # A column the file does not have is neither read back nor compared: it cannot change anything.
+    fields = _compared(valid)
+    joined = valid.join(_existing(valid["nik"], fields), on="nik", how="left").rename({"signature": "signature_old"})
+    new = joined.filter(pl.col("id").is_null())
+    changed = _candidates(joined.filter(pl.col("id").is_not_null()), fields)
+    changed = changed.join(_old_values(changed["id"].to_list()), on="id", maintain_order="left").filter(_differs())
+    return new, changed
+
+
+def _counts(valid: pl.DataFrame, new: pl.DataFrame, changed: pl.DataFrame) -> dict[str, int]:
+    return {"created": new.height, "updated": changed.height, "unchanged": valid.height - new.height - changed.height}
+
+
 def _insert(new: pl.DataFrame, *, progress: Callable[[int, int], None] | None, total: int) -> None:
     """Insert new workers in bulk. Sorted by NIK, the unique index grows at its end instead of splitting pages
     all over: several times faster."""
@@ -188,7 +256,8 @@ def do_import_workers(
     """Validate a worker list and, unless ``dry_run``, upsert it by NIK in one transaction.
 
     ``all-or-nothing`` writes nothing when any row has an error; ``valid-only`` writes the valid rows. Either way
-    the registry is never half-changed: the writes are one transaction, so a crash leaves it as it was.
+    the registry is never half-changed: the writes are one transaction, so a crash leaves it as it was. The file is
+    read and checked before that transaction; what is registered is read inside it, under the registry's lock.
     """
     scope = require(actor, "registry.import")
     if mode not in ImportMode.values:
@@ -237,22 +306,17 @@ def do_import_workers(
     valid = valid.with_columns(
         needs_review=pl.col("row").is_in(flagged), phone=pl.col("phone").fill_null(""), kpj=pl.col("kpj").fill_null("")
     )
-    # A column the file does not have is neither read back nor compared: it cannot change anything.
-    fields = _compared(valid)
-    joined = valid.join(_existing(valid["nik"], fields), on="nik", how="left").rename({"signature": "signature_old"})
-    new = joined.filter(pl.col("id").is_null())
-    changed = _candidates(joined.filter(pl.col("id").is_not_null()), fields)
-    changed = changed.join(_old_values(changed["id"].to_list()), on="id", maintain_order="left").filter(_differs())
-    summary.update(
-        created=new.height,
-        updated=changed.height,
-        unchanged=valid.height - new.height - changed.height,
-        status="dry-run" if dry_run else "done",
-    )
     if dry_run:
+        new, changed = _plan(valid)
+        summary.update(_counts(valid, new, changed), status="dry-run")
         return ImportResult(summary, issues, table, written=False)
 
     with transaction.atomic():
+        # Read what is registered only once the registry is ours: an import running at the same time then either
+        # committed before (its workers are found here and counted as unchanged or updated) or waits for this one.
+        _lock_registry()
+        new, changed = _plan(valid)
+        summary.update(_counts(valid, new, changed), status="done")
         total = new.height + changed.height
         _insert(new, progress=progress, total=total)
         now = timezone.now()

@@ -1,11 +1,22 @@
-r"""Read and validate worker lists: CSV (any delimiter, UTF-8 or latin-1, BOM) and XLSX, vectorised with Polars.
+r"""Read and validate worker lists: CSV (any delimiter, UTF-8 with or without BOM, UTF-16, CR/LF/CRLF line ends) and
+XLSX, vectorised with Polars.
 
 Pure: no Django. ``read_table`` -> ``guess_mapping``/``check_mapping`` -> ``validate`` -> (the caller writes
 ``Validation.valid``) and ``error_report`` for the operator. Row numbers are the ones a person sees in Excel:
 the header is row 1, the first data row is row 2; blank rows keep their number and are skipped.
 
+``read_table`` answers with a table or raises ``InvalidInput``/``PayloadTooLarge`` naming the problem (a header line
+over ``MAX_LINE_BYTES``, more than ``MAX_COLUMNS`` columns, a column named like a Polars pattern or like the
+pipeline's own ``__row``, a damaged file): no parser's exception leaves it. What it reads but must not pass over in
+silence it leaves as ``RawTable.notes``: a byte that is not UTF-8 (read as Windows-1252: the rows are named), an
+Excel TRUE/FALSE cell, formula cells without a saved value (read as empty) and rows made only of them (skipped),
+a hidden sheet read or hidden sheets with data left unread.
+
 Every problem is one row of ``Validation.issues``: ``row, field, code, severity (error|warning|flag), value``
-(a NIK is masked), with its message in Bahasa Indonesia and English from ``MESSAGES``.
+(a NIK, or a run of ten digits or more in another field, is masked), with its message in Bahasa Indonesia and
+English from ``MESSAGES``. A problem of the file as a whole sits on row 1 (the header), field ``file``, its detail in
+``value``. Nothing is changed without one: invisible characters taken out of a name, a NIK read from ``<16
+digits>.0``, a NIK whose kecamatan is not the desa's, the columns of an earlier error report uploaded again.
 
 Numbers (NIK, desa code, dates, phone, KPJ, decile) are read with the digits 0-9 only: a cell holding another
 script's digit (``٠``, ``０``, ``०``, ``𝟎``) is refused with a ``*_non_ascii`` error naming its field, never converted
@@ -18,10 +29,16 @@ worker already registered only given fields are written (``registry.actions``).
 
 from __future__ import annotations
 
+import codecs
 import csv
+import html
 import io
+import itertools
+import posixpath
 import re
+import threading
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -57,6 +74,15 @@ MAX_XLSX_UNPACKED = 2 * 1024**3
 #: pack 5 to 20 times; a ZIP bomb (a small file of repeated cells) packs hundreds of times (Apache POI refuses the
 #: same ratio). Both are checked on the sizes the ZIP declares, before anything is unpacked.
 MAX_XLSX_RATIO = 100
+#: A header of more columns is refused (a list has a few dozen; Excel's own limit is 16,384)...
+MAX_COLUMNS = 1000
+#: ...and so is a header line (or a blank line before it) longer than this.
+MAX_LINE_BYTES = 128 * 1024
+#: Names the pipeline uses for its own columns: a file's column may not take them.
+RESERVED_COLUMNS = ("__row",)
+#: The columns ``error_report`` adds. A report uploaded again (corrected) brings them back: they are not read (a
+#: warning on row 1 says so), and ``error_report`` does not write them a second time.
+REPORT_COLUMNS = ("baris", "alasan", "reason")
 
 #: field -> header synonyms (compared without case, spaces and punctuation).
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -116,8 +142,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "name_long": ("Nama lebih dari 200 karakter.", "The name is longer than 200 characters."),
     "kpj_long": ("Nomor KPJ lebih dari 32 karakter.", "The KPJ number is longer than 32 characters."),
     "birth_date_format": (
-        "Tanggal lahir tidak terbaca; gunakan dd/mm/yyyy.",
-        "The birth date cannot be read; use dd/mm/yyyy.",
+        "Tanggal lahir tidak terbaca: gunakan dd/mm/yyyy (mis. 15/08/1995, 15-Agu-1995 atau 1995-08-15).",
+        "The birth date cannot be read: use dd/mm/yyyy (e.g. 15/08/1995, 15-Aug-1995 or 1995-08-15).",
     ),
     "birth_date_mismatch": (
         "Tanggal lahir tidak sama dengan tanggal lahir di dalam NIK.",
@@ -152,8 +178,85 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The cell starts with =, +, - or @ (like a formula); kept as text.",
     ),
     "possible_duplicate": (
-        "Mungkin orang yang sama dengan baris lain (nama, tanggal lahir dan desa sama, NIK berbeda): periksa.",
-        "Possibly the same person as another row (same name, birth date and desa, another NIK): review.",
+        "Mungkin orang yang sama dengan baris lain: nama, tanggal lahir dan desa sama, NIK berbeda (tanpa kolom "
+        "tanggal lahir, dipakai tanggal lahir di dalam NIK). Periksa.",
+        "Possibly the same person as another row: same name, birth date and desa, another NIK (without a "
+        "birth-date column, the birth date inside the NIK is used). Review.",
+    ),
+    "nik_float": (
+        "Excel mengubah NIK menjadi angka (mis. 360301550895002.0) dan NIK tidak lagi 16 digit: digitnya tidak bisa "
+        "dipulihkan. Format kolom NIK sebagai Teks lalu ekspor ulang dari sumber aslinya.",
+        "Excel turned the NIK into a number (e.g. 360301550895002.0) and it no longer has 16 digits: its digits "
+        "cannot be recovered. Format the NIK column as Text and export again from the original source.",
+    ),
+    "nik_written_as_number": (
+        "NIK ditulis sebagai angka (diakhiri .0) dan dibaca sebagai 16 digit sebelum titik. Periksa digit terakhirnya: "
+        "Excel hanya menyimpan 15 digit sebuah angka. Sebaiknya format kolom NIK sebagai Teks.",
+        "The NIK was written as a number (ending .0) and read as the 16 digits before the point. Check its last "
+        "digits: Excel keeps only 15 digits of a number. Better format the NIK column as Text.",
+    ),
+    "name_invisible_only": (
+        "Nama hanya berisi karakter tak terlihat (spasi lebar nol, penanda arah teks atau karakter kontrol).",
+        "The name holds only invisible characters (zero-width spaces, text-direction marks or control characters).",
+    ),
+    "name_invisible": (
+        "Karakter tak terlihat (spasi lebar nol, penanda arah teks, karakter kontrol) dihapus dari nama.",
+        "Invisible characters (zero-width spaces, text-direction marks, control characters) were removed from the "
+        "name.",
+    ),
+    "name_nik": (
+        "Nama berisi nomor 16 digit seperti NIK: periksa pemetaan kolom (kolom NIK mungkin dipetakan ke Nama).",
+        "The name holds a 16-digit number like a NIK: check the column mapping (the NIK column may be mapped to the "
+        "name).",
+    ),
+    "name_no_letters": (
+        "Nama tidak berisi huruf: periksa pemetaan kolom.",
+        "The name has no letters: check the column mapping.",
+    ),
+    "cell_boolean": (
+        "Sel berisi nilai TRUE/FALSE (boolean) Excel, bukan teks: ketik isinya.",
+        "The cell holds an Excel TRUE/FALSE value (a boolean), not text: type its value.",
+    ),
+    "formula_no_value": (
+        "Sel berisi rumus tanpa nilai tersimpan (berkas disimpan oleh program yang tidak menghitung rumus) dan "
+        "dibaca kosong. Buka berkas di Excel lalu simpan ulang, atau tempel sebagai nilai.",
+        "The cell is a formula without a saved value (the file was saved by a program that does not calculate) and "
+        "was read as empty. Open the file in Excel and save it again, or paste the values.",
+    ),
+    "formula_rows_skipped": (
+        "Baris-baris ini hanya berisi rumus tanpa nilai tersimpan dan dilewati sebagai baris kosong. Bila seharusnya "
+        "berisi pekerja, buka berkas di Excel lalu simpan ulang",
+        "These rows hold only formulas without a saved value and were skipped as blank. If they should hold workers, "
+        "open the file in Excel and save it again",
+    ),
+    "encoding_cp1252": (
+        "Baris ini berisi huruf yang bukan UTF-8 dan dibaca sebagai Windows-1252 (cp1252, CSV Excel lama): periksa "
+        'ejaannya. Sebaiknya simpan daftar sebagai "CSV UTF-8".',
+        "This row holds characters that are not UTF-8, read as Windows-1252 (cp1252, an older Excel CSV): check "
+        'their spelling. Better save the list as "CSV UTF-8".',
+    ),
+    "sheet_hidden": (
+        "Lembar yang dibaca tersembunyi di Excel (veryHidden: tidak dapat ditampilkan lewat menu Unhide)",
+        "The sheet read is hidden in Excel (veryHidden: it cannot even be shown with the Unhide menu)",
+    ),
+    "hidden_sheets_not_read": (
+        "Lembar tersembunyi ini juga berisi data dan tidak dibaca (pilih lembarnya bila daftar ada di sana)",
+        "These hidden sheets also hold data and were not read (choose the sheet if the list is there)",
+    ),
+    "report_columns_ignored": (
+        "Kolom ini berasal dari laporan kesalahan sebelumnya dan tidak dibaca oleh impor",
+        "These columns come from an earlier error report; the import does not read them",
+    ),
+    "nik_region_desa": (
+        "Kecamatan di NIK (6 digit pertama: tempat NIK pertama kali terbit) berbeda dengan kecamatan desa/kelurahan. "
+        "Wajar bila orangnya pindah, periksa bila tidak.",
+        "The NIK's kecamatan (its first 6 digits: where it was first issued) differs from the desa/kelurahan's "
+        "kecamatan. Normal when the person moved, check otherwise.",
+    ),
+    "birth_date_two_digit_year": (
+        "Tahun lahir hanya dua digit (mis. 15/08/95), abadnya tidak pasti: tulis tahun empat digit (15/08/1995).",
+        "The birth year has two digits only (e.g. 15/08/95), so its century is unknown: write the year with four "
+        "digits (15/08/1995).",
     ),
 }
 
@@ -180,6 +283,14 @@ MESSAGES.update(
 )
 
 _SCIENTIFIC = r"^[0-9]+([.,][0-9]+)?[eE]\+?[0-9]+$"
+#: Polars (Rust regex) class: a character that is invisible and not white space: format characters (zero-width space
+#: and joiners, left-to-right and right-to-left marks, embeddings, overrides and isolates, a soft hyphen, a BOM) and
+#: control characters.
+INVISIBLE = r"[\p{Cf}\p{Cc}&&\S]"
+#: Sixteen digits, perhaps with a space, dot or dash between two of them: how a NIK is written.
+_NIK_LIKE = r"[0-9](?:[ .\-]?[0-9]){15}"
+#: Ten digits or more, written the same way: masked in the values of issues (they may be a NIK, or part of one).
+_DIGIT_RUN = r"[0-9](?:[ .\-]?[0-9]){9,}"
 _MONTHS = {
     "januari": "01",
     "februari": "02",
@@ -208,7 +319,38 @@ _MONTHS = {
     "okt": "10",
     "nov": "11",
     "des": "12",
+    "agus": "08",
+    "sept": "09",
+    # English, as spreadsheets and exports from other systems write them (15-Aug-1995).
+    "january": "01",
+    "february": "02",
+    "march": "03",
+    "may": "05",
+    "june": "06",
+    "july": "07",
+    "august": "08",
+    "october": "10",
+    "december": "12",
+    "aug": "08",
+    "oct": "10",
+    "dec": "12",
 }
+#: A date whose year has two digits (15/08/95, 15-Agu-95): the century is a guess, so it is refused by name.
+_TWO_DIGIT_YEAR = r"^[0-9]{1,2}[\s./\-]+(?:[0-9]{1,2}|[A-Za-z]+)[\s./\-]+[0-9]{2}$"
+#: A date with a midnight time, as a spreadsheet's date-and-time column exports it (1995-08-15 00:00:00).
+_MIDNIGHT = r"[ T]00:00(?::00(?:\.0+)?)?$"
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the reader saw that the operator must hear about (``code`` is a key of ``MESSAGES``): about the
+    cells of ``column`` in ``rows``, about whole ``rows`` (no column), or about the file (neither; shown on row 1,
+    the header, with ``detail``). ``validate`` turns notes into issues."""
+
+    code: str
+    rows: tuple[int, ...] = ()
+    column: str = ""
+    detail: str = ""
 
 
 @dataclass
@@ -222,6 +364,7 @@ class RawTable:
     delimiter: str = ""
     sheet: str = ""
     blank_rows: int = 0
+    notes: list[Note] = field(default_factory=list)
 
 
 @dataclass
@@ -261,6 +404,8 @@ def check_size(filename: str, size: int | None, max_bytes: int = MAX_BYTES) -> N
 def read_table(
     source: Path | bytes, *, filename: str, sheet: str | None = None, max_bytes: int = MAX_BYTES
 ) -> RawTable:
+    """The file as a table of text, or an ``InvalidInput``/``PayloadTooLarge`` naming what is wrong with it: no other
+    exception leaves here (a CSV parser's or a workbook reader's error is one of these, with its reason)."""
     check_size(filename, source.stat().st_size if isinstance(source, Path) else len(source), max_bytes)
     data = source.read_bytes() if isinstance(source, Path) else source
     if not data.strip():
@@ -289,14 +434,19 @@ def _read_csv(data: bytes, filename: str) -> RawTable:
         data, encoding = data[3:], "utf-8-sig"
     else:
         encoding = "utf-8"
+    if b"\r" in data and b"\n" not in data:
+        data = data.replace(b"\r", b"\n")  # classic Mac line ends (CR only): one line, else "a header but no rows"
+    notes: list[Note] = []
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        # Excel on Windows saves "CSV" in the ANSI code page; cp1252 maps every byte latin-1 does, and more.
+        data, note = _decode_mixed(data, filename)
         encoding = "cp1252"
-        data = data.decode("cp1252", errors="replace").encode("utf-8")
-    first = next((line for line in data.splitlines() if line.strip()), b"").decode("utf-8", "replace")
-    delimiter = _sniff(first)
+        notes.append(note)
+    first, line = _first_line(data, filename)
+    delimiter, columns = _sniff(first, filename, line)
+    if columns > MAX_COLUMNS:
+        raise _too_many_columns(filename, columns)
     try:
         frame = pl.read_csv(
             io.BytesIO(data),
@@ -311,39 +461,154 @@ def _read_csv(data: bytes, filename: str) -> RawTable:
             N_("{filename} cannot be read as CSV: {reason}"),
             field="file",
             filename=filename,
-            reason=str(exc).splitlines()[0][:200],
+            reason=str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__,
         ) from exc
-    return _finish(frame, "csv", encoding=encoding, delimiter=delimiter, filename=filename)
+    return _finish(frame, "csv", filename=filename, notes=notes, encoding=encoding, delimiter=delimiter)
 
 
-def _sniff(header_line: str) -> str:
-    counts = {d: len(next(csv.reader([header_line], delimiter=d))) for d in (",", ";", "\t", "|")}
-    return max(counts, key=lambda d: counts[d])
+# One byte that is not UTF-8, read as Windows-1252 (what Excel on Windows writes for "CSV"); the decoder resumes
+# at the next byte, so the UTF-8 around it stays UTF-8 (reading the whole file as cp1252 turned every "é" written in
+# UTF-8 into "Ã©"). The handler notes where it acted, for the warning that names the rows.
+_CP1252 = [bytes([b]).decode("cp1252", errors="ignore") for b in range(256)]
+_fallback = threading.local()
+
+
+def _cp1252_byte(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    _fallback.offsets.append(exc.start)
+    return _CP1252[exc.object[exc.start]] or "\ufffd", exc.start + 1
+
+
+codecs.register_error("paritrana-cp1252", _cp1252_byte)
+
+
+def _decode_mixed(data: bytes, filename: str) -> tuple[bytes, Note]:
+    """``data`` (not valid UTF-8) as UTF-8 bytes, each byte UTF-8 cannot read taken as cp1252, and a warning naming
+    the rows that held such bytes. A byte cp1252 does not define either (0x81, 0x8D, 0x8F, 0x90, 0x9D) is refused,
+    naming its line: no encoding fits the file, and guessing would change its names."""
+    _fallback.offsets = []
+    try:
+        text = data.decode("utf-8", errors="paritrana-cp1252")
+        offsets: list[int] = _fallback.offsets
+    finally:
+        del _fallback.offsets
+    undefined = next((o for o in offsets if not _CP1252[data[o]]), None)
+    if undefined is not None:
+        raise InvalidInput(
+            N_(
+                "Line {line} of {filename} holds a byte that is neither UTF-8 nor Windows-1252 (0x{byte}): "
+                'save the list again as "CSV UTF-8".'
+            ),
+            field="file",
+            filename=filename,
+            line=data.count(b"\n", 0, undefined) + 1,
+            byte=f"{data[undefined]:02X}",
+        )
+    rows = sorted(set(_rows_at(data, offsets)))
+    return text.encode("utf-8"), Note("encoding_cp1252", rows=tuple(rows))
+
+
+def _rows_at(data: bytes, offsets: list[int]) -> list[int]:
+    """The row number (a spreadsheet's: the header is 1) of each byte offset, in order. A quoted cell may hold line
+    breaks, so with quotes in the file the line breaks inside quotes are not counted."""
+    rows: list[int] = []
+    if b'"' not in data:
+        line, last = 1, 0
+        for offset in offsets:
+            line += data.count(b"\n", last, offset)
+            last = offset
+            rows.append(line)
+        return rows
+    record, quoted, i = 1, False, 0
+    for mark in re.finditer(rb'["\n]', data):
+        at = mark.start()
+        while i < len(offsets) and offsets[i] < at:
+            rows.append(record)
+            i += 1
+        if i == len(offsets):
+            break
+        if data[at] == 0x22:
+            quoted = not quoted
+        elif not quoted:
+            record += 1
+    rows.extend([record] * (len(offsets) - i))
+    return rows
+
+
+def _first_line(data: bytes, filename: str) -> tuple[str, int]:
+    """The first line that is not blank (the header) and its number; a line longer than ``MAX_LINE_BYTES`` before
+    it, or it, is refused (no list has such a header, and the CSV sniffer would fail on it)."""
+    start, number = 0, 1
+    while start < len(data):
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        if end - start > MAX_LINE_BYTES:
+            raise InvalidInput(
+                N_("Line {line} of {filename} is longer than {limit} KB: it is not the header of a list."),
+                field="file",
+                filename=filename,
+                line=number,
+                limit=MAX_LINE_BYTES // 1024,
+            )
+        line = data[start:end]
+        if line.strip():
+            return line.decode("utf-8", "replace"), number
+        start, number = end + 1, number + 1
+    return "", number
+
+
+def _sniff(header_line: str, filename: str, line: int) -> tuple[str, int]:
+    """The delimiter giving the header the most columns, and that number of columns."""
+    try:
+        counts = {d: len(next(csv.reader([header_line], delimiter=d))) for d in (",", ";", "\t", "|")}
+    except csv.Error as exc:
+        raise InvalidInput(
+            N_("Line {line} of {filename} cannot be read as a CSV header: {reason}"),
+            field="file",
+            filename=filename,
+            line=line,
+            reason=str(exc)[:200],
+        ) from exc
+    delimiter = max(counts, key=lambda d: counts[d])
+    return delimiter, counts[delimiter]
+
+
+def _too_many_columns(filename: str, columns: int) -> InvalidInput:
+    return InvalidInput(
+        N_("The header of {filename} has {columns} columns; at most {limit} are read. Remove the empty columns."),
+        field="file",
+        filename=filename,
+        columns=f"{columns:,}",
+        limit=f"{MAX_COLUMNS:,}",
+    )
 
 
 def _read_xlsx(data: bytes, filename: str, sheet: str | None) -> RawTable:
+    from python_calamine import CalamineError
+
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            if "xl/workbook.xml" not in zf.namelist():
-                raise InvalidInput(
-                    N_("{filename} is a ZIP archive, not an XLSX workbook."), field="file", filename=filename
-                )
-            _check_unpacked(zf.infolist(), filename)
+        zf = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
         raise InvalidInput(
             N_("{filename} is not a CSV or XLSX file (it contains binary data)."), field="file", filename=filename
         ) from exc
-    from python_calamine import CalamineError
-
-    try:
-        return _read_workbook(data, filename, sheet)
-    except CalamineError as exc:  # a damaged workbook: bad XML, a part cut short, undeclared entities...
-        raise InvalidInput(
-            N_("{filename} is a damaged XLSX workbook: {reason}"),
-            field="file",
-            filename=filename,
-            reason=str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__,
-        ) from exc
+    with zf:
+        if "xl/workbook.xml" not in zf.namelist():
+            raise InvalidInput(
+                N_("{filename} is a ZIP archive, not an XLSX workbook."), field="file", filename=filename
+            )
+        _check_unpacked(zf.infolist(), filename)
+        try:
+            return _read_workbook(data, filename, sheet, zf)
+        # A damaged workbook: bad XML, a part cut short, undeclared entities...
+        except (CalamineError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            raise InvalidInput(
+                N_("{filename} is a damaged XLSX workbook: {reason}"),
+                field="file",
+                filename=filename,
+                reason=str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__,
+            ) from exc
 
 
 def _check_unpacked(parts: list[zipfile.ZipInfo], filename: str) -> None:
@@ -367,25 +632,53 @@ def _check_unpacked(parts: list[zipfile.ZipInfo], filename: str) -> None:
         )
 
 
-def _read_workbook(data: bytes, filename: str, sheet: str | None) -> RawTable:
+#: A sheet's state as the workbook names it (``<sheet state="veryHidden">``): Excel's Unhide menu cannot show a
+#: very hidden sheet, so nobody looking at the workbook knows it is there.
+_STATES = {"Visible": "visible", "Hidden": "hidden", "VeryHidden": "veryHidden"}
+
+
+def _read_workbook(data: bytes, filename: str, sheet: str | None, zf: zipfile.ZipFile) -> RawTable:
     from python_calamine import CalamineWorkbook
 
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     names = list(workbook.sheet_names)
+    state = {m.name: _STATES.get(str(m.visible).rsplit(".", 1)[-1], "visible") for m in workbook.sheets_metadata}
+
+    def label(name: str) -> str:
+        return name if state.get(name, "visible") == "visible" else f"{name} ({state[name]})"
+
+    notes: list[Note] = []
     if sheet is None:
         with_data = [
             n
             for n in names
-            if any(any(c not in ("", None) for c in r) for r in workbook.get_sheet_by_name(n).to_python()[:50])
+            if any(
+                any(c not in ("", None) for c in r)
+                for r in itertools.islice(workbook.get_sheet_by_name(n).iter_rows(), 50)
+            )
         ]
-        if len(with_data) > 1:
+        shown = [n for n in with_data if state.get(n, "visible") == "visible"]
+        hidden = [n for n in with_data if n not in shown]
+        if len(shown) > 1:
             raise InvalidInput(
                 N_("{filename} has several sheets with data ({sheets}); choose one."),
                 field="sheet",
                 filename=filename,
-                sheets=", ".join(with_data),
+                sheets=", ".join(label(n) for n in with_data),
             )
-        sheet = with_data[0] if with_data else names[0]
+        if hidden and not shown:
+            raise InvalidInput(
+                N_(
+                    "The sheets of {filename} that hold data are hidden in Excel ({sheets}; a very hidden sheet "
+                    "cannot even be unhidden from Excel's menu). If one of them is the list, choose it by name."
+                ),
+                field="sheet",
+                filename=filename,
+                sheets=", ".join(label(n) for n in hidden),
+            )
+        if hidden:
+            notes.append(Note("hidden_sheets_not_read", detail=", ".join(label(n) for n in hidden)))
+        sheet = shown[0] if shown else names[0]
     elif sheet not in names:
         raise InvalidInput(
             N_("{filename} has no sheet {sheet}; sheets: {sheets}."),
@@ -394,17 +687,46 @@ def _read_workbook(data: bytes, filename: str, sheet: str | None) -> RawTable:
             sheet=sheet,
             sheets=", ".join(names),
         )
-    rows = workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+    elif state.get(sheet, "visible") != "visible":
+        notes.append(Note("sheet_hidden", detail=label(sheet)))
+    chosen = workbook.get_sheet_by_name(sheet)
+    if chosen.end is not None and chosen.end[1] + 1 > MAX_COLUMNS:
+        raise _too_many_columns(filename, chosen.end[1] + 1)
+    rows = chosen.to_python(skip_empty_area=False)
     if not rows:
         raise InvalidInput(N_("{filename} is empty."), field="file", filename=filename)
-    headers = [_cell(c) or f"column_{i + 1}" for i, c in enumerate(rows[0])]
-    body = [[_cell(c) for c in r] + [None] * (len(headers) - len(r)) for r in rows[1:]]
+    headers = _unique([_cell(c) or f"column_{i + 1}" for i, c in enumerate(rows[0])])
+    width = len(headers)
+    body: list[list[str | None]] = []
+    booleans: dict[int, list[int]] = {}  # column -> rows whose cell is TRUE/FALSE
+    for number, r in enumerate(rows[1:], start=2):
+        cells = [_cell(c) for c in r]
+        if "True" in cells or "False" in cells:
+            for j, c in enumerate(r):
+                if isinstance(c, bool):
+                    booleans.setdefault(j, []).append(number)
+        body.append(cells + [None] * (width - len(cells)))
+    notes += [Note("cell_boolean", rows=tuple(found), column=headers[j]) for j, found in booleans.items()]
     frame = (
         pl.DataFrame(body, schema=dict.fromkeys(headers, pl.String), orient="row")
         if body
         else pl.DataFrame(schema=dict.fromkeys(headers, pl.String))
     )
-    return _finish(frame, "xlsx", sheet=sheet, filename=filename)
+    formulas = _formulas_without_value(zf, names.index(sheet))
+    return _finish(frame, "xlsx", filename=filename, notes=notes, formulas=formulas, sheet=sheet)
+
+
+def _unique(headers: list[str]) -> list[str]:
+    """Headers made unique the way Polars does for a CSV: the second ``Nama`` becomes ``Nama_duplicated_0``."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for header in headers:
+        name, k = header, 0
+        while name in seen:
+            name, k = f"{header}_duplicated_{k}", k + 1
+        seen.add(name)
+        out.append(name)
+    return out
 
 
 def _cell(value: Any) -> str | None:
@@ -422,18 +744,167 @@ def _cell(value: Any) -> str | None:
     return str(value)
 
 
-def _finish(frame: pl.DataFrame, kind: str, *, filename: str, **meta: str) -> RawTable:
+# A formula cell with no saved value: ``<c r="B3"><f>...</f></c>``, ``<f .../>`` (a shared formula), an empty
+# ``<v/>`` (openpyxl and other writers that do not calculate). The reader sees an empty cell.
+_FORMULA_NO_VALUE = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})([0-9]+)"[^>]*>\s*'
+    rb"<(?:\w+:)?f\b(?:[^>]*/>|[^>]*>[^<]*</(?:\w+:)?f>)\s*"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+)
+
+
+def _formulas_without_value(zf: zipfile.ZipFile, sheet_index: int) -> dict[int, set[int]]:
+    """Row -> columns (0-based) of the cells of a sheet that are formulas without a saved value. The sheet's XML
+    is read in pieces cut after a row, and only a piece that may hold one (``_may_lack_values``) is searched."""
+    part = _sheet_part(zf, sheet_index)
+    found: dict[int, set[int]] = {}
+    if part is None:
+        return found
+    size = 8 << 20
+    with zf.open(part) as stream:
+        rest = b""
+        while True:
+            chunk = stream.read(size)
+            buffer = rest + chunk
+            if chunk:  # cut after the last row end (</row> or </x:row>); none yet: read on
+                end = buffer.rfind(b"row>")
+                cut = end + 4 if end >= 0 else 0
+            else:
+                cut = len(buffer)
+            piece, rest = buffer[:cut], buffer[cut:]
+            if _may_lack_values(piece):
+                for letters, row in _FORMULA_NO_VALUE.findall(piece):
+                    found.setdefault(int(row), set()).add(_column_index(letters.decode()))
+            if not chunk:
+                break
+    found.pop(1, None)  # the header row
+    return found
+
+
+def _may_lack_values(piece: bytes) -> bool:
+    """Whether ``piece`` (of a sheet's XML) may hold a formula without a value: a cheap test (``bytes.count`` and
+    ``in`` run at memory speed, the regular expression a dozen times slower) that lets a sheet of calculated formulas
+    pass without the search. A calculated formula is ``<f>...</f><v>value</v>`` or ``<f .../><v>value</v>``; one
+    without its value ends ``</f></c>``, ``/></c>`` or holds an empty ``<v></v>`` or ``<v/>``."""
+    if b"<f" not in piece and b":f" not in piece:
+        return False
+    if b"<c " not in piece and b"<c>" not in piece:
+        return True  # cells with a namespace prefix (<x:c>): let the expression decide
+    return piece.count(b"</f>") != piece.count(b"</f><v>") or b"/></c>" in piece or b"<v></v>" in piece
+
+
+def _formula_notes(formulas: dict[int, set[int]], read: pl.Series, headers: list[str]) -> list[Note]:
+    """Formula cells without a value in the rows read, per column; the rows made only of them were skipped as
+    blank, and are named in one note."""
+    rows = pl.Series(list(formulas), dtype=pl.Int64)
+    kept = set(rows.filter(rows.is_in(read.implode())).to_list())
+    by_column: dict[int, list[int]] = {}
+    for row in sorted(kept):
+        for j in formulas[row]:
+            if j < len(headers):
+                by_column.setdefault(j, []).append(row)
+    notes = [Note("formula_no_value", rows=tuple(r), column=headers[j]) for j, r in sorted(by_column.items())]
+    skipped = sorted(set(formulas) - kept)
+    if skipped:
+        notes.append(Note("formula_rows_skipped", detail=_ranges(skipped)))
+    return notes
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
+def _ranges(rows: list[int]) -> str:
+    """``3, 5-9, 12``: sorted row numbers, runs joined."""
+    parts: list[str] = []
+    start = prev = rows[0]
+    for row in [*rows[1:], None]:
+        if row is not None and row == prev + 1:
+            prev = row
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        if row is not None:
+            start = prev = row
+    return ", ".join(parts)
+
+
+def _sheet_part(zf: zipfile.ZipFile, index: int) -> str | None:
+    """The ZIP path of the workbook's ``index``-th sheet (``xl/workbook.xml`` lists the sheets in order, and its
+    relationships give each one's part). Read with regular expressions: no XML parser sees a DOCTYPE here."""
+    attrs = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+    sheets = re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", zf.read("xl/workbook.xml"))
+    if index >= len(sheets):
+        return None
+    rid = next((v for k, v in attrs.findall(sheets[index]) if k.endswith(b":id")), None)
+    try:
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return None
+    for tag in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        found = dict(attrs.findall(tag))
+        if rid is not None and found.get(b"Id") == rid:
+            target = html.unescape(found.get(b"Target", b"").decode("utf-8", "replace"))
+            path = posixpath.normpath(target.lstrip("/") if target.startswith("/") else "xl/" + target)
+            return path if path in zf.namelist() else None
+    return None
+
+
+def _finish(
+    frame: pl.DataFrame,
+    kind: str,
+    *,
+    filename: str,
+    notes: list[Note],
+    formulas: dict[int, set[int]] | None = None,
+    **meta: str,
+) -> RawTable:
     headers = frame.columns
     if not headers:
         raise InvalidInput(N_("{filename} is empty."), field="file", filename=filename)
-    # Columns by position, not by name: pl.col("*") or pl.col("^a.*$") would read a header as a wildcard.
+    for number, name in enumerate(headers, start=1):
+        if name in RESERVED_COLUMNS:
+            raise InvalidInput(
+                N_("Column {column} of {filename} is named {name}, a name Paritrana reserves for itself; rename it."),
+                field="file",
+                filename=filename,
+                column=number,
+                name=name,
+            )
+        if name == "*" or (name.startswith("^") and name.endswith("$")):
+            # Polars reads pl.col("*") as every column and pl.col("^...$") as a pattern: refused for every reader.
+            raise InvalidInput(
+                N_(
+                    "Column {column} of {filename} is named {name}, which would be read as a pattern of column "
+                    "names, not a name; rename it."
+                ),
+                field="file",
+                filename=filename,
+                column=number,
+                name=name,
+            )
+    # Columns by position, not by name.
     cells = [pl.nth(i).str.strip_chars().replace("", None) for i in range(len(headers))]
     blank = frame.select(pl.all_horizontal([c.is_null() for c in cells])).to_series()
     blank_rows = int(blank.sum())
     frame = frame.with_row_index("__row", offset=2).with_columns(pl.col("__row").cast(pl.Int64)).filter(~blank)
+    if frame.height == 0 and formulas:
+        raise InvalidInput(
+            N_(
+                "The rows of {filename} hold only formulas without a saved value (rows {rows}): the program that "
+                "saved it did not calculate them. Open it in Excel and save it again, or paste the values."
+            ),
+            field="file",
+            filename=filename,
+            rows=_ranges(sorted(formulas))[:200],
+        )
     if frame.height == 0:
         raise InvalidInput(N_("{filename} has a header but no rows."), field="file", filename=filename)
-    return RawTable(frame=frame, headers=headers, kind=kind, blank_rows=blank_rows, **meta)
+    if formulas:
+        notes = notes + _formula_notes(formulas, frame["__row"], headers)
+    return RawTable(frame=frame, headers=headers, kind=kind, blank_rows=blank_rows, notes=notes, **meta)
 
 
 # --- column mapping ---------------------------------------------------------------------------------------------
@@ -507,19 +978,27 @@ def _word(word: str) -> str:
 
 
 def date_expr(raw: pl.Expr) -> pl.Expr:
-    """Text dates in the formats Indonesian lists use (2024-03-15, 15/03/2024, 15-03-2024, 15 Maret 2024, Excel
-    serial numbers) as ``pl.Date``; null where none fits."""
-    # Month words need two dozen regex passes; only rows with letters take them (null rows cost nothing there).
+    """Text dates in the formats Indonesian lists use (2024-03-15, 15/03/2024, 15-03-2024, 15 Maret 2024, 15-Agu-2024,
+    15-Aug-2024, Excel serial numbers, any of them followed by a midnight time 00:00:00) as ``pl.Date``; null where
+    none fits. A year is four digits: ``15/03/24`` is null (the century would be a guess; see ``_TWO_DIGIT_YEAR``)."""
+    raw = raw.str.replace(_MIDNIGHT, "")
+    # Month words need three dozen regex passes; only rows with letters take them (null rows cost nothing there).
     letters = raw.str.contains("[A-Za-z]")
     bd: pl.Expr = pl.when(letters).then(raw.str.to_lowercase())
     for word, number in sorted(_MONTHS.items(), key=lambda kv: -len(kv[0])):
         bd = bd.str.replace(rf"\s*\b{word}\b\s*", f"/{number}/")
     digits = pl.when(letters).then(bd).otherwise(raw)
-    bd = digits.str.replace_all(r"[.\-\s]+", "/").str.replace_all(r"//+", "/")
+    bd = digits.str.replace_all(r"[.\-\s]+", "/").str.replace_all(r"//+", "/").str.strip_chars("/")
     return pl.coalesce(
-        raw.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
-        bd.str.strptime(pl.Date, "%d/%m/%Y", strict=False),
-        bd.str.strptime(pl.Date, "%Y/%m/%d", strict=False),
+        pl.when(raw.str.contains(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$")).then(
+            raw.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+        ),
+        pl.when(bd.str.contains(r"^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$")).then(
+            bd.str.strptime(pl.Date, "%d/%m/%Y", strict=False)
+        ),
+        pl.when(bd.str.contains(r"^[0-9]{4}/[0-9]{1,2}/[0-9]{1,2}$")).then(
+            bd.str.strptime(pl.Date, "%Y/%m/%d", strict=False)
+        ),
         # Excel serial numbers (1900 system): 1 = 1900-01-01, with Excel's phantom 29 Feb 1900.
         pl.when(raw.str.contains(r"^[0-9]{4,5}$")).then(
             pl.lit(date(1899, 12, 30)) + pl.duration(days=raw.cast(pl.Int64, strict=False))
@@ -540,23 +1019,43 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
     from lokal import PROVINCES
 
     kab_codes, kec_codes, desa_codes = _regions()
-    # A cell of spaces only is an empty cell (it gives no value).
-    col = {
-        f: (pl.col(h).str.strip_chars().replace("", None) if h else pl.lit(None, pl.String)) for f, h in mapping.items()
-    }
-    blank = pl.lit(None, pl.String)
-    df = table.frame.select(
-        pl.col("__row").alias("row"),
-        *[col.get(f, blank).alias(f"raw_{f}") for f in FIELDS],
-    )
-    nik_clean = pl.col("raw_nik").str.replace_all(r"^'|[\s.\-]", "")
-    df = df.with_columns(
-        nik=nik_clean,
-        nik_scientific=pl.col("raw_nik").str.contains(_SCIENTIFIC).fill_null(False),
-        # Digits of another script anywhere in a number field: refused by name (see DIGIT_FIELDS), not converted.
-        **{f"non_ascii_{f}": pl.col(f"raw_{f}").str.contains(NON_ASCII_DIGIT).fill_null(False) for f in DIGIT_FIELDS},
+    # Columns taken by name as given (``get_column`` reads no pattern into a header). A cell of spaces only is an
+    # empty cell (it gives no value).
+    df = pl.DataFrame(
+        {"row": table.frame["__row"], **{f"raw_{f}": table.frame.get_column(h) for f, h in mapping.items() if h}}
     ).with_columns(
-        nik_ok=pl.col("nik").str.contains(r"^[0-9]{16}$").fill_null(False) & ~pl.col("nik_scientific"),
+        *[pl.col(f"raw_{f}").str.strip_chars().replace("", None) for f, h in mapping.items() if h],
+        *[pl.lit(None, pl.String).alias(f"raw_{f}") for f in FIELDS if not mapping.get(f)],
+    )
+    # A NIK written as a number (360301550895002.0: a spreadsheet or a script read the column as numbers): with 16
+    # digits before the point they are the NIK (a warning says to check them); with fewer or more, a digit is lost
+    # or added, and reading the digits as a NIK would give another person's. Refused.
+    df = df.with_columns(nik_as_number=pl.col("raw_nik").str.extract(r"^'?([0-9]+)[.,]0+$", 1))
+    as_number = pl.col("nik_as_number")
+    nik_clean = (
+        pl.when(as_number.str.len_chars() == 16)
+        .then(as_number)
+        .otherwise(pl.col("raw_nik").str.replace_all(r"^'|[\s.\-]", ""))
+    )
+    df = (
+        df.with_columns(
+            nik=nik_clean,
+            nik_scientific=pl.col("raw_nik").str.contains(_SCIENTIFIC).fill_null(False),
+            nik_number=as_number.str.len_chars().fill_null(0),
+            # Digits of another script anywhere in a number field: refused by name (see DIGIT_FIELDS), not converted.
+            **{
+                f"non_ascii_{f}": pl.col(f"raw_{f}").str.contains(NON_ASCII_DIGIT).fill_null(False)
+                for f in DIGIT_FIELDS
+            },
+        )
+        .with_columns(
+            nik_float=(pl.col("nik_number") > 0) & (pl.col("nik_number") != 16),
+        )
+        .with_columns(
+            nik_ok=pl.col("nik").str.contains(r"^[0-9]{16}$").fill_null(False)
+            & ~pl.col("nik_scientific")
+            & ~pl.col("nik_float"),
+        )
     )
     n = pl.col("nik")
     day_raw = n.str.slice(6, 2).cast(pl.Int32, strict=False)
@@ -567,7 +1066,12 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         nik_yy=n.str.slice(10, 2).cast(pl.Int32, strict=False),
     )
 
-    df = _by_value(df, "raw_birth_date", birth_date=date_expr(pl.col("raw_birth_date")))
+    df = _by_value(
+        df,
+        "raw_birth_date",
+        birth_date=date_expr(pl.col("raw_birth_date")),
+        two_digit_year=pl.col("raw_birth_date").str.replace(_MIDNIGHT, "").str.contains(_TWO_DIGIT_YEAR),
+    )
     # The century of the NIK's two-digit year: the row's birth date when present, else the latest plausible one.
     yy_year = (
         pl.when(pl.col("nik_yy") <= today.year % 100).then(2000 + pl.col("nik_yy")).otherwise(1900 + pl.col("nik_yy"))
@@ -588,10 +1092,20 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         & pl.col("nik_day").is_between(1, 31)
         & (pl.col("nik_birth").dt.month() == pl.col("nik_month"))
     ).fill_null(False)
+    ok_nik_date = pl.col("nik_ok") & real_date
 
     sex_row = pl.col("raw_sex").str.to_lowercase().replace_strict(SEX_WORDS, default=None, return_dtype=pl.String)
     desa_digits = pl.col("raw_desa_code").str.replace_all(r"[^0-9]", "")
-    name = pl.col("raw_name").str.replace_all(r"\s+", " ").str.strip_chars()
+    # Zero-width spaces and joiners, text-direction marks and overrides (U+202E turns "Siti" around on screen),
+    # a soft hyphen, control characters: invisible, so taken out of names, with a warning; a name left empty is
+    # refused. Line breaks and tabs are white space, made one space like the rest.
+    name = (
+        pl.col("raw_name")
+        .str.replace_all(INVISIBLE, "")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+        .replace("", None)
+    )
     phone_digits = pl.col("raw_phone").str.replace_all(r"[^0-9]", "").str.replace(r"^62", "0")
     occupation_text = pl.col("raw_occupation").str.to_lowercase()
     occupation = pl.lit(None, pl.String)
@@ -622,6 +1136,8 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         poverty_decile=decile,
         kpj=pl.col("raw_kpj").str.replace_all(r"\s", ""),
     )
+    # The whole row's birth date: the file's, else the one inside the NIK (for the possible-duplicate check).
+    birth = pl.when(pl.col("birth_date").is_not_null()).then(pl.col("birth_date")).when(ok_nik_date).then("nik_birth")
     oldest = (
         today.replace(year=today.year - 120)
         if not (today.month == 2 and today.day == 29)
@@ -637,8 +1153,10 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         *((pl.col(f"non_ascii_{f}"), f, code, "error") for f, (code, _id, _en) in DIGIT_FIELDS.items()),
         (pl.col("raw_nik").is_null(), "nik", "nik_missing", "error"),
         (pl.col("nik_scientific"), "nik", "nik_scientific", "error"),
+        (pl.col("nik_float"), "nik", "nik_float", "error"),
+        (pl.col("nik_number") == 16, "nik", "nik_written_as_number", "warning"),
         (
-            pl.col("raw_nik").is_not_null() & ~pl.col("nik_scientific") & ~ok & plain("nik"),
+            pl.col("raw_nik").is_not_null() & ~pl.col("nik_scientific") & ~pl.col("nik_float") & ~ok & plain("nik"),
             "nik",
             "nik_format",
             "error",
@@ -657,15 +1175,33 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         ),
         (ok & ~real_date, "nik", "nik_birth_date", "error"),
         (ok & (n.str.slice(12, 4) == "0000"), "nik", "nik_sequence", "error"),
-        (pl.col("name").is_null(), "name", "name_missing", "error"),
+        (pl.col("raw_name").is_null(), "name", "name_missing", "error"),
+        (pl.col("raw_name").is_not_null() & pl.col("name").is_null(), "name", "name_invisible_only", "error"),
+        (
+            pl.col("name").is_not_null() & pl.col("raw_name").str.contains(INVISIBLE),
+            "name",
+            "name_invisible",
+            "warning",
+        ),
+        (pl.col("name").str.contains(_NIK_LIKE), "name", "name_nik", "error"),
+        (
+            ~pl.col("name").str.contains(r"\p{L}") & ~pl.col("name").str.contains(_NIK_LIKE),
+            "name",
+            "name_no_letters",
+            "error",
+        ),
         (pl.col("name").str.len_chars() > NAME_MAX, "name", "name_long", "error"),
         (pl.col("kpj").str.len_chars() > KPJ_MAX, "kpj", "kpj_long", "error"),
         (
-            pl.col("raw_birth_date").is_not_null() & pl.col("birth_date").is_null() & plain("birth_date"),
+            pl.col("raw_birth_date").is_not_null()
+            & pl.col("birth_date").is_null()
+            & plain("birth_date")
+            & ~pl.col("two_digit_year"),
             "birth_date",
             "birth_date_format",
             "error",
         ),
+        (pl.col("two_digit_year") & plain("birth_date"), "birth_date", "birth_date_two_digit_year", "error"),
         (
             ok
             & real_date
@@ -700,6 +1236,17 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
             "desa_unknown",
             "error",
         ),
+        # The NIK keeps the kecamatan where it was first issued; people move, so this is a warning, not an error.
+        # A NIK kecamatan missing from the current list has its own warning (nik_region_unknown) and is not compared.
+        (
+            ok
+            & n.str.slice(0, 6).is_in(kec_codes)
+            & pl.col("desa_digits").is_in(desa_codes)
+            & (n.str.slice(0, 6) != pl.col("desa_digits").str.slice(0, 6)),
+            "desa_code",
+            "nik_region_desa",
+            "warning",
+        ),
         (pl.col("raw_segment").is_not_null() & pl.col("segment").is_null(), "segment", "segment_unknown", "error"),
         (
             pl.col("raw_poverty_decile").is_not_null()
@@ -723,15 +1270,23 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         ),
         (pl.col("raw_name").str.contains(r"^[=+\-@]").fill_null(False), "name", "formula_like", "warning"),
     ]
+    # Every check at once (in parallel, shared parts computed once), then only the rows one of them hits are read.
+    hits = (
+        df.lazy()
+        .select([cond.fill_null(False).alias(f"check_{i}") for i, (cond, *_rest) in enumerate(checks)])
+        .collect()
+    )
+    any_hit = hits.select(pl.any_horizontal(pl.all())).to_series()
+    hit_rows, hits = df.filter(any_hit), hits.filter(any_hit)
     issues = [
-        df.filter(cond.fill_null(False)).select(
+        hit_rows.filter(hits[f"check_{i}"]).select(
             "row",
             pl.lit(fld).alias("field"),
             pl.lit(code).alias("code"),
             pl.lit(sev).alias("severity"),
             pl.col(f"raw_{fld}").alias("value"),
         )
-        for cond, fld, code, sev in checks
+        for i, (_cond, fld, code, sev) in enumerate(checks)
     ]
     # The same NIK twice in the file: every row that shares it is refused.
     dup = df.filter(ok).filter(pl.len().over("nik") > 1)
@@ -744,11 +1299,13 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
             pl.col("raw_nik").alias("value"),
         )
     )
-    person = pl.struct(pl.col("name").str.to_lowercase(), "birth_date", "desa_digits")
+    person = pl.struct(pl.col("name").str.to_lowercase(), "birth", "desa_digits")
     # A hash finds the few rows whose person may appear twice (a collision only adds a candidate); the exact
-    # comparison and the count of their NIKs run on those rows only.
+    # comparison and the count of their NIKs run on those rows only. Without a birth-date column (or cell), the
+    # birth date inside the NIK stands in for it.
     flagged = (
-        df.filter(ok & pl.col("birth_date").is_not_null() & pl.col("name").is_not_null())
+        df.with_columns(birth=birth)
+        .filter(ok & pl.col("birth").is_not_null() & pl.col("name").is_not_null())
         .filter(person.hash().is_duplicated())
         .with_columns(niks=pl.col("nik").n_unique().over(person))
         .filter(pl.col("niks") > 1)
@@ -762,10 +1319,15 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
             pl.col("raw_nik").alias("value"),
         )
     )
+    issues += _note_issues(table, mapping)
     all_issues = pl.concat(issues).sort("row", "field")
+    # Values are shown masked where they may hold a NIK: the NIK field, and a long run of digits anywhere else
+    # (a NIK column mapped to the name). Desa codes and phone numbers are not NIKs and stay readable.
     all_issues = all_issues.with_columns(
         value=pl.when(pl.col("field") == "nik")
         .then(pl.col("value").map_elements(mask_nik, return_dtype=pl.String))
+        .when(~pl.col("field").is_in(["desa_code", "phone", "file"]) & pl.col("value").str.contains(_DIGIT_RUN))
+        .then(pl.col("value").map_elements(_mask_digit_runs, return_dtype=pl.String))
         .otherwise(pl.col("value")),
         message_id=pl.col("code").replace_strict({k: v[0] for k, v in MESSAGES.items()}, return_dtype=pl.String),
         message_en=pl.col("code").replace_strict({k: v[1] for k, v in MESSAGES.items()}, return_dtype=pl.String),
@@ -803,23 +1365,79 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
     return Validation(valid=valid, issues=all_issues, rows=df.height, rejected_rows=rejected.to_list())
 
 
+#: Severity of each kind of ``Note`` the reader leaves.
+NOTE_SEVERITY = {
+    "encoding_cp1252": "warning",
+    "cell_boolean": "error",
+    "formula_no_value": "warning",
+    "formula_rows_skipped": "warning",
+    "sheet_hidden": "warning",
+    "hidden_sheets_not_read": "warning",
+    "report_columns_ignored": "warning",
+}
+
+
+def _note_issues(table: RawTable, mapping: dict[str, str]) -> list[pl.DataFrame]:
+    """The reader's notes as issues: a note on a column's cells concerns the field mapped to it (and nothing when the
+    column is not read); one on whole rows or on the file concerns the ``file``, a note on the file sits on row 1."""
+    field_of = {h: f for f, h in mapping.items()}
+    notes = list(table.notes)
+    ignored = [c for c in REPORT_COLUMNS if c in table.headers and c not in field_of]
+    if ignored:
+        notes.append(Note("report_columns_ignored", detail=", ".join(ignored)))
+    frames = []
+    for note in notes:
+        if note.column and note.column not in field_of:
+            continue
+        frames.append(
+            pl.DataFrame({"row": list(note.rows or (1,))}, schema={"row": pl.Int64}).select(
+                "row",
+                pl.lit(field_of.get(note.column, "file")).alias("field"),
+                pl.lit(note.code).alias("code"),
+                pl.lit(NOTE_SEVERITY[note.code]).alias("severity"),
+                pl.lit(note.detail or None, pl.String).alias("value"),
+            )
+        )
+    return frames
+
+
+def _mask_digit_runs(text: str) -> str:
+    """``text`` with every run of ten digits or more masked like a NIK (``3603**********06``)."""
+    return re.sub(_DIGIT_RUN, lambda m: mask_nik(re.sub(r"[^0-9]", "", m.group())), text)
+
+
 # --- error report ------------------------------------------------------------------------------------------------
 
 
 def error_report(table: RawTable, issues: pl.DataFrame, *, fmt: str = "csv") -> bytes:
     """The rejected and warned rows as the operator gave them, plus ``baris``, ``alasan`` (Indonesian) and
-    ``reason`` (English). Cells that look like formulas are prefixed with ' so a spreadsheet does not run them."""
+    ``reason`` (English). Cells that look like formulas are prefixed with ' so a spreadsheet does not run them.
+
+    An issue about the file (row 1, the header's row) comes first, its detail after its message. The columns of an
+    earlier report uploaded again (``REPORT_COLUMNS``) are left out: the new ones replace them."""
+    detail = pl.when(pl.col("row") == 1).then(pl.lit(": ") + pl.col("value")).otherwise(pl.lit("")).fill_null("")
     reasons = (
-        issues.group_by("row")
+        issues.with_columns(message_id=pl.col("message_id") + detail, message_en=pl.col("message_en") + detail)
+        .group_by("row")
         .agg(alasan=pl.col("message_id").str.join("; "), reason=pl.col("message_en").str.join("; "))
-        .sort("row")
+        .rename({"row": "__row"})
     )
-    rows = table.frame.join(reasons, left_on="__row", right_on="row", how="inner").sort("__row")
-    out = rows.select(pl.col("__row").alias("baris"), *table.headers, "alasan", "reason")
+    headers = [h for h in table.headers if h not in REPORT_COLUMNS]
+    frame = table.frame.drop([c for c in REPORT_COLUMNS if c in table.frame.columns])
+    rows = reasons.join(frame, on="__row", how="left").sort("__row")
+    # By name as given: get_column reads no pattern into a header.
+    out = pl.DataFrame(
+        [
+            rows["__row"].alias("baris"),
+            *[rows.get_column(h) for h in headers],
+            rows["alasan"],
+            rows["reason"],
+        ]
+    )
     safe = out.with_columns(
         [
-            pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]")).then("'" + pl.col(c)).otherwise(pl.col(c)).alias(c)
-            for c in out.columns
+            pl.when(pl.nth(i).str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + pl.nth(i)).otherwise(pl.nth(i)).alias(c)
+            for i, c in enumerate(out.columns)
             if out.schema[c] == pl.String
         ]
     )
