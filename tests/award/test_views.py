@@ -203,7 +203,7 @@ def test_the_committee_runs_the_round_with_the_buttons(setup: dict[str, Any]) ->
     assert client.post(url, {"form": "approve"}).status_code == 302
     assert 'data-testid="publish"' in client.get(url).content.decode()
     early = client.post(url, {"form": "publish"})  # the edition is still judging: not yet
-    assert early.status_code == 422 and "Close the edition" in early.content.decode()
+    assert early.status_code == 422 and "Close the edition" in early.content.decode()  # this client reads English
     assert client.post(f"/award/editions/{edition.pk}/", {"form": "status", "status": "closed"}).status_code == 302
     assert client.post(url, {"form": "publish"}).status_code == 302
     category.refresh_from_db()
