@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -24,6 +25,21 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Background jobs run at once inside the test (the database queue and its worker are tested apart).
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+ON_POSTGRES = os.environ.get("PARITRANA_DATABASE_URL", "").startswith("postgres")
+#: Tests that run threads against the database: only the PostgreSQL leg shares its test database between threads.
+needs_shared_database = pytest.mark.skipif(
+    not ON_POSTGRES,
+    reason="the in-memory SQLite test database is not shared between threads (SQLite writes are serialised anyway)",
+)
+
+
+def committed_db(*apps: str) -> pytest.MarkDecorator:
+    """A transactional test (threads see committed rows) limited to ``apps``: the flush after it then spares the
+    regions loaded once for the session."""
+    base = ["django.contrib.auth", "django.contrib.contenttypes", "paritrana.core", "paritrana.accounts"]
+    return pytest.mark.django_db(transaction=True, available_apps=[*base, *(f"paritrana.{a}" for a in apps)])
 
 
 @pytest.fixture(scope="session", autouse=True)

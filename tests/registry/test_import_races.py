@@ -8,7 +8,6 @@ the other, and with the second list committed between the first one's reading an
 
 from __future__ import annotations
 
-import os
 import threading
 from datetime import date, timedelta
 from typing import Any
@@ -20,10 +19,10 @@ from paritrana.demo.people import make_nik
 from paritrana.registry import actions
 from paritrana.registry.actions import do_import_workers
 from paritrana.registry.models import Worker
+from tests.conftest import committed_db, needs_shared_database
 
 DESA = "3603012003"
 HEADER = "NIK;Nama;Tgl Lahir;JK;Kode Desa\n"
-ON_POSTGRES = os.environ.get("PARITRANA_DATABASE_URL", "").startswith("postgres")
 
 
 def _rows(first: int, last: int) -> list[tuple[str, str, str]]:
@@ -81,21 +80,8 @@ def test_a_list_committed_while_another_is_validated_is_seen_by_the_write(monkey
     _assert_each_nik_once(0, 450)
 
 
-@pytest.mark.skipif(
-    not ON_POSTGRES,
-    reason="the in-memory SQLite test database is not shared between threads (SQLite writes are serialised anyway)",
-)
-# available_apps: the flush after a transactional test then spares the regions loaded once for the session.
-@pytest.mark.django_db(
-    transaction=True,
-    available_apps=[
-        "django.contrib.auth",
-        "django.contrib.contenttypes",
-        "paritrana.core",
-        "paritrana.accounts",
-        "paritrana.registry",
-    ],
-)
+@needs_shared_database
+@committed_db("registry")
 # 120,000: the first load drops the worker indexes and builds them again (core.bulk): the lock it takes then too.
 @pytest.mark.parametrize("size", [300, 3000, 120_000])
 def test_two_overlapping_imports_started_together_both_finish_and_each_nik_is_there_once(size: int) -> None:

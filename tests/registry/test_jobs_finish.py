@@ -29,7 +29,7 @@ from paritrana.core.models import AuditEvent
 from paritrana.registry import actions, ingest, tasks
 from paritrana.registry.models import ImportJob, Worker
 from paritrana.registry.tasks import recover_stale_jobs, run_import_job
-from tests.conftest import client_for
+from tests.conftest import client_for, committed_db, needs_shared_database
 from tests.registry.test_kill import _big_csv
 
 DESA = "3603012003"
@@ -223,17 +223,8 @@ def test_a_job_with_a_recent_heartbeat_is_left_alone(kab_operator: Any, tmp_path
     assert (job.status, job.attempts) == ("running", 1)
 
 
-@pytest.mark.skipif(not ON_POSTGRES, reason="the heartbeat thread needs a database shared between threads")
-@pytest.mark.django_db(
-    transaction=True,
-    available_apps=[
-        "django.contrib.auth",
-        "django.contrib.contenttypes",
-        "paritrana.core",
-        "paritrana.accounts",
-        "paritrana.registry",
-    ],
-)
+@needs_shared_database
+@committed_db("registry")
 def test_a_running_job_beats_while_it_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.factories import make_user
 

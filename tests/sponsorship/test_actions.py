@@ -5,7 +5,6 @@ the minimum declared income of Rp1,000,000 pays JKK 1% (10,000) + JKM 6,800 = Rp
 
 from __future__ import annotations
 
-import os
 import threading
 from datetime import date
 from decimal import Decimal
@@ -35,6 +34,7 @@ from paritrana.sponsorship.actions import (
     renewal_candidates,
 )
 from paritrana.sponsorship.models import Bill, BillLine, Enrollment, Payment, Program
+from tests.conftest import committed_db, needs_shared_database
 from tests.factories import make_program, make_user, make_worker
 
 pytestmark = pytest.mark.django_db
@@ -365,22 +365,8 @@ def test_renewal_carries_over_the_workers_who_still_qualify(desas: list[str]) ->
         do_renew_program(actor=SYSTEM, program=program, pagu=500_000)
 
 
-@pytest.mark.skipif(
-    not os.environ.get("PARITRANA_DATABASE_URL", "").startswith("postgres"),
-    reason="the in-memory SQLite test database is not shared between threads (SQLite writes are serialised anyway)",
-)
-# available_apps: the flush after a transactional test then spares the regions loaded once for the session.
-@pytest.mark.django_db(
-    transaction=True,
-    available_apps=[
-        "django.contrib.auth",
-        "django.contrib.contenttypes",
-        "paritrana.core",
-        "paritrana.accounts",
-        "paritrana.registry",
-        "paritrana.sponsorship",
-    ],
-)
+@needs_shared_database
+@committed_db("registry", "sponsorship")
 def test_two_operators_enrolling_the_last_budget_exactly_one_wins() -> None:
     desas = list(Region.objects.filter(level=4, code__startswith="36.03.01.").values_list("code", flat=True)[:1])
     program = make_program(pagu=12 * 16_800)

@@ -145,16 +145,10 @@ def _as_text(name: str, kind: pl.DataType) -> pl.Expr:
 def _read_parquet(data: bytes, filename: str, lists: tuple[str, ...]) -> pl.DataFrame:
     try:
         schema = pq.read_schema(io.BytesIO(data))
-    except Exception as error:  # noqa: BLE001 - any reader failure is the file's fault, said as such
-        raise InvalidInput(
-            N_("{filename} cannot be read as Parquet: {reason}"),
-            field="file",
-            filename=filename,
-            reason=str(error)[:200],
-        ) from None
-    _check_parquet_types(schema, filename, lists)
-    try:
+        _check_parquet_types(schema, filename, lists)  # before the data is read: a refusal names the column
         frame = pl.read_parquet(io.BytesIO(data))
+    except InvalidInput:
+        raise
     except Exception as error:  # noqa: BLE001 - any reader failure is the file's fault, said as such
         raise InvalidInput(
             N_("{filename} cannot be read as Parquet: {reason}"),
