@@ -33,6 +33,7 @@ lint: .venv/.synced
 	$(RUN) ruff check src tests benchmarks
 	$(RUN) ruff format --check src tests benchmarks
 	$(RUN) mypy
+	$(RUN) lint-imports
 
 # Every leg needs the system packages (pdftotext reads PDFs back, Java runs Spark): install them first.
 test-sqlite: .venv/.synced system-deps

@@ -12,6 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from paritrana.core.console import emit
+
 __all__ = ["main"]
 
 Handler = Callable[[argparse.Namespace], Any]
@@ -24,28 +26,8 @@ def _setup_django() -> None:
     django.setup()
 
 
-def _emit(args: argparse.Namespace, rows: Any, columns: Sequence[str] | None = None, title: str = "") -> None:
-    """Print JSON (``--format json``) or a rich table of ``rows`` (list of dicts) or a dict."""
-    if getattr(args, "format", "table") == "json":
-        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    if isinstance(rows, dict):
-        rows = [
-            {"key": k, "value": json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, dict | list) else v}
-            for k, v in rows.items()
-        ]
-        columns = ["key", "value"]
-    table = Table(title=title or None)
-    columns = list(columns or (rows[0].keys() if rows else []))
-    for col in columns:
-        table.add_column(col)
-    for row in rows:
-        table.add_row(*[str(row.get(c, "")) for c in columns])
-    console.print(table)
+#: Kept for commands written before ``core.console``; new code imports ``emit`` from there.
+_emit = emit
 
 
 # --- commands -------------------------------------------------------------------------------------------------

@@ -1,14 +1,5 @@
-"""Roles. Stored as strings; labels are translated (Bahasa Indonesia by default)."""
+"""The accounts' vocabularies: the roles a user holds (defined in ``core.roles``, which access control reads)."""
 
-from django.db import models
-from django.utils.translation import gettext_lazy as _
+from paritrana.core.roles import Role
 
-
-class Role(models.TextChoices):
-    SYSTEM_ADMIN = "system_admin", _("System administrator")
-    AWARD_COMMITTEE = "award_committee", _("Award committee")
-    REGIONAL_OPERATOR = "regional_operator", _("Regional operator (Disnaker)")
-    VILLAGE_OPERATOR = "village_operator", _("Village operator")
-    BPJS_OFFICER = "bpjs_officer", _("BPJS branch officer")
-    JURY = "jury", _("Jury member")
-    VIEWER = "viewer", _("Viewer")
+__all__ = ["Role"]

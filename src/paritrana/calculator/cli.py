@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from paritrana.core.dates import today
@@ -36,10 +37,12 @@ def _print(args: argparse.Namespace, result: dict[str, Any]) -> None:
     if args.format == "json":
         sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
         return
+    from lokal import format_rupiah
     from rich.console import Console
     from rich.table import Table
 
-    from paritrana.web.templatetags.paritrana import rupiah
+    def rupiah(value: Any) -> str:
+        return "" if value in (None, "") else format_rupiah(Decimal(str(value)))
 
     console = Console()
     amounts = result.get("per_worker_monthly") or result.get("components") or {}

@@ -17,7 +17,7 @@ from paritrana.core.errors import N_, InvalidInput, WriteFailed
 
 
 def _report(args: argparse.Namespace, manifest: Any, archive: Path, verb: str) -> None:
-    from paritrana.cli import _emit
+    from paritrana.core.console import emit as _emit
 
     body = manifest.as_dict()
     if args.format == "json":

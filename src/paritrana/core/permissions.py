@@ -13,8 +13,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from paritrana.accounts.choices import Role
 from paritrana.core.errors import NotAuthenticated, NotOwner, OutOfScope, PermissionDenied
+from paritrana.core.roles import Role
 
 __all__ = [
     "CAPABILITIES",
