@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import ibis
 import polars as pl
@@ -134,7 +134,6 @@ def _scoped(t: Any, window: Any, level: str, region: str) -> tuple[Any, Any]:
 def _measure(t: Any, term: Term) -> Any:
     where = _condition(t, term.filter)
     if term.measure == "sum":
-        assert term.field is not None
         # Summed as a 38-digit decimal on every engine: a sum of 64-bit integers can pass 64 bits (DuckDB hands back
         # a 128-bit integer that Ibis then fails to read as int64; Spark wraps round or raises). Loading refuses the
         # values that could get there (analytics.ingest), and this keeps a store written otherwise readable.
@@ -171,7 +170,6 @@ def compile_queries(
         expr = t.group_by(keys).aggregate(**{term.key: _measure(t, term) for term in group})
         queries.append(Query(source, window, tuple(group), tuple(keys), expr))
     for term in units:
-        assert term.unit is not None
         t, key = _scoped(tables[term.source](), _months(term, period), level, region)
         keys = ["code", *[b for b in by if b in SOURCES[term.source].fields]]
         condition = _condition(t, term.filter)
@@ -185,8 +183,7 @@ def compile_queries(
 
 
 def _run(con: Any, query: Query) -> pl.DataFrame:
-    frame = pl.from_arrow(con.to_pyarrow(query.expr))
-    assert isinstance(frame, pl.DataFrame)
+    frame = cast(pl.DataFrame, pl.from_arrow(con.to_pyarrow(query.expr)))  # a table in, a frame out (never a series)
     # Engines differ in integer widths (int32 on DuckDB, int64 elsewhere) and in decimals for sums: normalise to
     # 128-bit integers, wide enough for any sum of 64-bit values (Python ints from here on).
     return frame.with_columns(pl.col(t.key).cast(pl.Int128) for t in query.terms)

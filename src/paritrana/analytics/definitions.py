@@ -212,7 +212,8 @@ class Indicator(BaseModel):
         """The terms the engine computes for this indicator."""
         if self.kind == "growth":
             return [self.numerator, self.numerator.shifted(self.offset_months)]
-        assert self.denominator is not None
+        if self.denominator is None:  # parse_definitions refuses a ratio without one; a hand-made one is a bug
+            raise ValueError(f"indicator {self.id} has no denominator")
         return [self.numerator, self.denominator]
 
     @property

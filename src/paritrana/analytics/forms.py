@@ -3,7 +3,7 @@ queries and the action decide the rest."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -65,8 +65,7 @@ def _clean_code(value: str) -> str:
 
 
 def _choose(form: forms.Form, name: str, choices: list[tuple[str, Any]]) -> None:
-    field = form.fields[name]
-    assert isinstance(field, forms.ChoiceField)
+    field = cast(forms.ChoiceField, form.fields[name])  # the form declares it so
     field.choices = choices
 
 

@@ -74,10 +74,16 @@ def _text(value: Any, field: str, *, required: bool = True, limit: int = 200) ->
     return text
 
 
-def _date(value: Any, field: str, *, required: bool = True) -> date | None:
+def _date(value: Any, field: str) -> date:
+    """A required date (ISO ``YYYY-MM-DD``)."""
+    day = _optional_date(value, field)
+    if day is None:
+        raise InvalidInput(N_("{field} is required."), field=field)
+    return day
+
+
+def _optional_date(value: Any, field: str) -> date | None:
     if value in (None, ""):
-        if required:
-            raise InvalidInput(N_("{field} is required."), field=field)
         return None
     if isinstance(value, date):
         return value
@@ -229,7 +235,6 @@ def do_create_session(
     require(actor, "followup.manage", region.code)
     kind = _choice(kind, SessionKind, "kind")
     day = _date(held_on, "held_on")
-    assert day is not None
     _not_future(day, "held_on")
     try:
         year = int(fiscal_year)
@@ -302,7 +307,6 @@ def _finding_values(values: Mapping[str, Any], session: Session, *, partial: boo
         out["owner"] = _text(values.get("owner"), "owner")
     if not partial or "due_date" in values:
         due = _date(values.get("due_date"), "due_date")
-        assert due is not None
         if due < session.held_on:
             raise InvalidInput(
                 N_("The due date {value} is before the session ({date})."),
@@ -447,7 +451,6 @@ def do_add_heir(*, actor: Any, claim: Claim, name: str, relation: str, birth_dat
     _death_claim(claim)
     relation = _choice(relation, Relation, "relation")
     born = _date(birth_date, "birth_date")
-    assert born is not None
     _not_future(born, "birth_date")
     digits = "".join(ch for ch in str(nik or "") if not ch.isspace())
     if digits and (len(digits) != 16 or not digits.isdigit()):
@@ -517,7 +520,7 @@ def _child_values(values: Mapping[str, Any]) -> dict[str, Any]:
             out["contribution_years"] = years.quantize(Decimal("0.1"))
     for name in ("married_on", "working_since"):
         if name in values:
-            out[name] = _date(values.get(name), name, required=False)
+            out[name] = _optional_date(values.get(name), name)
             if out[name] is not None:
                 _not_future(out[name], name)
     return out
@@ -632,7 +635,6 @@ def do_record_disbursement(
     plan = child_schedule(child)
     entry = plan.entry(school_year)
     paid = _date(disbursed_on, "disbursed_on")
-    assert paid is not None
     _not_future(paid, "disbursed_on")
     if paid < claim.event_date:
         raise InvalidInput(
@@ -699,7 +701,6 @@ def do_refer_to_training(
     claim = heir.claim
     require(actor, "heirs.refer", claim.desa_code)
     day = _date(referred_on, "referred_on")
-    assert day is not None
     _not_future(day, "referred_on")
     with transaction.atomic():
         referral = TrainingReferral.objects.create(
@@ -723,7 +724,7 @@ def do_record_referral_outcome(
     claim = referral.heir.claim
     require(actor, "heirs.refer", claim.desa_code)
     outcome = _choice(outcome, ReferralOutcome, "outcome")
-    day = _date(outcome_on, "outcome_on", required=False) or today()
+    day = _optional_date(outcome_on, "outcome_on") or today()
     _not_future(day, "outcome_on")
     if day < referral.referred_on:
         raise InvalidInput(
