@@ -192,7 +192,7 @@ def test_the_minutes_pdf_opens_and_shows_the_heading(tmp_path: Path) -> None:
     assert "BERITA ACARA MONITORING DAN EVALUASI" in text
     assert "Budi Santoso" in text and "Perlindungan Petani" in text
     assert "Serapan baru 31% pada bulan September" in text and "Sudah diperbaiki" in text
-    assert "15 September 2025" in text
+    assert "15 Sep 2025" in text  # dates one way per language (issue 21 §1)
     assert "Halaman 1 dari" in text
 
 
@@ -391,3 +391,17 @@ def test_a_regional_operator_reads_the_claim_page_but_cannot_record_heirs(kab_op
         {"form": "heir", "h-name": "Dewi", "h-relation": "child", "h-birth_date": "2015-01-01"},
     )
     assert refused.status_code == 403 and claim.heir_records.count() == 0
+
+
+def test_the_history_on_the_session_page_speaks_in_labels_not_codes(officer: Any) -> None:
+    session = make_session()
+    finding = actions.do_add_finding(
+        actor=SYSTEM, session=session, text="Serapan rendah", owner="Disnaker", due_date=date(2025, 10, 31)
+    )
+    finding = actions.do_change_finding_status(actor=officer, finding=finding, status="in_progress")
+    actions.do_update_finding(actor=officer, finding=finding, due_date=date(2025, 12, 15))
+    page = client_for(officer).get(f"/followup/{session.pk}/").content.decode()
+    history = page[page.index("<details><summary>Riwayat") :]
+    history = history[: history.index("</details>")]
+    assert "in_progress" not in history and "due_date" not in history
+    assert "Terbuka → Sedang berjalan" in history

@@ -524,7 +524,9 @@ def _svg(spec: dict[str, Any]) -> SafeString:
     return mark_safe(vlc.vegalite_to_svg(spec, format_locale=CHART_FORMAT_LOCALE))  # noqa: S308 - Vega escapes text
 
 
-_CONFIG = {"font": "DejaVu Sans", "background": "white", "view": {"stroke": None}}
+#: Marks carry no ARIA role: a point or a line is not an image of its own, and without a label each would be an
+#: unnamed image to a screen reader (axe svg-img-alt). The axes keep their labels and the page states the figures.
+_CONFIG = {"font": "DejaVu Sans", "background": "white", "view": {"stroke": None}, "mark": {"aria": False}}
 
 
 def series_chart_specs(series: Sequence[Mapping[str, Any]], indicator: Indicator) -> dict[str, dict[str, Any]]:

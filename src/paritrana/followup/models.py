@@ -133,6 +133,19 @@ class FindingUpdate(models.Model):
         verbose_name = _("follow-up update")
         verbose_name_plural = _("follow-up updates")
 
+    @property
+    def previous_status_display(self) -> str:
+        """The status before the step, by its label (the history never shows a raw code)."""
+        if self.previous_status in FindingStatus.values:
+            return str(FindingStatus(self.previous_status).label)
+        return self.previous_status
+
+    @property
+    def changes_display(self) -> list[tuple[str, Any]]:
+        """The fields the step changed, by their labels: ``[("due date", "2026-01-31"), ...]``."""
+        labels = {f.name: str(f.verbose_name) for f in Finding._meta.get_fields() if hasattr(f, "verbose_name")}
+        return [(labels.get(name, name), value) for name, value in self.changes.items()]
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise ValueError("a follow-up update is never changed once written")

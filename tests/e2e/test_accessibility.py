@@ -1,0 +1,106 @@
+"""Accessibility in Chromium: axe-core (vendored from npm, ``vendor/axe-core``) on every page each demo role reaches
+from its navigation finds no serious or critical violation; every input has a label a screen reader can read.
+
+The pages are found, not listed: each role's menu and the links of the pages it opens (one level deep), so a new
+page is checked without touching this file. A URL shape (``/programs/N/``) is opened and audited once, by the first
+role that reaches it (each role's home page always), which keeps the crawl to a minute or two. The API explorer
+(``/api/v1/docs``) is Swagger UI's page, not ours, and is left out.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from paritrana.demo.load import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
+ROLES = ["admin", "komite", "disnaker.kabtangerang", "desa.operator", "bpjs.tangerang", "juri.banten", "pemantau"]
+#: Pages a crawl must not open: they write, download a file or leave the app.
+SKIP = re.compile(r"/(logout|i18n|api/v1/)|\.(pdf|xlsx|csv|zip|json|geojson)$|/(download|export|report)")
+SERIOUS = {"serious", "critical"}
+
+
+def _shape(path: str) -> str:
+    """One page per URL shape: /programs/12/ and /programs/13/ are the same template."""
+    return re.sub(r"/\d[\d.]*(?=/|$)", "/N", path)
+
+
+def _links(page: Any, origin: str) -> list[str]:
+    hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+    out = []
+    for href in hrefs:
+        parts = urlsplit(href)
+        if f"{parts.scheme}://{parts.netloc}" != origin or parts.query or SKIP.search(parts.path):
+            continue
+        out.append(parts.path)
+    return out
+
+
+def _audit(page: Any) -> list[dict[str, Any]]:
+    page.add_script_tag(content=AXE)
+    result = page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations'],"
+        " runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
+    )
+    return [v for v in result["violations"] if v["impact"] in SERIOUS]
+
+
+#: URL shapes audited so far, by any role.
+AUDITED: set[str] = set()
+
+
+def _crawl(browser: Any, app_url: str, username: str) -> dict[str, list[str]]:
+    # The app's policy allows only its own scripts; axe is injected by the test, so this context bypasses it.
+    context = browser.new_context(locale="id-ID", viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{app_url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{app_url}/")
+    found: dict[str, list[str]] = {}
+    seen_shapes: set[str] = set()
+    queue = ["/", *_links(page, app_url)]
+    opened = 0
+    while queue and opened < 60:
+        path = queue.pop(0)
+        if _shape(path) in seen_shapes or (_shape(path) in AUDITED and path != "/"):
+            continue
+        seen_shapes.add(_shape(path))
+        response = page.goto(f"{app_url}{path}")
+        if response is None or response.status != 200 or "text/html" not in response.headers.get("content-type", ""):
+            continue
+        opened += 1
+        page.wait_for_load_state("networkidle")
+        AUDITED.add(_shape(path))
+        for violation in _audit(page):
+            nodes = ", ".join(str(n["target"][0]) for n in violation["nodes"][:3])
+            found.setdefault(path, []).append(f"{violation['id']} ({violation['impact']}): {nodes}")
+        if path.count("/") <= 3:  # one level below the menu
+            queue.extend(p for p in _links(page, app_url) if _shape(p) not in seen_shapes)
+    context.close()
+    return found
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_no_serious_accessibility_violation_on_any_page_of_a_role(browser: Any, app_url: str, username: str) -> None:
+    found = _crawl(browser, app_url, username)
+    assert not found, "\n".join(f"{path}: {'; '.join(v)}" for path, v in found.items())
+
+
+def test_axe_finds_a_violation_it_is_shown(browser: Any, app_url: str) -> None:
+    """The check can fail: an unlabelled input injected into a real page is reported."""
+    context = browser.new_context(locale="id-ID", bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{app_url}/login/")
+    page.evaluate("() => { const i = document.createElement('input'); document.querySelector('main').append(i); }")
+    ids = {v["id"] for v in _audit(page)}
+    context.close()
+    assert "label" in ids
