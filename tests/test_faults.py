@@ -101,7 +101,7 @@ print("SETUP " + json.dumps({"category": category.pk, "edition": category.editio
                              "last_program": last.pk, "last_workers": pair}))
 """
 
-#: Pauses ``do_rank`` at its last write (the category's ``ranked_at``), after the results were deleted and
+#: Pauses ``do_save_results`` at its last write (the category's ``ranked_at``), after the results were deleted and
 #: written again inside the transaction, and tells the test by creating a file.
 RANK_PAUSED = """
 import os, sys, time
@@ -109,7 +109,7 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paritrana.settings")
 django.setup()
 from django.db import connection
-from paritrana.award.actions import do_rank
+from paritrana.award.actions import do_save_results as do_rank
 from paritrana.award.models import Category
 from paritrana.core.permissions import SYSTEM
 
@@ -372,6 +372,7 @@ def _rank_args(facts: dict[str, Any]) -> list[str]:
         facts["region"],
         "--category",
         facts["key"],
+        "--save",
     ]
 
 
@@ -606,7 +607,7 @@ def test_the_app_answers_503_while_the_database_is_down_and_recovers_without_a_r
 ) -> None:
     env = _env(PARITRANA_DATABASE_URL=cluster.url("app"), PARITRANA_DATA_DIR=str(tmp_path / "data"))
     _run([*CLI, "migrate"], env)
-    _run([*CLI, "users", "create", "admin.faults", "--role", "system_admin", "--password", PASSWORD], env)
+    _run([*CLI, "users", "create", "admin.faults", "--role", "system_admin", "--national", "--password", PASSWORD], env)
     token = json.loads(_run([*CLI, "users", "token", "admin.faults", "--format", "json"], env).stdout)["token"]
     port = _free_port()
     base = f"http://127.0.0.1:{port}"

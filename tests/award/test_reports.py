@@ -14,7 +14,7 @@ from django.test import Client
 
 from paritrana.award import reports, sheets
 from paritrana.award.models import Result
-from tests.award.test_views import _client, ranked
+from tests.award.test_views import _client, _publish, ranked
 from tests.award.test_workflow import _participant, setup  # noqa: F401 - a fixture
 from tests.factories import make_user
 
@@ -96,11 +96,7 @@ def test_downloads_for_the_committee_and_the_public_once_published(setup: dict[s
     for url in (f"/award/categories/{category.pk}/piagam.pdf", xlsx, f"/award/participants/{p.pk}/report.pdf"):
         assert operator.get(url).status_code == 404, url  # not published yet
     assert anonymous.get(f"/penghargaan/kategori/{category.pk}/piagam.pdf").status_code == 404
-    from paritrana.award import actions
-
-    actions.do_approve(actor=s["committee"], category=category)
-    actions.do_set_edition_status(actor=s["committee"], edition=category.edition, status="closed")
-    actions.do_publish(actor=s["committee"], category=category)
+    _publish(s)
     assert operator.get(f"/award/participants/{p.pk}/report.pdf").status_code == 200
     assert stranger.get(f"/award/participants/{p.pk}/report.pdf").status_code == 403
     judge = _client(s["judges"][0])

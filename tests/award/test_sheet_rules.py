@@ -15,7 +15,7 @@ from paritrana.award.sheets import do_import_sheet
 from paritrana.cli import main
 from paritrana.core.audit import AuditEvent
 from paritrana.core.errors import Conflict, InvalidInput, PermissionDenied
-from tests.award.test_workflow import _answer_and_submit, _participant
+from tests.award.test_workflow import REASON, _answer_and_submit, _participant
 from tests.award.test_workflow import setup as setup  # noqa: F401, PLW0127 - the shared fixture
 from tests.factories import make_user
 
@@ -27,12 +27,12 @@ def judging(setup: dict[str, Any]) -> dict[str, Any]:  # noqa: F811 - uses the s
     committee, edition, category = setup["committee"], setup["edition"], setup["category"]
     for code in ("36.03", "36.74"):
         _answer_and_submit(category, code, True)
-    actions.do_set_edition_status(actor=committee, edition=edition, status="verification")
+    actions.do_set_edition_status(actor=committee, edition=edition, status="verification", reason=REASON)
     actions.do_verify(actor=committee, participant=_participant(category, "36.03"), accept=True)
     actions.do_verify(actor=committee, participant=_participant(category, "36.74"), accept=False, notes="Perda kurang")
-    actions.do_set_edition_status(actor=committee, edition=edition, status="judging")
     judge = make_user("juri.satu", "jury", "36")
     actions.do_add_panel_member(actor=committee, category=category, user=judge)
+    actions.do_set_edition_status(actor=committee, edition=edition, status="judging", reason="uji: satu juri")
     return {**setup, "judge": judge}
 
 
@@ -56,7 +56,7 @@ def test_after_the_panel_lock_no_sheet_changes_a_score(judging: dict[str, Any], 
     actions.do_score(
         actor=judging["judge"], participant=_participant(category, "36.03"), criterion="kepala_daerah", score=7
     )
-    actions.do_lock_panel(actor=committee, category=category)
+    actions.do_lock_panel(actor=committee, category=category, reason="uji: satu juri")
     for kind, body in (
         ("scores", _sheet("juri.satu;36.03;kepala_daerah;10")),
         ("indicators", b"region_code;criterion;value\n36.03;kepala_daerah;1\n"),
@@ -87,7 +87,9 @@ def test_a_score_for_a_participant_sent_back_is_refused_naming_the_row(judging: 
 
 
 def test_a_score_sheet_outside_the_judging_stage_is_refused(judging: dict[str, Any]) -> None:
-    actions.do_set_edition_status(actor=judging["committee"], edition=judging["edition"], status="closed")
+    actions.do_set_edition_status(
+        actor=judging["committee"], edition=judging["edition"], status="closed", reason=REASON
+    )
     with pytest.raises(InvalidInput, match="stage"):
         do_import_sheet(
             actor=judging["committee"],
@@ -167,12 +169,17 @@ def test_the_committee_records_a_conflict_from_a_signed_form_and_it_can_be_withd
 def test_a_by_zone_category_refuses_to_rank_participants_without_a_zone(judging: dict[str, Any]) -> None:
     from paritrana.award.models import Category
 
-    category = judging["category"]
+    category, committee = judging["category"], judging["committee"]
     Category.objects.filter(pk=category.pk).update(by_zone=True)
     category.refresh_from_db()
-    actions.do_lock_panel(actor=judging["committee"], category=category)
+    actions.do_score(
+        actor=judging["judge"], participant=_participant(category, "36.03"), criterion="kepala_daerah", score=8
+    )
+    actions.do_lock_panel(actor=committee, category=category, reason="uji: satu juri")
     with pytest.raises(Conflict, match="no zone"):
-        actions.do_rank(actor=judging["committee"], category=category)
-    category.participants.update(zone="Zona Jawa-Bali")
-    category.refresh_from_db()
-    assert len(actions.do_rank(actor=judging["committee"], category=category)) == 1
+        actions.do_save_results(actor=committee, category=category)
+    # the national committee sets the zones; the participants of the unapproved category move into theirs
+    national = make_user("komite.nasional", "award_committee")
+    actions.do_save_zone(actor=national, name="Zona Jawa-Bali", region_codes=["31", "32", "33", "34", "35", "36", "51"])
+    assert set(category.participants.values_list("zone", flat=True)) == {"Zona Jawa-Bali"}
+    assert len(actions.do_save_results(actor=committee, category=category)) == 1

@@ -14,7 +14,7 @@ from django.test import Client
 from paritrana.award import actions
 from paritrana.award.models import Category, Edition, Evidence, JuryScore, Participant, ParticipantStatus
 from paritrana.core.audit import AuditEvent
-from tests.award.test_workflow import PDF, _answer_and_submit, _participant, setup  # noqa: F401 - a fixture
+from tests.award.test_workflow import PDF, REASON, _answer_and_submit, _participant, setup  # noqa: F401 - a fixture
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -39,13 +39,13 @@ def _judged(s: dict[str, Any]) -> dict[str, Any]:
     committee, edition, category = s["committee"], s["edition"], s["category"]
     for code, yes in (("36.03", True), ("36.74", True), ("36.72", False)):
         _answer_and_submit(category, code, yes)
-    actions.do_set_edition_status(actor=committee, edition=edition, status="verification")
+    actions.do_set_edition_status(actor=committee, edition=edition, status="verification", reason=REASON)
     for code in ("36.03", "36.74", "36.72"):
         actions.do_verify(actor=committee, participant=_participant(category, code), accept=True)
-    actions.do_set_edition_status(actor=committee, edition=edition, status="judging")
     judges = [make_user(f"j{i}", "jury", "36") for i in range(2)]
     for judge in judges:
         actions.do_add_panel_member(actor=committee, category=category, user=judge)
+    actions.do_set_edition_status(actor=committee, edition=edition, status="judging", reason="uji: dua juri")
     return {**s, "judges": judges}
 
 
@@ -58,14 +58,19 @@ def ranked(s: dict[str, Any], *, publish: bool = False) -> dict[str, Any]:
             actions.do_score(
                 actor=judge, participant=_participant(category, code), criterion="kepala_daerah", score=mark
             )
-    actions.do_lock_panel(actor=committee, category=category)
-    actions.do_rank(actor=committee, category=category)
+    actions.do_lock_panel(actor=committee, category=category, reason="uji: dua juri")
+    actions.do_save_results(actor=committee, category=category)
     if publish:
-        actions.do_approve(actor=committee, category=category)
-        actions.do_set_edition_status(actor=committee, edition=category.edition, status="closed")
-        actions.do_publish(actor=committee, category=category)
+        _publish(s)
     category.refresh_from_db()
     return s
+
+
+def _publish(s: dict[str, Any]) -> None:
+    committee, category = s["committee"], s["category"]
+    actions.do_approve(actor=committee, category=category)
+    actions.do_set_edition_status(actor=committee, edition=category.edition, status="closed")
+    actions.do_publish(actor=committee, category=category, reason=REASON)
 
 
 # --- the operator's self-assessment ------------------------------------------------------------------------------
@@ -167,8 +172,17 @@ def test_the_committee_runs_the_round_with_the_buttons(setup: dict[str, Any]) ->
     for code, yes in (("36.03", True), ("36.74", True), ("36.72", False)):
         _answer_and_submit(category, code, yes)
     page = client.get(f"/award/editions/{edition.pk}/")
-    assert page.status_code == 200 and 'data-testid="next-stage"' in page.content.decode()
-    assert client.post(page.request["PATH_INFO"], {"form": "status", "status": "verification"}).status_code == 302
+    text = page.content.decode()
+    # the check list of the next stage: the deadline is ahead and 3 of 8 submitted, so a reason is asked for
+    assert page.status_code == 200 and 'data-testid="next-stage"' in text and 'data-check="deadline"' in text
+    assert 'data-check="submissions" data-ok="0"' in text and 'name="reason"' in text
+    refused = client.post(page.request["PATH_INFO"], {"form": "status", "status": "verification"})
+    assert refused.status_code == 422 and "Give a reason to go on anyway" in refused.content.decode()
+    assert Edition.objects.get(pk=edition.pk).status == "open"
+    moved = client.post(page.request["PATH_INFO"], {"form": "status", "status": "verification", "reason": REASON})
+    assert moved.status_code == 302
+    event = AuditEvent.objects.filter(action="award.edition.status").latest("pk")
+    assert event.after["overridden"] == ["deadline", "submissions"] and event.after["reason"] == REASON
     for code in ("36.03", "36.74", "36.72"):
         p = _participant(category, code)
         form = client.get(f"/award/participants/{p.pk}/").content.decode()
@@ -180,36 +194,101 @@ def test_the_committee_runs_the_round_with_the_buttons(setup: dict[str, Any]) ->
         "36.74",
         "36.72",
     }
-    client.post(f"/award/editions/{edition.pk}/", {"form": "status", "status": "judging"})
-    category = Category.objects.get(pk=category.pk)  # the edition moved on through the page
     url = f"/award/categories/{category.pk}/"
-    judges = [make_user(f"juri{i}", "jury", "36") for i in range(2)]
+    judges = [make_user(f"juri{i}", "jury", "36") for i in range(3)]
     for judge in judges:
         assert client.post(url, {"form": "panel", "username": judge.username}).status_code == 302
     unknown = client.post(url, {"form": "panel", "username": "nobody"})
     assert unknown.status_code == 422 and "There is no active user nobody." in unknown.content.decode()
-    too_early = client.post(url, {"form": "rank"})
+    assert client.post(f"/award/editions/{edition.pk}/", {"form": "status", "status": "judging"}).status_code == 302
+    category = Category.objects.get(pk=category.pk)  # the edition moved on through the page
+    too_early = client.post(url, {"form": "save"})
     assert too_early.status_code == 422 and "Lock the panel" in too_early.content.decode()
-    for code, marks in (("36.03", (9, 8)), ("36.74", (6, 7)), ("36.72", (10, 10))):
+    preview = client.get(f"/award/categories/{category.pk}/ranking/")
+    assert preview.status_code == 200 and "Lock the panel" in preview.content.decode()
+    lock_list = client.get(url).content.decode()
+    assert 'data-testid="checks-lock"' in lock_list and 'data-check="scored" data-ok="0"' in lock_list
+    for code, marks in (("36.03", (9, 8, 7)), ("36.74", (6, 7, 6)), ("36.72", (10, 10, 9))):
         for judge, mark in zip(judges, marks, strict=True):
             actions.do_score(
                 actor=judge, participant=_participant(category, code), criterion="kepala_daerah", score=mark
             )
-    for step in ("lock", "rank"):
-        assert client.post(url, {"form": step}).status_code == 302, step
+    assert client.post(url, {"form": "lock"}).status_code == 302  # every check holds: no reason needed
+    shown = client.get(f"/award/categories/{category.pk}/ranking/").content.decode()
+    assert 'data-testid="ranking"' in shown and 'data-testid="not-saved"' in shown and "Terbaik I" in shown
+    assert not Category.objects.get(pk=category.pk).ranked_at  # a read: nothing saved
+    assert client.post(url, {"form": "save"}).status_code == 302
     text = client.get(url).content.decode()
     assert 'data-testid="results"' in text and "Terbaik I" in text and 'data-testid="approve"' in text
     assert "Not published: only the committee sees these results." in text
     assert client.post(url, {"form": "approve"}).status_code == 302
-    assert 'data-testid="publish"' in client.get(url).content.decode()
-    early = client.post(url, {"form": "publish"})  # the edition is still judging: not yet
+    text = client.get(url).content.decode()
+    assert 'data-testid="publish"' in text and 'data-check="turnout" data-ok="0"' in text
+    early = client.post(url, {"form": "publish", "reason": REASON})  # the edition is still judging: not yet
     assert early.status_code == 422 and "Close the edition" in early.content.decode()  # this client reads English
     assert client.post(f"/award/editions/{edition.pk}/", {"form": "status", "status": "closed"}).status_code == 302
-    assert client.post(url, {"form": "publish"}).status_code == 302
+    no_reason = client.post(url, {"form": "publish"})
+    assert no_reason.status_code == 422 and "Most invited regions submitted (3 of 8)" in no_reason.content.decode()
+    assert client.post(url, {"form": "publish", "reason": REASON}).status_code == 302
     category.refresh_from_db()
     assert category.approved_at and category.published_at
-    again = client.post(url, {"form": "rank"})
+    again = client.post(url, {"form": "save"})
     assert again.status_code == 422 and "approved and locked" in again.content.decode()
+
+
+def test_a_missing_value_is_shown_and_resolved_on_the_category_page(setup: dict[str, Any]) -> None:  # noqa: F811
+    s = _judged(setup)
+    committee, category = s["committee"], s["category"]
+    for code in ("36.03", "36.74"):  # 36.72 is scored by nobody
+        for judge in s["judges"]:
+            actions.do_score(actor=judge, participant=_participant(category, code), criterion="kepala_daerah", score=7)
+    actions.do_lock_panel(actor=committee, category=category, reason="uji: dua juri")
+    client = _client(committee)
+    url = f"/award/categories/{category.pk}/"
+    text = client.get(url).content.decode()
+    assert (
+        'data-testid="missing"' in text
+        and 'data-region="36.72" data-criterion="kepala_daerah" data-resolved="0"' in text
+    )
+    refused = client.post(url, {"form": "save"})
+    assert refused.status_code == 422 and "Kota Cilegon: kepala_daerah (jury)" in refused.content.decode()
+    cilegon = _participant(category, "36.72")
+    no_reason = client.post(
+        url, {"form": "resolve", "participant": cilegon.pk, "criterion": "kepala_daerah", "resolution": "zero"}
+    )
+    assert no_reason.status_code == 422 and "Say why" in no_reason.content.decode()
+    decided = client.post(
+        url,
+        {
+            "form": "resolve",
+            "participant": cilegon.pk,
+            "criterion": "kepala_daerah",
+            "resolution": "zero",
+            "reason": "bupati tidak hadir wawancara",
+        },
+    )
+    assert decided.status_code == 302
+    assert 'data-resolved="1"' in client.get(url).content.decode()
+    assert client.post(url, {"form": "save"}).status_code == 302
+    assert AuditEvent.objects.filter(action="award.missing.decide").count() == 1
+    assert AuditEvent.objects.filter(action="award.missing.refused").count() == 1
+
+
+def test_the_national_committee_manages_zones_on_the_zones_page(setup: dict[str, Any]) -> None:  # noqa: F811
+    national = _client(make_user("komite.nasional", "award_committee"))
+    empty = national.get("/award/zones/").content.decode()
+    assert 'data-testid="no-zones"' in empty and 'data-testid="zone-form"' in empty
+    saved = national.post("/award/zones/", {"form": "zone", "name": "Zona Jawa-Bali", "provinces": "31, 32, 36"})
+    assert saved.status_code == 302
+    assert set(setup["category"].participants.values_list("zone", flat=True)) == {"Zona Jawa-Bali"}
+    clash = national.post("/award/zones/", {"form": "zone", "name": "Zona Barat", "provinces": "36, 11"})
+    assert clash.status_code == 422 and "36 (Zona Jawa-Bali)" in clash.content.decode()
+    provincial = _client(setup["committee"])
+    page = provincial.get("/award/zones/").content.decode()
+    assert "Zona Jawa-Bali" in page and 'data-testid="zone-form"' not in page  # it reads, it does not edit
+    assert provincial.post("/award/zones/", {"form": "delete", "slug": "zona-jawa-bali"}).status_code == 403
+    assert national.post("/award/zones/", {"form": "delete", "slug": "zona-jawa-bali"}).status_code == 302
+    assert set(setup["category"].participants.values_list("zone", flat=True)) == {""}
 
 
 def test_committee_forms_are_refused_to_other_roles(setup: dict[str, Any]) -> None:  # noqa: F811
@@ -218,7 +297,7 @@ def test_committee_forms_are_refused_to_other_roles(setup: dict[str, Any]) -> No
     client = _client(operator)
     page = client.get(f"/award/categories/{category.pk}/")
     assert page.status_code == 200 and 'data-testid="committee-actions"' not in page.content.decode()
-    for step in ("invite", "rank", "publish", "panel", "framework", "import"):
+    for step in ("invite", "save", "publish", "panel", "framework", "import", "resolve"):
         assert client.post(f"/award/categories/{category.pk}/", {"form": step}).status_code == 403, step
     other = make_user("komite.jabar", "award_committee", "32")
     assert _client(other).get(f"/award/categories/{category.pk}/").status_code == 404
@@ -354,9 +433,7 @@ def test_the_breakdown_names_judges_only_for_the_committee(setup: dict[str, Any]
     operator = make_user("op.tangsel", "regional_operator", "36.74")
     before = _client(operator).get(f"/award/participants/{p.pk}/").content.decode()
     assert 'data-testid="result"' not in before  # not published: the operator does not see the result yet
-    actions.do_approve(actor=s["committee"], category=s["category"])
-    actions.do_set_edition_status(actor=s["committee"], edition=s["category"].edition, status="closed")
-    actions.do_publish(actor=s["committee"], category=s["category"])
+    _publish(s)
     after = _client(operator).get(f"/award/participants/{p.pk}/").content.decode()
     # No judge's username ("j0: 6"); a random token elsewhere in the page may well contain the letters "j0".
     assert 'data-testid="result"' in after and "Judge 1: 6" in after and "j0:" not in after
@@ -390,9 +467,7 @@ def test_the_public_page_shows_only_published_results(setup: dict[str, Any]) -> 
     assert "Kabupaten Tangerang" not in before.content.decode()
     assert anonymous.get(f"/penghargaan/peserta/{p.pk}/").status_code == 404
     assert anonymous.get(f"/penghargaan/kategori/{s['category'].pk}/hasil.xlsx").status_code == 404
-    actions.do_approve(actor=s["committee"], category=s["category"])
-    actions.do_set_edition_status(actor=s["committee"], edition=s["category"].edition, status="closed")
-    actions.do_publish(actor=s["committee"], category=s["category"])
+    _publish(s)
     text = anonymous.get("/penghargaan/").content.decode()
     assert "Kabupaten Tangerang" in text and "Terbaik I" in text and "Paritrana Award 2024 Banten" in text
     public = anonymous.get(f"/penghargaan/peserta/{p.pk}/").content.decode()

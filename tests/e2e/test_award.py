@@ -1,6 +1,6 @@
 """The award in Chromium, on the demo's Banten round (published): the public results without logging in, the
-committee's category page (criteria, results, the TOPSIS/VIKOR cross-check loaded by HTMX) and the operator's
-self-assessment form."""
+committee's category page (criteria, results, the TOPSIS/VIKOR cross-check loaded by HTMX, nothing left
+undecided), the award zones and the operator's self-assessment form."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, nav_to
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,7 @@ def test_public_results_committee_category_and_operator_form(page: Any, app_url:
 
     # the committee: criteria with weights, results with stability, and the cross-check swapped in by HTMX
     login(page, app_url, "komite")
-    page.click("nav >> text=Penghargaan")
+    nav_to(page, "Penghargaan")
     page.click("[data-testid=editions] >> text=Pemerintah Kabupaten/Kota")
     page.wait_for_selector("[data-testid=criteria]")
     assert "Wawancara" in page.locator("[data-testid=criteria]").inner_text()
@@ -36,6 +36,15 @@ def test_public_results_committee_category_and_operator_form(page: Any, app_url:
     assert "TOPSIS" in page.locator("[data-testid=crosscheck]").inner_text()
     if os.environ.get("PARITRANA_SCREENSHOT"):
         page.screenshot(path=os.environ["PARITRANA_SCREENSHOT"], full_page=True)
+    # the demo round went through its check lists: published from a closed edition, nothing left to decide
+    assert "Ditutup" in page.locator("[data-testid=category-state]").inner_text()
+    assert page.locator("[data-testid=missing] tr[data-resolved='0']").count() == 0
+    # the award zones the demo loads; the national committee may edit them
+    page.goto(f"{app_url}/award/")
+    page.click("[data-testid=zones-link]")
+    page.wait_for_selector("[data-testid=zones]")
+    assert page.locator("[data-testid=zones] tbody tr[data-zone]").count() >= 1
+    assert page.locator("[data-testid=zone-form]").is_visible()
 
     # the operator of Kabupaten Tangerang: its participation and the self-assessment (verified: read only)
     page.context.clear_cookies()

@@ -1,10 +1,13 @@
 """Writes of the award, in the order of its workflow: edition and categories -> invitation -> self-assessment and
-evidence -> verification -> indicator values -> panel, conflicts and jury scores -> lock -> ranking -> approval
-(after which nothing changes) -> publication.
+evidence -> verification -> indicator values -> panel, conflicts and jury scores -> lock -> decisions on missing
+values -> saved results -> approval (after which nothing changes) -> publication; and the award zones.
 
 Every action checks the role and region first, writes in one transaction and audits. A refused attempt (after the
 deadline, after the lock, a conflicted judge, a score off the scale...) is also written to the audit log, with the
-reason, before the error reaches the person (``_refusals_audited``).
+reason, before the error reaches the person (``_refusals_audited``). An action on a category locks the category's
+row first and reads its state afresh (``_fresh``): two committee members, or a judge and the committee, acting at
+once are served one after the other, and the second sees what the first committed. The stage transitions run
+their check list (``award.checks``) inside the same transaction; a failing check needs a reason, which is audited.
 """
 
 from __future__ import annotations
@@ -14,18 +17,22 @@ from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from paritrana.award import scoring
+from paritrana.award.checks import FLOW, Check, category_checks, edition_checks, enforce
 from paritrana.award.evidence import store
 from paritrana.award.models import (
     Answer,
     Category,
     ConflictOfInterest,
+    DecisionKind,
     Edition,
     EditionStatus,
     Evidence,
     IndicatorScore,
     JuryScore,
+    MissingValueDecision,
     PanelMember,
     Participant,
     ParticipantStatus,
@@ -41,28 +48,24 @@ __all__ = [
     "do_compute_indicator_values",
     "do_create_edition",
     "do_declare_conflict",
+    "do_delete_zone",
     "do_invite",
     "do_lock_panel",
-    "do_withdraw_conflict",
     "do_publish",
-    "do_rank",
+    "do_resolve_missing",
     "do_save_answer",
     "do_save_category",
+    "do_save_results",
+    "do_save_zone",
     "do_score",
     "do_set_edition_status",
     "do_submit",
     "do_upload_evidence",
     "do_verify",
+    "do_withdraw_conflict",
 ]
 
 LEVEL_DEPTH = {"province": 1, "kabupaten": 2, "kecamatan": 3, "desa": 4}
-_FLOW = [
-    EditionStatus.DRAFT,
-    EditionStatus.OPEN,
-    EditionStatus.VERIFICATION,
-    EditionStatus.JUDGING,
-    EditionStatus.CLOSED,
-]
 
 
 _refusals_audited = audit.refusals_audited  # one implementation, in core.audit
@@ -74,6 +77,36 @@ def _manage(actor: Any, edition: Edition) -> None:
         from paritrana.core.permissions import require_national
 
         require_national(actor, "award.manage")
+
+
+def _manage_national(actor: Any) -> None:
+    """The award zones group provinces for the national round: its committee (national scope) manages them."""
+    if not require(actor, "award.manage").national:
+        raise PermissionDenied(
+            N_(
+                "The award zones group provinces for the national round: only its committee (national scope) "
+                "manages them."
+            )
+        )
+
+
+def _fresh(category: Category) -> Category:
+    """Lock the category's row until the transaction ends and read its state (and its edition's) afresh."""
+    list(Category.objects.select_for_update().filter(pk=category.pk).values_list("pk", flat=True))
+    category.refresh_from_db()
+    category.edition.refresh_from_db()
+    return category
+
+
+def _overridden(checks: list[Check], keys: list[str], reason: str) -> dict[str, Any]:
+    """What the audit keeps of a transition's check list: the checks overridden, with the reason."""
+    if not keys:
+        return {}
+    return {
+        "overridden": keys,
+        "reason": reason.strip(),
+        "conditions": [c.text(lambda m: m) for c in checks if c.key in keys],
+    }
 
 
 def _unlocked(category: Category) -> None:
@@ -132,13 +165,22 @@ def do_create_edition(
     return edition
 
 
+def back_check() -> Check:
+    """Going back a stage reopens the earlier one (answers, verification): it always needs a reason."""
+    return Check("back", N_("The edition moves forward (going back reopens the earlier stage)."), False)
+
+
 @_refusals_audited("award.edition")
-def do_set_edition_status(*, actor: Any, edition: Edition, status: str) -> Edition:
-    """Move the edition one stage on (draft -> open -> verification -> judging -> closed), or one back."""
+def do_set_edition_status(*, actor: Any, edition: Edition, status: str, reason: str = "") -> Edition:
+    """Move the edition one stage on (draft -> open -> verification -> judging -> closed) when the check list of
+    that transition holds (``checks.edition_checks``), or with a reason that overrides the failing checks; or one
+    stage back, with a reason."""
     _manage(actor, edition)
+    list(Edition.objects.select_for_update().filter(pk=edition.pk).values_list("pk", flat=True))
+    edition.refresh_from_db()
     if status not in EditionStatus.values:
         raise InvalidInput(N_("Unknown stage '{value}'."), field="status", value=status)
-    here, there = _FLOW.index(EditionStatus(edition.status)), _FLOW.index(EditionStatus(status))
+    here, there = FLOW.index(EditionStatus(edition.status)), FLOW.index(EditionStatus(status))
     if abs(there - here) != 1:
         raise Conflict(
             N_("An edition moves one stage at a time: from '{status}' to '{wanted}' is not allowed."),
@@ -148,11 +190,18 @@ def do_set_edition_status(*, actor: Any, edition: Edition, status: str) -> Editi
     # Approved results lock the edition's earlier stages; moving on to closing it (publication) stays open.
     if there < here and any(c.approved_at for c in edition.categories.all()):
         raise Conflict(N_("The results of this edition are approved and locked: nothing can change."))
+    checks = edition_checks(edition, status) if there > here else [back_check()]
+    what = gettext("Moving the edition to '{stage}'").format(stage=EditionStatus(status).label)
+    overridden = enforce(checks, reason, what=what)
     before = edition.status
     edition.status = status
     edition.save(update_fields=["status"])
     audit.record(
-        actor=actor, action="award.edition.status", obj=edition, before={"status": before}, after={"status": status}
+        actor=actor,
+        action="award.edition.status",
+        obj=edition,
+        before={"status": before},
+        after={"status": status, **_overridden(checks, overridden, reason)},
     )
     return edition
 
@@ -186,6 +235,7 @@ def do_save_category(
     parsed = scoring.parse_framework(data)  # validates: weights sum to 100 at every level, ...
     existing = Category.objects.filter(edition=edition, key=key).first()
     if existing is not None:
+        _fresh(existing)
         _unlocked(existing)
         if existing.panel_locked_at:
             raise Conflict(
@@ -218,12 +268,13 @@ def do_invite(*, actor: Any, category: Category, winners_of: int | None = None) 
     """Invite every region of the category's level inside the edition's round (idempotent). ``winners_of`` (a
     year; national rounds): only the regions that won a title in the published provincial rounds of that year, in
     the category with the same key - the provincial round leads to the national round."""
-    from paritrana.regions.models import Region, RegionGroup
+    from paritrana.regions.models import Region
 
     edition = category.edition
     _manage(actor, edition)
     if winners_of is not None and edition.region_code:
         raise Conflict(N_("Only a national round invites the winners of the provincial rounds."))
+    _fresh(category)
     _unlocked(category)
     regions = Region.objects.filter(level=LEVEL_DEPTH[category.participant_level])
     if edition.region_code:
@@ -236,11 +287,7 @@ def do_invite(*, actor: Any, category: Category, winners_of: int | None = None) 
             participant__category__edition__region_code__gt="",
         ).exclude(title="")
         regions = regions.filter(code__in=titled.values("participant__region_code"))
-    zones = {
-        code: group.name
-        for group in RegionGroup.objects.filter(kind="award_zone").prefetch_related("regions")
-        for code in group.regions.values_list("code", flat=True)
-    }
+    zones = _zones()
     existing = set(category.participants.values_list("region_code", flat=True))
     new = [
         Participant(category=category, region_code=r.code, name=r.name, zone=zones.get(r.code.split(".")[0], ""))
@@ -248,9 +295,95 @@ def do_invite(*, actor: Any, category: Category, winners_of: int | None = None) 
         if r.code not in existing
     ]
     Participant.objects.bulk_create(new)
-    counts = {"invited": len(new), "already": len(existing)}
+    counts = {"invited": len(new), "already": len(existing), "zones_updated": _refresh_zones(category.participants)}
     audit.record(actor=actor, action="award.invite", obj=category, region_code=edition.region_code, after=counts)
     return counts
+
+
+def _zones() -> dict[str, str]:
+    """Province code -> the name of its award zone."""
+    from paritrana.regions.models import RegionGroup
+
+    return {
+        code: group.name
+        for group in RegionGroup.objects.filter(kind="award_zone").prefetch_related("regions")
+        for code in group.regions.values_list("code", flat=True)
+    }
+
+
+def _refresh_zones(participants: Any) -> int:
+    """Set each participant's zone from the award zones of its province; how many changed."""
+    zones = _zones()
+    changed = []
+    for p in participants.only("pk", "region_code", "zone"):
+        zone = zones.get(p.region_code.split(".")[0], "")
+        if p.zone != zone:
+            p.zone = zone
+            changed.append(p)
+    Participant.objects.bulk_update(changed, ["zone"], batch_size=2000)
+    return len(changed)
+
+
+@_refusals_audited("award.zone")
+def do_save_zone(*, actor: Any, name: str, region_codes: list[str], slug: str = "") -> Any:
+    """Create or replace an award zone (a named set of provinces) and move the participants of every category not
+    yet approved into their zones. A province belongs to one zone only."""
+    from django.utils.text import slugify
+
+    from paritrana.regions.actions import do_save_region_group
+    from paritrana.regions.models import RegionGroup
+    from paritrana.regions.queries import normalize_code
+
+    _manage_national(actor)
+    slug = slug or slugify(name)[:50]
+    codes = {normalize_code(c) for c in region_codes if str(c).strip()}
+    if not codes:
+        raise InvalidInput(N_("Name the provinces of the zone (e.g. 31, 32, 36)."), field="region_codes")
+    elsewhere = sorted(
+        f"{code} ({group.name})"
+        for group in RegionGroup.objects.filter(kind="award_zone").exclude(slug=slug).prefetch_related("regions")
+        for code in group.regions.values_list("code", flat=True)
+        if code in codes
+    )
+    if elsewhere:
+        raise Conflict(
+            N_("A province belongs to one zone only; already in another zone: {codes}."),
+            field="region_codes",
+            codes=", ".join(elsewhere),
+        )
+    group = do_save_region_group(kind="award_zone", name=name, region_codes=sorted(codes), actor=actor, slug=slug)
+    moved = _refresh_zones(Participant.objects.filter(category__approved_at__isnull=True))
+    audit.record(
+        actor=actor,
+        action="award.zone.save",
+        obj=group,
+        after={"name": group.name, "slug": group.slug, "regions": sorted(codes), "participants_moved": moved},
+    )
+    return group
+
+
+@_refusals_audited("award.zone")
+def do_delete_zone(*, actor: Any, slug: str) -> int:
+    """Remove an award zone; the participants of categories not yet approved lose it (a category ranked per zone
+    then refuses to rank them until they have a zone again). How many participants changed."""
+    from paritrana.regions.actions import do_delete_region_group
+    from paritrana.regions.models import RegionGroup
+
+    _manage_national(actor)
+    group = RegionGroup.objects.filter(kind="award_zone", slug=slug).first()
+    if group is None:
+        raise NotFound(N_("There is no award zone '{slug}'."), slug=slug)
+    name = group.name
+    do_delete_region_group(group=group, actor=actor)
+    moved = _refresh_zones(Participant.objects.filter(category__approved_at__isnull=True))
+    audit.record(
+        actor=actor,
+        action="award.zone.delete",
+        object_type="regions.regiongroup",
+        object_id=f"award_zone:{slug}",
+        after={"name": name, "participants_moved": moved},
+    )
+    return moved
 
 
 # --- self-assessment --------------------------------------------------------------------------------------------
@@ -272,7 +405,9 @@ def _leaf(category: Category, key: str, method: str) -> Any:
 def _answering(actor: Any, participant: Participant) -> None:
     category = participant.category
     require(actor, "award.submit", participant.region_code)
-    _unlocked(category)
+    _fresh(category)
+    participant.refresh_from_db(fields=["status", "submitted_at"])
+    inputs_open(category)
     _status(category.edition, EditionStatus.OPEN)
     if timezone.now() > category.edition.submission_deadline:
         raise Conflict(
@@ -412,7 +547,9 @@ def do_verify(
     """The committee accepts a submission (scoring its text answers 0-100) or returns it with notes."""
     category = participant.category
     _manage(actor, category.edition)
-    _unlocked(category)
+    _fresh(category)
+    participant.refresh_from_db(fields=["status"])
+    inputs_open(category)  # who is verified decides who is ranked: fixed once the panel locks
     _status(category.edition, EditionStatus.VERIFICATION, EditionStatus.OPEN)
     if participant.status != ParticipantStatus.SUBMITTED:
         raise Conflict(N_("{participant} has not submitted."), participant=participant.name)
@@ -444,7 +581,8 @@ def do_compute_indicator_values(*, actor: Any, category: Category, engine: str |
     from paritrana.analytics.sources import pick_indicators
 
     _manage(actor, category.edition)
-    _unlocked(category)
+    _fresh(category)
+    inputs_open(category)
     leaves = [c for c in scoring.leaves(scoring.parse_framework(category.framework)) if c.method == "indicator"]
     if not leaves:
         return 0
@@ -482,6 +620,7 @@ def do_compute_indicator_values(*, actor: Any, category: Category, engine: str |
 @_refusals_audited("award.panel")
 def do_add_panel_member(*, actor: Any, category: Category, user: Any) -> PanelMember:
     _manage(actor, category.edition)
+    _fresh(category)
     _unlocked(category)
     if category.panel_locked_at:
         raise Conflict(N_("The panel of {category} is locked."), category=str(category))
@@ -518,6 +657,7 @@ def do_declare_conflict(*, actor: Any, participant: Participant, reason: str, ju
                 category=str(category),
             )
         member = found
+    _fresh(category)
     _unlocked(category)
     if category.panel_locked_at:
         raise Conflict(N_("The panel of {category} is locked."), category=str(category))
@@ -553,6 +693,8 @@ def do_withdraw_conflict(*, actor: Any, conflict: ConflictOfInterest, reason: st
     category = conflict.participant.category
     if conflict.member.user_id != getattr(actor, "pk", None):
         _manage(actor, category.edition)
+    _fresh(category)
+    conflict.refresh_from_db()
     _unlocked(category)
     if category.panel_locked_at:
         raise Conflict(N_("The panel of {category} is locked."), category=str(category))
@@ -607,6 +749,8 @@ def inputs_open(category: Category) -> None:
 def do_score(*, actor: Any, participant: Participant, criterion: str, score: Any, comment: str = "") -> JuryScore:
     category = participant.category
     member = _member(actor, category)
+    _fresh(category)
+    participant.refresh_from_db(fields=["status"])
     scorable(category, member, participant)
     leaf = _leaf(category, criterion, "jury")
     try:
@@ -635,57 +779,183 @@ def do_score(*, actor: Any, participant: Participant, criterion: str, score: Any
 
 
 @_refusals_audited("award.panel")
-def do_lock_panel(*, actor: Any, category: Category) -> Category:
+def do_lock_panel(*, actor: Any, category: Category, reason: str = "") -> Category:
+    """Lock the panel's scores, and with them every input of the ranking (answers, indicator values, verification),
+    when the check list holds (``checks.category_checks(category, "lock")``) or with a reason."""
     _manage(actor, category.edition)
+    _fresh(category)
     _unlocked(category)
+    checks = category_checks(category, "lock")
+    overridden = enforce(checks, reason, what=gettext("Locking the panel of {category}").format(category=category))
     category.panel_locked_at = timezone.now()
     category.save(update_fields=["panel_locked_at"])
-    audit.record(actor=actor, action="award.panel.lock", obj=category)
+    audit.record(actor=actor, action="award.panel.lock", obj=category, after=_overridden(checks, overridden, reason))
     return category
 
 
 # --- ranking, approval, publication -----------------------------------------------------------------------------
 
 
-@_refusals_audited("award.rank")
-def do_rank(*, actor: Any, category: Category) -> list[Result]:
-    """Score every verified participant and rank them (in the category, and in zones when it is ranked by zone)."""
-    from paritrana.award.ranking import rank_category
+@_refusals_audited("award.results")
+def do_save_results(*, actor: Any, category: Category) -> list[Result]:
+    """Save the ranking as the category's results (``ranking.compute_results``: refused while the panel is not
+    locked, a participant of a by-zone category has no zone, or a missing value is unresolved), replacing the
+    results saved before. Refused once the results are approved."""
+    from paritrana.award.ranking import compute_results
 
     _manage(actor, category.edition)
+    _fresh(category)
     _unlocked(category)
-    framework = scoring.parse_framework(category.framework)
-    if any(c.method == "jury" for c in scoring.leaves(framework)) and not category.panel_locked_at:
-        raise Conflict(N_("Lock the panel's scores before ranking."), category=str(category))
-    if category.by_zone:
-        # Ranked per zone: a participant without a zone would silently be ranked in a zone of its own.
-        unzoned = list(
-            category.participants.filter(status=ParticipantStatus.VERIFIED, zone="").values_list("name", flat=True)
-        )
-        if unzoned:
-            raise Conflict(
-                N_("{category} is ranked per zone, but {names} have no zone: set the award zones and invite again."),
-                category=str(category),
-                names=", ".join(unzoned[:10]),
-            )
-    results = rank_category(category)
+    results = compute_results(category)
+    before = Result.objects.filter(participant__category=category).count()
+    Result.objects.filter(participant__category=category).delete()
+    Result.objects.bulk_create(results)
     category.ranked_at = timezone.now()
     category.save(update_fields=["ranked_at"])
     audit.record(
         actor=actor,
-        action="award.rank",
+        action="award.results.save",
         obj=category,
+        before={"results": before},
         after={"ranked": len(results), "top": [r.participant.name for r in results[:3]]},
     )
     return results
 
 
+RESOLUTIONS = ("value", "exempt", "zero")
+
+
+@_refusals_audited("award.missing")
+def do_resolve_missing(
+    *,
+    actor: Any,
+    participant: Participant,
+    criterion: str,
+    resolution: str,
+    reason: str = "",
+    value: Any = None,
+    target: Any = None,
+) -> Any:
+    """Resolve a value missing for a verified participant (see ``ranking.missing_values``): enter the ``value``
+    (an indicator's value and target, or the committee's score 0-100 of a text answer; only while the inputs are
+    open), or decide ``exempt`` (left out of the participant's total) or ``zero`` (scored 0), with a reason."""
+    from paritrana.award.ranking import missing_values, score_matrix
+
+    category = participant.category
+    _manage(actor, category.edition)
+    _fresh(category)
+    participant.refresh_from_db(fields=["status"])
+    _unlocked(category)
+    if resolution not in RESOLUTIONS:
+        raise InvalidInput(
+            N_("Resolve a missing value with: {choices}; not '{value}'."),
+            field="resolution",
+            choices=", ".join(RESOLUTIONS),
+            value=resolution,
+        )
+    leaves = {c.key: c for c in scoring.leaves(scoring.parse_framework(category.framework))}
+    leaf = leaves.get(criterion)
+    if leaf is None:
+        raise NotFound(N_("No criterion '{criterion}' in {category}."), criterion=criterion, category=str(category))
+    if participant.status != ParticipantStatus.VERIFIED:
+        raise Conflict(
+            N_("{participant} is not verified: only verified participants are ranked."), participant=participant.name
+        )
+    found = next(
+        (m for m in missing_values(category) if m.participant.pk == participant.pk and m.criterion == criterion), None
+    )
+    if found is None:
+        raise Conflict(
+            N_("{participant} has a value on {criterion}: nothing is missing."),
+            participant=participant.name,
+            criterion=criterion,
+        )
+    before = None if found.decision is None else {"decision": found.decision.kind, "reason": found.decision.reason}
+    if resolution == "value":
+        written = _enter_value(category, participant, leaf, value, target)
+        audit.record(
+            actor=actor,
+            action="award.missing.value",
+            obj=participant,
+            region_code=participant.region_code,
+            before=before,
+            after={"criterion": criterion, **written},
+        )
+        return written
+    if not reason.strip():
+        raise InvalidInput(N_("Say why the missing value is decided so."), field="reason")
+    decision, _ = MissingValueDecision.objects.update_or_create(
+        participant=participant,
+        criterion=criterion,
+        defaults={"kind": DecisionKind(resolution), "reason": reason.strip()[:300], "decided_by": _user_or_none(actor)},
+    )
+    score_matrix(category)  # refuses a participant exempted on every criterion (nothing left to score)
+    audit.record(
+        actor=actor,
+        action="award.missing.decide",
+        obj=participant,
+        region_code=participant.region_code,
+        before=before,
+        after={"criterion": criterion, "decision": resolution, "reason": reason.strip(), "needs": found.needs},
+    )
+    return decision
+
+
+def _number_or_refuse(value: Any, field: str) -> float:
+    try:
+        number = float(str(value).replace(",", "."))
+    except (TypeError, ValueError):
+        raise InvalidInput(N_("'{value}' is not a number."), field=field, value=value) from None
+    if number != number or number in (float("inf"), float("-inf")):  # NaN or infinite
+        raise InvalidInput(N_("'{value}' is not a number."), field=field, value=value)
+    return number
+
+
+def _enter_value(category: Category, participant: Participant, leaf: Any, value: Any, target: Any) -> dict[str, Any]:
+    """The value that was missing, entered by the committee: an indicator's value (and target) or the score of a
+    text answer. A judge's score comes from the judge (or the committee's import of a signed score sheet)."""
+    inputs_open(category)
+    if leaf.method == "indicator":
+        if value in (None, ""):
+            raise InvalidInput(N_("{field} is required."), field="value")
+        number = _number_or_refuse(value, "value")
+        goal = None if target in (None, "") else _number_or_refuse(target, "target")
+        if leaf.scoring and leaf.scoring.type == "target" and (goal is None or goal <= 0):
+            raise InvalidInput(
+                N_("{criterion} is scored against a target: give a target above 0."), field="target", criterion=leaf.key
+            )
+        IndicatorScore.objects.update_or_create(
+            participant=participant,
+            criterion=leaf.key,
+            defaults={"value": number, "target": goal, "source": "entered"},
+        )
+        return {"value": number, "target": goal}
+    if leaf.method == "question" and leaf.answer == "text":
+        score = _number_or_refuse(value, "value")
+        if not 0 <= score <= 100:
+            raise InvalidInput(N_("A score is between 0 and 100."), field="value", value=value)
+        updated = Answer.objects.filter(participant=participant, criterion=leaf.key).update(score=score)
+        if updated:
+            return {"score": score}
+    raise InvalidInput(
+        N_(
+            "{criterion} takes no value from the committee here (a judge's score or a region's answer): import it "
+            "from a spreadsheet, or decide 'exempt' or 'zero' with a reason."
+        ),
+        field="resolution",
+        criterion=leaf.key,
+    )
+
+
 @_refusals_audited("award.approve")
 def do_approve(*, actor: Any, category: Category) -> Category:
+    """Approve and lock the saved results: refused unless they are saved and still what the ranking gives."""
     _manage(actor, category.edition)
+    _fresh(category)
     _unlocked(category)
     if category.ranked_at is None:
-        raise Conflict(N_("Rank {category} before approving it."), category=str(category))
+        raise Conflict(N_("Save the results of {category} before approving them."), category=str(category))
+    enforce(category_checks(category, "approve"), "", what=gettext("Approving {category}").format(category=category))
     category.approved_at = timezone.now()
     category.approved_by = actor if getattr(actor, "pk", None) else None
     category.save(update_fields=["approved_at", "approved_by"])
@@ -694,19 +964,25 @@ def do_approve(*, actor: Any, category: Category) -> Category:
 
 
 @_refusals_audited("award.publish")
-def do_publish(*, actor: Any, category: Category) -> Category:
+def do_publish(*, actor: Any, category: Category, reason: str = "") -> Category:
+    """Publish approved results of a closed edition. A title won alone (a single participant, or alone in its zone)
+    or most invited regions never submitting needs a reason, which is audited. Publishing again changes nothing."""
     _manage(actor, category.edition)
+    _fresh(category)
+    if category.published_at is not None:
+        return category
     if category.approved_at is None:
         raise Conflict(N_("Approve {category} before publishing it."), category=str(category))
-    if category.published_at is None and category.edition.status != EditionStatus.CLOSED:
+    if category.edition.status != EditionStatus.CLOSED:
         raise Conflict(
             N_("Close the edition (stage '{status}') before publishing its results."),
             status=category.edition.get_status_display(),
         )
-    if category.published_at is None:
-        category.published_at = timezone.now()
-        category.save(update_fields=["published_at"])
-        audit.record(actor=actor, action="award.publish", obj=category)
+    checks = category_checks(category, "publish")
+    overridden = enforce(checks, reason, what=gettext("Publishing {category}").format(category=category))
+    category.published_at = timezone.now()
+    category.save(update_fields=["published_at"])
+    audit.record(actor=actor, action="award.publish", obj=category, after=_overridden(checks, overridden, reason))
     return category
 
 

@@ -1,6 +1,7 @@
-"""Award API: editions, categories and their frameworks, the self-assessment with evidence, verification, the
-jury, ranking, sensitivity, approval, publication and public results. The same actions and queries as the pages
-and the command line."""
+"""Award API: editions (with the check list of each stage), categories and their frameworks, the self-assessment
+with evidence, verification, the jury, missing values, the ranking (a read) and the saved results, sensitivity,
+approval, publication, award zones and public results. The same actions and queries as the pages and the command
+line."""
 
 from __future__ import annotations
 
@@ -51,12 +52,44 @@ def post_edition(request: HttpRequest, body: EditionIn) -> tuple[int, Edition]:
 
 class StatusIn(Schema):
     status: str = Field(description="draft, open, verification, judging or closed (one stage at a time)")
+    reason: str = Field("", max_length=300, description="why the failing checks are overridden (audited)")
 
 
-@router.post("/award/editions/{edition_id}/status", response=EditionOut, summary="Move an edition to the next stage")
+class CheckOut(Schema):
+    key: str
+    ok: bool
+    condition: str
+    overridable: bool
+
+
+class ChecksOut(Schema):
+    step: str
+    ready: bool = Field(description="every check holds: no reason is needed")
+    checks: list[CheckOut]
+
+
+def _checks(step: str, checks: list[Any]) -> dict[str, Any]:
+    return {"step": step, "ready": all(c.ok for c in checks), "checks": [c.as_dict() for c in checks]}
+
+
+@router.get(
+    "/award/editions/{edition_id}/checks",
+    response=ChecksOut,
+    summary="The check list of moving an edition to a stage (committee)",
+)
+def get_edition_checks(request: HttpRequest, edition_id: int, to: str) -> dict[str, Any]:
+    edition = queries.edition_for(request.user, edition_id=edition_id)
+    return _checks(to, queries.edition_checks_for(request.user, edition, to))
+
+
+@router.post(
+    "/award/editions/{edition_id}/status",
+    response=EditionOut,
+    summary="Move an edition to the next stage (a failing check needs a reason)",
+)
 def post_edition_status(request: HttpRequest, edition_id: int, body: StatusIn) -> Edition:
     edition = queries.edition_for(request.user, edition_id=edition_id)
-    return actions.do_set_edition_status(actor=request.user, edition=edition, status=body.status)
+    return actions.do_set_edition_status(actor=request.user, edition=edition, status=body.status, reason=body.reason)
 
 
 class CategoryIn(Schema):
@@ -280,28 +313,144 @@ def get_scores(request: HttpRequest, category_id: int) -> list[dict[str, Any]]:
     ]
 
 
-@router.post("/award/categories/{category_id}/lock", summary="Lock the panel's scores")
-def post_lock(request: HttpRequest, category_id: int) -> dict[str, str]:
-    actions.do_lock_panel(actor=request.user, category=_category(request, category_id))
+class ReasonIn(Schema):
+    reason: str = Field("", max_length=300, description="why the failing checks are overridden (audited)")
+
+
+@router.get(
+    "/award/categories/{category_id}/checks",
+    response=ChecksOut,
+    summary="The check list of locking the panel, approving or publishing (committee)",
+)
+def get_category_checks(request: HttpRequest, category_id: int, step: str) -> dict[str, Any]:
+    """``step``: lock, approve or publish."""
+    return _checks(step, queries.category_checks_for(request.user, _category(request, category_id), step))
+
+
+@router.post("/award/categories/{category_id}/lock", summary="Lock the panel's scores (a failing check needs a reason)")
+def post_lock(request: HttpRequest, category_id: int, body: ReasonIn | None = None) -> dict[str, str]:
+    reason = body.reason if body else ""
+    actions.do_lock_panel(actor=request.user, category=_category(request, category_id), reason=reason)
     return {"done": "lock"}
 
 
-@router.post("/award/categories/{category_id}/rank", summary="Score and rank the verified participants")
-def post_rank(request: HttpRequest, category_id: int) -> dict[str, Any]:
-    results = actions.do_rank(actor=request.user, category=_category(request, category_id))
-    return {"done": "rank", "ranked": len(results)}
+class MissingOut(Schema):
+    participant_id: int
+    region_code: str
+    name: str
+    criterion: str
+    method: str
+    needs: str = Field(description="value, target, answer, score (the committee's, of a text answer) or jury")
+    resolved: bool
+    decision: str | None = Field(description="exempt or zero, once decided")
+    reason: str
+    decided_by: str | None
+    decided_at: datetime | None
 
 
-@router.post("/award/categories/{category_id}/approve", summary="Approve and lock the results")
+@router.get(
+    "/award/categories/{category_id}/missing",
+    response=list[MissingOut],
+    summary="Values missing for verified participants, and the decisions on them (committee)",
+)
+def get_missing(request: HttpRequest, category_id: int, unresolved: bool = False) -> list[dict[str, Any]]:
+    found = queries.missing_for(request.user, _category(request, category_id), unresolved_only=unresolved)
+    return [m.as_dict() for m in found]
+
+
+class ResolveIn(Schema):
+    criterion: str
+    resolution: str = Field(description="value, exempt or zero")
+    reason: str = Field("", max_length=300, description="required for exempt and zero")
+    value: float | None = Field(None, description="resolution value: the indicator's value, or a text answer's score")
+    target: float | None = Field(None, description="resolution value: the indicator's target (target scoring)")
+
+
+@router.post(
+    "/award/participants/{participant_id}/missing",
+    summary="Resolve a missing value: enter it, or decide exempt or zero with a reason (committee)",
+)
+def post_missing(request: HttpRequest, participant_id: int, body: ResolveIn) -> dict[str, Any]:
+    participant = queries.participant_for(request.user, participant_id)
+    actions.do_resolve_missing(
+        actor=request.user,
+        participant=participant,
+        criterion=body.criterion,
+        resolution=body.resolution,
+        reason=body.reason,
+        value=body.value,
+        target=body.target,
+    )
+    return {"participant": participant.region_code, "criterion": body.criterion, "resolution": body.resolution}
+
+
+class RankedOut(Schema):
+    rank: int
+    zone_rank: int | None
+    title: str
+    shared: bool
+    total: float
+    region_code: str = Field(alias="participant.region_code")
+    name: str = Field(alias="participant.name")
+    zone: str = Field(alias="participant.zone")
+
+
+@router.get(
+    "/award/categories/{category_id}/ranking",
+    response=list[RankedOut],
+    summary="The ranking as it stands now, computed and not saved (committee)",
+)
+def get_ranking(request: HttpRequest, category_id: int) -> Any:
+    return queries.ranking_for(request.user, _category(request, category_id))
+
+
+@router.post("/award/categories/{category_id}/results", summary="Save the ranking as the results (committee)")
+def post_results(request: HttpRequest, category_id: int) -> dict[str, Any]:
+    results = actions.do_save_results(actor=request.user, category=_category(request, category_id))
+    return {"done": "save", "ranked": len(results)}
+
+
+@router.post("/award/categories/{category_id}/approve", summary="Approve and lock the saved results")
 def post_approve(request: HttpRequest, category_id: int) -> dict[str, str]:
     actions.do_approve(actor=request.user, category=_category(request, category_id))
     return {"done": "approve"}
 
 
-@router.post("/award/categories/{category_id}/publish", summary="Publish the results")
-def post_publish(request: HttpRequest, category_id: int) -> dict[str, str]:
-    actions.do_publish(actor=request.user, category=_category(request, category_id))
+@router.post("/award/categories/{category_id}/publish", summary="Publish the results (a failing check needs a reason)")
+def post_publish(request: HttpRequest, category_id: int, body: ReasonIn | None = None) -> dict[str, str]:
+    reason = body.reason if body else ""
+    actions.do_publish(actor=request.user, category=_category(request, category_id), reason=reason)
     return {"done": "publish"}
+
+
+class ZoneIn(Schema):
+    name: str = Field(max_length=120)
+    slug: str = Field("", max_length=50, description="blank: from the name")
+    region_codes: list[str] = Field(description='the provinces of the zone, e.g. ["31", "32", "36"]')
+
+
+class ZoneOut(Schema):
+    slug: str
+    name: str
+    region_codes: list[str]
+    regions: list[str]
+
+
+@router.get("/award/zones", response=list[ZoneOut], summary="Award zones and their provinces")
+def get_zones(request: HttpRequest) -> Any:
+    return queries.award_zones(request.user)
+
+
+@router.put("/award/zones", response=ZoneOut, summary="Create or replace an award zone (national committee)")
+def put_zone(request: HttpRequest, body: ZoneIn) -> Any:
+    group = actions.do_save_zone(actor=request.user, name=body.name, region_codes=body.region_codes, slug=body.slug)
+    return next(z for z in queries.award_zones(request.user) if z["slug"] == group.slug)
+
+
+@router.delete("/award/zones/{slug}", summary="Remove an award zone (national committee)")
+def delete_zone(request: HttpRequest, slug: str) -> dict[str, Any]:
+    moved = actions.do_delete_zone(actor=request.user, slug=slug)
+    return {"deleted": slug, "participants_moved": moved}
 
 
 class ResultOut(Schema):

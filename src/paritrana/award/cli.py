@@ -1,8 +1,11 @@
-"""``paritrana award ...``: the award on the command line. ``rank`` prints the ranking with scores (it ranks the
-category first unless its results are approved); ``sensitivity`` how stable each rank is; ``export``/``import``
-the committee's spreadsheets; ``framework`` the criteria as YAML. The whole round runs here too, through the same
-actions as the web and the API: ``edition`` (create, or ``--stage`` to move it), ``category`` (from a framework
-file), ``invite``, ``verify``, ``panel``, ``conflict``, ``lock``, ``approve``, ``publish``."""
+"""``paritrana award ...``: the award on the command line. ``rank`` prints the ranking as it stands now, computed
+and not saved (``--save`` saves it as the results); ``results`` the saved results; ``sensitivity`` how stable each
+rank is; ``export``/``import`` the committee's spreadsheets; ``framework`` the criteria as YAML. The whole round
+runs here too, through the same actions as the web and the API: ``edition`` (create, or ``--stage`` to move it,
+``--reason`` to override failing checks), ``checks`` (the check list of a stage or of lock/approve/publish),
+``category`` (from a framework file), ``invite``, ``verify``, ``panel``, ``conflict``, ``lock``, ``missing`` and
+``resolve`` (values missing before the ranking), ``approve``, ``publish``; and the award zones: ``zones``,
+``zone``."""
 
 from __future__ import annotations
 
@@ -59,10 +62,27 @@ def cmd_award(args: argparse.Namespace) -> None:
         return
     category = _category(args, actor)
     if args.action == "rank":
-        if category.approved_at is None:
-            actions.do_rank(actor=actor, category=category)
-        columns, rows = sheets.export_rows(category, "results")
-        _emit(args, rows, columns[:8], f"{category} ({'approved' if category.approved_at else 'not approved'})")
+        from paritrana.award.queries import ranking_for
+
+        if args.save:
+            actions.do_save_results(actor=actor, category=category)
+            columns, rows = sheets.export_rows(category, "results")
+            _emit(args, rows, columns[:8], f"{category}: saved")
+            return
+        rows = [
+            {
+                "rank": r.rank,
+                "zone_rank": r.zone_rank,
+                "title": r.title,
+                "region_code": r.participant.region_code,
+                "name": r.participant.name,
+                "zone": r.participant.zone,
+                "total": round(r.total, 4),
+                "shared": r.shared,
+            }
+            for r in ranking_for(actor, category)
+        ]
+        _emit(args, rows, list(RANK_COLUMNS), f"{category}: computed, not saved (--save saves it)")
     elif args.action == "sensitivity":
         m = ranking.score_matrix(category)
         names = [p.name for p in m.participants]
@@ -170,6 +190,9 @@ def cmd_award(args: argparse.Namespace) -> None:
         )
 
 
+RANK_COLUMNS = ("rank", "zone_rank", "title", "region_code", "name", "zone", "total", "shared")
+
+
 def _need(args: argparse.Namespace, *names: str) -> None:
     """Refuse (exit 2) naming every option the step needs and did not get."""
     from paritrana.core.errors import N_, InvalidInput
@@ -206,9 +229,20 @@ def _edition(args: argparse.Namespace, actor: Any) -> dict[str, Any]:
 
     _need(args, "edition")
     if args.stage:
+        from paritrana.award.queries import edition_checks_for
+
         edition = edition_for(actor, year=args.edition, region=args.region or "")
-        edition = actions.do_set_edition_status(actor=actor, edition=edition, status=args.stage)
-        return {"edition": edition.year, "round": edition.region_code or "nasional", "stage": edition.status}
+        checks = edition_checks_for(actor, edition, args.stage)
+        edition = actions.do_set_edition_status(
+            actor=actor, edition=edition, status=args.stage, reason=args.reason or ""
+        )
+        return {
+            "edition": edition.year,
+            "round": edition.region_code or "nasional",
+            "stage": edition.status,
+            "checks": [c.as_dict() for c in checks],
+            "overridden": [c.key for c in checks if not c.ok],
+        }
     _need(args, "name", "start", "end", "deadline")
     deadline = timezone.make_aware(datetime.combine(date.fromisoformat(args.deadline), time(23, 59)))
     edition = actions.do_create_edition(
@@ -255,9 +289,20 @@ def _step(name: str) -> Callable[[argparse.Namespace, Any], dict[str, Any]]:
                 "category": category.key,
                 **actions.do_invite(actor=actor, category=category, winners_of=args.winners_of),
             }
-        done = {"lock": actions.do_lock_panel, "approve": actions.do_approve, "publish": actions.do_publish}[name]
-        done(actor=actor, category=category)
-        return {"category": category.key, "done": name}
+        if name == "approve":
+            actions.do_approve(actor=actor, category=category)
+            return {"category": category.key, "done": name}
+        from paritrana.award.queries import category_checks_for
+
+        checks = category_checks_for(actor, category, name)
+        step = {"lock": actions.do_lock_panel, "publish": actions.do_publish}[name]
+        step(actor=actor, category=category, reason=args.reason or "")
+        return {
+            "category": category.key,
+            "done": name,
+            "checks": [c.as_dict() for c in checks],
+            "overridden": [c.key for c in checks if not c.ok],
+        }
 
     return run
 
@@ -300,7 +345,76 @@ def _conflict(args: argparse.Namespace, actor: Any) -> dict[str, Any]:
     return {"participant": participant.region_code, "judge": conflict.member.user.get_username()}
 
 
-PROCESS: dict[str, Callable[[argparse.Namespace, Any], dict[str, Any]]] = {
+def _checks(args: argparse.Namespace, actor: Any) -> dict[str, Any]:
+    """The check list of moving the edition to ``--stage``, or of ``--step`` lock, approve or publish."""
+    from paritrana.award.queries import category_checks_for, edition_checks_for, edition_for
+
+    _need(args, "edition")
+    if args.step:
+        _need(args, "category")
+        checks = category_checks_for(actor, _category(args, actor), args.step)
+        step = args.step
+    else:
+        _need(args, "stage")
+        checks = edition_checks_for(actor, edition_for(actor, year=args.edition, region=args.region or ""), args.stage)
+        step = args.stage
+    return {"step": step, "ready": all(c.ok for c in checks), "checks": [c.as_dict() for c in checks]}
+
+
+def _missing(args: argparse.Namespace, actor: Any) -> Any:
+    from paritrana.award.queries import missing_for
+
+    _need(args, "edition", "category")
+    found = missing_for(actor, _category(args, actor), unresolved_only=args.unresolved)
+    return [
+        {k: v for k, v in m.as_dict().items() if k not in ("participant_id", "decided_at", "method")} for m in found
+    ]
+
+
+def _resolve(args: argparse.Namespace, actor: Any) -> dict[str, Any]:
+    from paritrana.award import actions
+    from paritrana.core.errors import N_, InvalidInput
+
+    _need(args, "criterion")
+    chosen = [n for n, on in (("value", args.value is not None), ("exempt", args.exempt), ("zero", args.zero)) if on]
+    if len(chosen) != 1:
+        raise InvalidInput(N_("Choose one of --value, --exempt or --zero (with --reason)."), field="resolution")
+    participant = _participant(args, actor)
+    actions.do_resolve_missing(
+        actor=actor,
+        participant=participant,
+        criterion=args.criterion,
+        resolution=chosen[0],
+        reason=args.reason or "",
+        value=args.value,
+        target=args.target,
+    )
+    return {"participant": participant.region_code, "criterion": args.criterion, "resolution": chosen[0]}
+
+
+def _zones(args: argparse.Namespace, actor: Any) -> Any:
+    from paritrana.award.queries import award_zones
+
+    return [
+        {**z, "region_codes": ", ".join(z["region_codes"]), "regions": ", ".join(z["regions"])}
+        for z in award_zones(actor)
+    ]
+
+
+def _zone(args: argparse.Namespace, actor: Any) -> dict[str, Any]:
+    from paritrana.award import actions
+
+    if args.delete:
+        _need(args, "slug")
+        return {"deleted": args.slug, "participants_moved": actions.do_delete_zone(actor=actor, slug=args.slug)}
+    _need(args, "name", "provinces")
+    group = actions.do_save_zone(
+        actor=actor, name=args.name, region_codes=args.provinces.split(","), slug=args.slug or ""
+    )
+    return {"zone": group.slug, "name": group.name, "provinces": sorted(r.code for r in group.regions.all())}
+
+
+PROCESS: dict[str, Callable[[argparse.Namespace, Any], Any]] = {
     "edition": _edition,
     "category": _save_category,
     "invite": _step("invite"),
@@ -308,8 +422,13 @@ PROCESS: dict[str, Callable[[argparse.Namespace, Any], dict[str, Any]]] = {
     "panel": _panel,
     "conflict": _conflict,
     "lock": _step("lock"),
+    "checks": _checks,
+    "missing": _missing,
+    "resolve": _resolve,
     "approve": _step("approve"),
     "publish": _step("publish"),
+    "zones": _zones,
+    "zone": _zone,
 }
 
 
@@ -317,7 +436,8 @@ def register(add: Callable[..., Any]) -> None:
     p = add(
         "award",
         cmd_award,
-        "The Paritrana Award: rank, sensitivity, results, framework, export and import.",
+        "The Paritrana Award: the whole round (edition ... publish), rank, sensitivity, results, missing values, "
+        "zones, framework, export and import.",
         ("table", "json", "csv", "xlsx"),
     )
     p.add_argument(
@@ -333,7 +453,25 @@ def register(add: Callable[..., Any]) -> None:
     p.add_argument("--spread", type=float, default=0.2, help="sensitivity: each weight varies within +-spread")
     p.add_argument("--output", "-o")
     p.add_argument("--user", help="act as this user (its role and scope); default: the system")
-    p.add_argument("--stage", help="edition: move it to draft, open, verification, judging or closed")
+    p.add_argument(
+        "--stage", help="edition, checks: move it to (the check list of) draft, open, verification, judging or closed"
+    )
+    p.add_argument("--step", choices=["lock", "approve", "publish"], help="checks: the check list of this step")
+    p.add_argument(
+        "--reason",
+        help="edition --stage, lock, publish: why failing checks are overridden (audited); "
+        "conflict: the conflict of interest; resolve: why exempt or zero",
+    )
+    p.add_argument("--save", action="store_true", help="rank: save the ranking as the results")
+    p.add_argument("--unresolved", action="store_true", help="missing: only the values not resolved yet")
+    p.add_argument("--criterion", help="resolve: the criterion's key")
+    p.add_argument("--value", type=float, help="resolve: the missing value (an indicator's, or a text answer's score)")
+    p.add_argument("--target", type=float, help="resolve: the indicator's target (target scoring)")
+    p.add_argument("--exempt", action="store_true", help="resolve: leave the criterion out of the participant's total")
+    p.add_argument("--zero", action="store_true", help="resolve: score the missing value 0, by decision")
+    p.add_argument("--provinces", help="zone: the provinces of the zone, comma-separated (31,32,36)")
+    p.add_argument("--slug", help="zone: the zone's short name (blank: from --name)")
+    p.add_argument("--delete", action="store_true", help="zone: remove the zone --slug")
     p.add_argument("--name", help="edition, category: its name")
     p.add_argument("--start", help="edition: first day assessed, YYYY-MM-DD")
     p.add_argument("--end", help="edition: last day assessed, YYYY-MM-DD")
@@ -342,9 +480,8 @@ def register(add: Callable[..., Any]) -> None:
     p.add_argument("--titles", help="category: the titles in order, comma-separated (Terbaik I,Terbaik II,...)")
     p.add_argument("--by-zone", action="store_true", help="category: rank per zone")
     p.add_argument("--winners-of", type=int, help="invite: the titled winners of that year's published rounds")
-    p.add_argument("--participant", help="verify, conflict: the participant's region code")
+    p.add_argument("--participant", help="verify, conflict, resolve: the participant's region code")
     p.add_argument("--accept", action="store_true", help="verify: accept the submission")
     p.add_argument("--send-back", action="store_true", help="verify: return it to the region, with --notes")
     p.add_argument("--notes", help="verify: what the region must fix")
     p.add_argument("--judge", help="panel: the judge to add; conflict: the judge whose signed form it records")
-    p.add_argument("--reason", help="conflict: the conflict of interest")

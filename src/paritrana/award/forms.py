@@ -16,6 +16,8 @@ __all__ = [
     "ImportForm",
     "PanelForm",
     "PublicFilterForm",
+    "ResolveForm",
+    "ZoneForm",
 ]
 
 LEVELS = [("kabupaten", _("Kabupaten/kota")), ("province", _("Provinces")), ("desa", _("Desa/kelurahan"))]
@@ -103,6 +105,31 @@ class ConflictForm(forms.Form):
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=_("What"), choices=SHEET_KINDS)
     file = forms.FileField(label=_("File (CSV/XLSX)"))
+
+
+class ResolveForm(forms.Form):
+    """One missing value: the value (with a target when the criterion is scored against one), or a decision."""
+
+    participant = forms.IntegerField(widget=forms.HiddenInput)
+    criterion = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    resolution = forms.ChoiceField(
+        label=_("Resolve with"),
+        choices=[("value", _("the value")), ("exempt", _("exempt (left out)")), ("zero", _("zero by decision"))],
+    )
+    value = forms.FloatField(label=_("Value"), required=False)
+    target = forms.FloatField(label=_("Target"), required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class ZoneForm(forms.Form):
+    name = forms.CharField(label=_("Zone name"), max_length=120, help_text=_("e.g. Zona Jawa-Bali"))
+    slug = forms.SlugField(label=_("Short name (blank: from the name)"), max_length=50, required=False)
+    provinces = forms.CharField(
+        label=_("Provinces (codes, comma-separated)"), max_length=500, help_text=_("e.g. 31, 32, 33, 34, 35, 36, 51")
+    )
+
+    def province_codes(self) -> list[str]:
+        return [c.strip() for c in str(self.cleaned_data.get("provinces") or "").split(",") if c.strip()]
 
 
 class PublicFilterForm(forms.Form):

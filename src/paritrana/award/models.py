@@ -1,5 +1,6 @@
 """The Paritrana Award: editions, categories with their criteria framework, participants, self-assessment answers
-and evidence, indicator values, the jury panel (members, conflicts, scores) and results.
+and evidence, indicator values, the jury panel (members, conflicts, scores), the committee's decisions on missing
+values, and results.
 
 The framework of a category is kept as data (``Category.framework``, the dict of ``award.scoring``): criteria
 change from year to year, and a locked edition must keep the criteria it was judged by.
@@ -19,6 +20,7 @@ __all__ = [
     "Evidence",
     "IndicatorScore",
     "JuryScore",
+    "MissingValueDecision",
     "PanelMember",
     "Participant",
     "Result",
@@ -218,6 +220,32 @@ class JuryScore(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["member", "participant", "criterion"], name="unique_jury_score")]
+
+
+class DecisionKind(models.TextChoices):
+    EXEMPT = "exempt", _("Exempt (left out of the total)")
+    ZERO = "zero", _("Zero by decision")
+
+
+class MissingValueDecision(models.Model):
+    """What the committee decided about a value missing for a participant on a criterion (an indicator without a
+    value or target, a text answer without its score, a rubric no judge scored): exempt it (the criterion is left
+    out of the participant's total, its weight shared among the other criteria) or score it zero, with a reason.
+    A value that arrives later counts instead; the decision is kept for the record."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="decisions")
+    criterion = models.CharField(_("criterion"), max_length=64)
+    kind = models.CharField(_("decision"), max_length=16, choices=DecisionKind.choices)
+    reason = models.CharField(_("reason"), max_length=300)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["participant", "criterion"], name="unique_missing_decision")]
+        verbose_name = _("decision on a missing value")
+        verbose_name_plural = _("decisions on missing values")
 
 
 class Result(models.Model):

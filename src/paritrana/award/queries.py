@@ -21,19 +21,24 @@ from paritrana.award.models import (
     Result,
 )
 from paritrana.core import audit
-from paritrana.core.errors import N_, NotFound, OutOfScope
+from paritrana.core.errors import N_, InvalidInput, NotFound, OutOfScope, PermissionDenied
 from paritrana.core.permissions import can, require, scope_for
 
 __all__ = [
+    "award_zones",
+    "category_checks_for",
     "category_for",
     "conflict_for",
-    "panel_judge",
+    "edition_checks_for",
     "edition_for",
     "editions_for",
     "evidence_file",
     "is_committee",
+    "missing_for",
+    "panel_judge",
     "participant_for",
     "published_results",
+    "ranking_for",
     "results_for",
     "visible_scores",
 ]
@@ -173,3 +178,71 @@ def conflict_for(user: Any, conflict_id: int) -> ConflictOfInterest:
     ):
         return conflict
     raise NotFound(N_("No such conflict of interest."))
+
+
+def _committee_only(user: Any, edition: Edition) -> None:
+    if not is_committee(user, edition):
+        raise PermissionDenied(N_("Only the committee of this round sees this."))
+
+
+def edition_checks_for(user: Any, edition: Edition, to: str) -> list[Any]:
+    """The check list of moving ``edition`` to the stage ``to``, for its committee (a step back: the reason it
+    needs)."""
+    from paritrana.award.actions import back_check
+    from paritrana.award.checks import FLOW, edition_checks
+    from paritrana.award.models import EditionStatus
+
+    _committee_only(user, edition)
+    if to not in EditionStatus.values:
+        raise InvalidInput(N_("Unknown stage '{value}'."), field="to", value=to)
+    here, there = FLOW.index(EditionStatus(edition.status)), FLOW.index(EditionStatus(to))
+    return [back_check()] if there == here - 1 else edition_checks(edition, to)
+
+
+def category_checks_for(user: Any, category: Category, step: str) -> list[Any]:
+    """The check list of locking the panel, approving or publishing ``category``, for its committee."""
+    from paritrana.award.checks import CATEGORY_STEPS, category_checks
+
+    _committee_only(user, category.edition)
+    if step not in CATEGORY_STEPS:
+        raise InvalidInput(
+            N_("A check list is for: {choices}; not '{value}'."),
+            field="step",
+            choices=", ".join(CATEGORY_STEPS),
+            value=step,
+        )
+    return category_checks(category, step)
+
+
+def ranking_for(user: Any, category: Category, *, detail: bool = False) -> list[Result]:
+    """The ranking as it stands now, computed and not saved, for the committee (``ranking.compute_results``)."""
+    from paritrana.award.ranking import compute_results
+
+    _committee_only(user, category.edition)
+    return compute_results(category, detail=detail)
+
+
+def missing_for(user: Any, category: Category, *, unresolved_only: bool = False) -> list[Any]:
+    """The values missing for the verified participants of ``category`` and the decisions on them, for the
+    committee."""
+    from paritrana.award.ranking import missing_values
+
+    _committee_only(user, category.edition)
+    found = missing_values(category)
+    return [m for m in found if not m.resolved] if unresolved_only else found
+
+
+def award_zones(user: Any) -> list[dict[str, Any]]:
+    """The award zones with their provinces (every role that sees the award)."""
+    from paritrana.regions.models import RegionGroup
+
+    require(user, "award.view")
+    return [
+        {
+            "slug": g.slug,
+            "name": g.name,
+            "region_codes": sorted(r.code for r in g.regions.all()),
+            "regions": [r.name for r in sorted(g.regions.all(), key=lambda r: r.code)],
+        }
+        for g in RegionGroup.objects.filter(kind="award_zone").prefetch_related("regions").order_by("name")
+    ]

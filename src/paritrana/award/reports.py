@@ -44,6 +44,11 @@ logger = logging.getLogger(__name__)
 
 LANGUAGE = "id"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: A missing value decided by the committee, as the breakdown shows it in place of the value.
+DECISION_LABELS = {
+    "id": {"exempt": "dikecualikan (keputusan panitia)", "zero": "nol (keputusan panitia)"},
+    "en": {"exempt": "exempt (committee's decision)", "zero": "zero (committee's decision)"},
+}
 METHOD_LABELS = {
     "id": {"indicator": "Indikator cakupan", "question": "Penilaian mandiri", "jury": "Rubrik juri"},
     "en": {"indicator": "Coverage indicator", "question": "Self-assessment", "jury": "Jury rubric"},
@@ -175,6 +180,8 @@ def breakdown_rows(
             label = "Juri" if lang == "id" else "Judge"
             judge_list = [{"name": f"{label} {i}", "score": v} for i, (_, v) in enumerate(sorted(judges.items()), 1)]
         raw = leaf.get("raw")
+        if raw is None and leaf.get("decision"):  # a missing value the committee decided (award.ranking)
+            raw = DECISION_LABELS[lang].get(leaf["decision"], leaf["decision"])
         if isinstance(raw, bool):
             raw = ("ya" if raw else "tidak") if lang == "id" else ("yes" if raw else "no")
         elif isinstance(raw, float):

@@ -30,8 +30,11 @@ aspects, and of the children of every criterion, sum to 100 (within 1e-6). ``par
 it checks all of this and names the path of what is wrong ("aspect 'kebijakan' > 'perda': weights of its children
 sum to 90, not 100"); a ``Framework`` built by hand is trusted as it is.
 
-**Missing data scores 0.** A participant without a value on a leaf (NaN or None) scores 0 on it: no data, no
-points. The committee should chase missing values before it ranks.
+**Missing data.** This core scores a participant without a value on a leaf (NaN or None) 0 on it. The application
+never lets that happen silently: ``award.ranking.missing_values`` lists every value missing for a verified
+participant, and the ranking refuses while any is unresolved; the committee enters the value, or decides "zero"
+(scored 0, recorded) or "exempt" (``fill_exempt``: the leaf is left out of that participant's total and its weight
+shared among the participant's other leaves in proportion), each with a reason.
 
 **Ranking and ties.** Higher total first; totals (and tie-break values) that agree to 1e-9 points are equal.
 Equal totals are ordered by each tie-break array in turn (higher first; by default the score of each aspect,
@@ -81,6 +84,7 @@ __all__ = [
     "breakdown",
     "cross_check",
     "default_tie_breaks",
+    "fill_exempt",
     "framework_to_dict",
     "improvements",
     "jury_scores",
@@ -688,7 +692,8 @@ def normalise_judges(scores: Any, scale_min: float, scale_max: float) -> np.ndar
 def jury_scores(scores: Any, scale_min: float, scale_max: float, *, normalise: bool = False) -> np.ndarray:
     """Per participant: the mean over the judges who scored it (NaN-aware, so a conflicted judge's blank is left
     out rather than counted as 0), optionally after ``normalise_judges``, mapped from the scale to 0..100. A
-    participant nobody scored gets 0 (missing data scores 0): check the panel's coverage before ranking."""
+    participant nobody scored gets 0 here; the application lists it as a missing value that the committee must decide
+    before any ranking (``award.ranking.missing_values``)."""
     matrix = (
         normalise_judges(scores, scale_min, scale_max) if normalise else _judge_matrix(scores, scale_min, scale_max)
     )
@@ -743,6 +748,33 @@ def totals(leaf_scores: Any, weights: Any) -> np.ndarray:
     scores = _leaf_matrix(leaf_scores)
     w = _weight_vector(weights, scores.shape[1])
     return np.clip(scores @ w, 0.0, 100.0)
+
+
+def fill_exempt(leaf_scores: Any, weights: Any, exempt: Any) -> np.ndarray:
+    """Leaf scores with each participant's exempt leaves (``exempt``: a boolean participants x leaves mask) scored at
+    the participant's weighted mean over its other leaves. The total is then the weighted sum over the non-exempt
+    leaves with their weights renormalised to 1 - exactly as if the exempt leaves' weight were shared among the
+    participant's other leaves in proportion - while every participant keeps one weight vector (so sensitivity,
+    breakdown and the cross-check work unchanged). A participant exempt on every leaf with weight is refused."""
+    scores = _leaf_matrix(leaf_scores)
+    w = _weight_vector(weights, scores.shape[1])
+    try:
+        mask = np.asarray(exempt, dtype=bool)
+    except (TypeError, ValueError):
+        _fail_array(N_("{field} must be a participants x leaves matrix of true/false."), "exempt")
+    if mask.shape != scores.shape:
+        _fail_array(N_("{field} must be a participants x leaves matrix of true/false."), "exempt")
+    kept = np.where(mask, 0.0, w)  # participants x leaves: the weights that still count
+    share = kept.sum(axis=1)
+    empty = mask.any(axis=1) & (share <= WEIGHT_TOLERANCE)
+    if empty.any():
+        _fail_array(
+            N_("Participant {index} is exempt on every criterion: nothing is left to score."),
+            "exempt",
+            index=int(np.argmax(empty)),
+        )
+    mean = (scores * kept).sum(axis=1) / np.where(share > 0, share, 1.0)
+    return np.where(mask, mean[:, None], scores)
 
 
 def breakdown(leaf_scores: Any, weights: Any) -> np.ndarray:

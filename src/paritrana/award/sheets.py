@@ -7,7 +7,9 @@ Long format, one row per participant and criterion (documented in docs/award.md)
     jury scores        judge, region_code, criterion, score[, comment]
 
 An import is all or nothing: a bad row (unknown region, criterion or judge, a value of the wrong kind, a score off
-the scale, a conflicted judge) refuses the file naming the row, and nothing is written.
+the scale, a conflicted judge) refuses the file naming the row, and nothing is written. It runs in one transaction
+holding the category's row (as every action on the category does), so a panel lock committed by another member
+just before is seen and refuses the file, and a lock asked for during the import waits until it has committed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,15 @@ from typing import Any
 from django.db import transaction
 
 from paritrana.award import scoring
-from paritrana.award.actions import _checked_answer, _manage, _refusals_audited, _unlocked, inputs_open, scorable
+from paritrana.award.actions import (
+    _checked_answer,
+    _fresh,
+    _manage,
+    _refusals_audited,
+    _unlocked,
+    inputs_open,
+    scorable,
+)
 from paritrana.award.models import (
     Answer,
     Category,
@@ -81,6 +91,7 @@ def _number(row: dict[str, Any], column: str) -> float | None:
 def do_import_sheet(*, actor: Any, category: Category, kind: str, data: bytes, filename: str) -> dict[str, int]:
     """Import indicator values, answers or jury scores into ``category`` from CSV/XLSX."""
     _manage(actor, category.edition)
+    _fresh(category)  # a lock committed a moment ago by another committee member is seen here, and waited for
     _unlocked(category)
     if kind not in KINDS:
         raise InvalidInput(N_("Import indicators, answers or scores, not '{value}'."), field="kind", value=kind)
@@ -125,7 +136,7 @@ def do_import_sheet(*, actor: Any, category: Category, kind: str, data: bytes, f
             try:
                 value = _checked_answer(leaf, row.get("value"))
             except ParitranaError as error:
-                raise _bad(row, "value", error.render_message()) from None
+                raise _bad(row, "value", error.render_message().rstrip(".")) from None
             score = _number(row, "score")
             if score is not None and not 0 <= score <= 100:
                 raise _bad(row, "score", "a score is between 0 and 100")
@@ -141,7 +152,7 @@ def do_import_sheet(*, actor: Any, category: Category, kind: str, data: bytes, f
             try:
                 scorable(category, member, participant)  # stage, lock, verification: as for the judge
             except ParitranaError as error:
-                raise _bad(row, "region_code", error.render_message()) from None
+                raise _bad(row, "region_code", error.render_message().rstrip(".")) from None
             score = _number(row, "score")
             assert leaf.scale_min is not None and leaf.scale_max is not None
             if score is None or not leaf.scale_min <= score <= leaf.scale_max:

@@ -2,10 +2,12 @@
 POST calls one action of ``award.actions``; a refusal is shown on the same page with what the person typed, a
 missing right goes up to the error page (403), as on the sponsorship pages.
 
-- committee: editions (create), an edition (move its stage, add a category), a category (criteria with weights,
-  the framework as YAML/JSON, invitation, participants, indicator values, panel, lock, rank, approve, publish,
-  results with sensitivity and the TOPSIS/VIKOR cross-check, spreadsheets out and in), a participant
-  (verification: accept or return with notes, scores of text answers);
+- committee: editions (create), an edition (move its stage, with the check list of the move and a reason when a
+  check fails; add a category), a category (criteria with weights, the framework as YAML/JSON, invitation,
+  participants, indicator values, panel, the check lists of lock, approval and publication, missing values and
+  the decisions on them, results with sensitivity and the TOPSIS/VIKOR cross-check, spreadsheets out and in), the
+  ranking as it stands (a read) with the button that saves it, a participant (verification: accept or return with
+  notes, scores of text answers); the award zones (the national committee edits them);
 - regional operator: its participations and the self-assessment form of each (answers, evidence, submission);
 - jury: the panels the user sits on; per participant the rubric form and the declaration of a conflict;
 - a participant's page (committee, its operators, its panel): the score down to every leaf and judge, the
@@ -165,7 +167,10 @@ def edition(request: HttpRequest, pk: int) -> HttpResponse:
         if step == "status":
             done, error = _attempt(
                 lambda: actions.do_set_edition_status(
-                    actor=user, edition=edition, status=request.POST.get("status", "")
+                    actor=user,
+                    edition=edition,
+                    status=request.POST.get("status", ""),
+                    reason=request.POST.get("reason", ""),
                 )
             )
             if done:
@@ -197,6 +202,8 @@ def edition(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 error = _first_error(form)
     here = FLOW.index(edition.status)
+    next_stage = EditionStatus(FLOW[here + 1]) if here + 1 < len(FLOW) else None
+    next_checks = queries.edition_checks_for(user, edition, next_stage) if committee and next_stage else []
     context = {
         "edition": edition,
         "committee": committee,
@@ -204,13 +211,41 @@ def edition(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "error": error,
         "previous_stage": EditionStatus(FLOW[here - 1]) if here > 0 else None,
-        "next_stage": EditionStatus(FLOW[here + 1]) if here + 1 < len(FLOW) else None,
+        "next_stage": next_stage,
+        "next_checks": [c.as_dict() for c in next_checks],
+        "next_ready": all(c.ok for c in next_checks),
+        "next_blocked": any(not c.ok and not c.overridable for c in next_checks),
         "flow": [(EditionStatus(s), i < here, i == here) for i, s in enumerate(FLOW)],
     }
     return render(request, "award/edition.html", context, status=422 if error else 200)
 
 
 # --- committee: a category --------------------------------------------------------------------------------------
+
+
+def _check_shown(category: Category, step: str) -> bool:
+    """The check list of the category's next step only."""
+    if step == "lock":
+        return category.panel_locked_at is None and category.approved_at is None
+    if step == "approve":
+        return category.ranked_at is not None and category.approved_at is None
+    return category.approved_at is not None and category.published_at is None
+
+
+def _missing_rows(user: Any, category: Category) -> list[dict[str, Any]]:
+    """The missing values of the category for its committee, with what each needs in words."""
+    from paritrana.award.ranking import NEEDS
+
+    names = reports.leaf_names(_framework(category))
+    return [
+        {
+            **m.as_dict(),
+            "criterion_name": names.get(m.criterion, m.criterion),
+            "needs_text": gettext(NEEDS[m.needs]),
+            "takes_value": m.needs in ("value", "target", "score"),
+        }
+        for m in queries.missing_for(user, category)
+    ]
 
 
 def _participant_rows(user: Any, category: Category, committee: bool, on_panel: bool) -> list[dict[str, Any]]:
@@ -261,7 +296,7 @@ def _category_step(request: HttpRequest, category: Category, step: str) -> tuple
     audit a refusal); a form the role could not have been shown is refused before it is read."""
     user = request.user
     if step not in STEP_MESSAGES or (
-        step in ("framework", "panel", "import") and not queries.is_committee(user, category.edition)
+        step in ("framework", "panel", "import", "resolve") and not queries.is_committee(user, category.edition)
     ):
         raise PermissionDenied()
     if step == "framework":
@@ -314,15 +349,38 @@ def _category_step(request: HttpRequest, category: Category, step: str) -> tuple
             )
 
         return _attempt(load)
+    if step == "resolve":
+        return _attempt(lambda: _resolve(request, category))
+    reason = request.POST.get("reason", "")
     simple: dict[str, Callable[[], Any]] = {
         "invite": lambda: actions.do_invite(actor=user, category=category),
         "indicators": lambda: actions.do_compute_indicator_values(actor=user, category=category),
-        "lock": lambda: actions.do_lock_panel(actor=user, category=category),
-        "rank": lambda: actions.do_rank(actor=user, category=category),
+        "lock": lambda: actions.do_lock_panel(actor=user, category=category, reason=reason),
+        "save": lambda: actions.do_save_results(actor=user, category=category),
         "approve": lambda: actions.do_approve(actor=user, category=category),
-        "publish": lambda: actions.do_publish(actor=user, category=category),
+        "publish": lambda: actions.do_publish(actor=user, category=category, reason=reason),
     }
     return _attempt(simple[step])
+
+
+def _resolve(request: HttpRequest, category: Category) -> Any:
+    """One missing value resolved from its row of the table: the value, or exempt or zero with a reason."""
+    form = forms.ResolveForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(N_("{field} is required."), field=next(iter(form.errors), "participant"))
+    data = form.cleaned_data
+    participant = category.participants.filter(pk=data["participant"]).first()
+    if participant is None:
+        raise NotFound(N_("No such participant."))
+    return actions.do_resolve_missing(
+        actor=request.user,
+        participant=participant,
+        criterion=data["criterion"],
+        resolution=data["resolution"],
+        reason=data["reason"],
+        value=data["value"],
+        target=data["target"],
+    )
 
 
 STEP_MESSAGES = {
@@ -332,7 +390,8 @@ STEP_MESSAGES = {
     "invite": N_("The eligible regions are invited."),
     "indicators": N_("The indicator values are filled from the coverage indicators."),
     "lock": N_("The panel is locked."),
-    "rank": N_("The participants are ranked."),
+    "resolve": N_("The missing value is resolved."),
+    "save": N_("The ranking is saved as the results."),
     "approve": N_("The results are approved and locked."),
     "publish": N_("The results are published."),
 }
@@ -363,10 +422,17 @@ def category(request: HttpRequest, pk: int) -> HttpResponse:
         category.refresh_from_db()
     framework = _framework(category)
     results = _results(user, category)
+    checks = {
+        step: [c.as_dict() for c in queries.category_checks_for(user, category, step)]
+        for step in ("lock", "approve", "publish")
+        if committee and _check_shown(category, step)
+    }
     context = {
         "category": category,
         "edition": edition,
         "committee": committee,
+        "checks": checks,
+        "missing": _missing_rows(user, category) if committee else [],
         "on_panel": on_panel,
         "framework": framework,
         "criteria": reports.criteria_rows(framework),
@@ -389,6 +455,63 @@ def category(request: HttpRequest, pk: int) -> HttpResponse:
         "has_jury": any(c.method == "jury" for c in scoring.leaves(framework)),
     }
     return render(request, "award/category.html", context, status=422 if error else 200)
+
+
+@login_required
+@require_GET
+def ranking(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ranking as it stands now, computed and not saved, for the committee; a refusal (panel not locked, a
+    participant without a zone, missing values) is shown instead, naming what to do. The button saves it."""
+    user = request.user
+    category = queries.category_for(user, pk)
+    computed, error = _attempt(lambda: queries.ranking_for(user, category))
+    saved = dict(Result.objects.filter(participant__category=category).values_list("participant_id", "rank"))
+    context = {
+        "category": category,
+        "edition": category.edition,
+        "rows": [{"r": r, "saved": saved.get(r.participant_id)} for r in computed or []],
+        "error": error,
+        "can_save": category.approved_at is None and not error,
+    }
+    return render(request, "award/ranking.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def zones(request: HttpRequest) -> HttpResponse:
+    """The award zones (sets of provinces) that a category ranked per zone ranks within; the national committee
+    saves and removes them here (``actions.do_save_zone``: the participants of unapproved categories move along)."""
+    user: Any = request.user
+    error = ""
+    form = forms.ZoneForm(request.POST if request.POST.get("form") == "zone" else None)
+    if request.method == "POST":
+        step = request.POST.get("form", "")
+        if step == "zone":
+            if form.is_valid():
+                done, error = _attempt(
+                    lambda: actions.do_save_zone(
+                        actor=user,
+                        name=form.cleaned_data["name"],
+                        region_codes=form.province_codes(),
+                        slug=form.cleaned_data["slug"],
+                    )
+                )
+                if not error:
+                    messages.success(request, gettext("The zone {zone} is saved.").format(zone=done.name))
+                    return redirect("award:zones")
+            else:
+                error = _first_error(form)
+        elif step == "delete":
+            slug = request.POST.get("slug", "")
+            _, error = _attempt(lambda: actions.do_delete_zone(actor=user, slug=slug))
+            if not error:
+                messages.success(request, gettext("The zone is removed."))
+                return redirect("award:zones")
+        else:
+            raise PermissionDenied()
+    national = scope_for(user, "award.manage").national
+    context = {"zones": queries.award_zones(user), "form": form, "error": error, "can_manage": national}
+    return render(request, "award/zones.html", context, status=422 if error else 200)
 
 
 @login_required

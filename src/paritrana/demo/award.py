@@ -1,6 +1,9 @@
 """A demo of the award: the provincial round of Banten for this year (assessing last year), in the kabupaten/kota
 category with the example framework (labelled as an example: no official weights are public), run from invitation
-to publication so that every page has something to show."""
+to publication so that every page has something to show. It follows the rules a committee follows: every invited
+region submits (so the self-assessment closes before its deadline without an override), the panel of three is
+complete before judging, every value the coverage data lacks is decided (zero, with the reason), the panel is
+locked, the results saved, approved, the edition closed, and only then published."""
 
 from __future__ import annotations
 
@@ -89,7 +92,17 @@ def load_award(*, actor: Any = None) -> dict[str, Any]:
             text_scores={"inovasi-daerah": innovation},
         )
     actions.do_compute_indicator_values(actor=actor, category=category)
-    actions.do_set_edition_status(actor=actor, edition=edition, status="judging")
+    # A value the coverage data lacks is not scored 0 silently: the demo committee decides it, with its reason.
+    from paritrana.award.ranking import missing_values
+
+    for missing in missing_values(category):
+        actions.do_resolve_missing(
+            actor=actor,
+            participant=missing.participant,
+            criterion=missing.criterion,
+            resolution="zero",
+            reason="Demo: data cakupan periode penilaian tidak tersedia untuk wilayah ini; diputuskan nol.",
+        )
     users = get_user_model().objects
     judges = [users.get(username="juri.banten")]
     for name in ("juri.banten2", "juri.banten3"):
@@ -106,14 +119,15 @@ def load_award(*, actor: Any = None) -> dict[str, Any]:
                 check_password=False,
             )
         judges.append(users.get(username=name))
-    for judge in judges:
+    for judge in judges:  # the panel is complete before judging starts (the check list of that stage)
         actions.do_add_panel_member(actor=actor, category=category, user=judge)
+    actions.do_set_edition_status(actor=actor, edition=edition, status="judging")
     for code, (*_rest, jury) in ANSWERS.items():
         participant = category.participants.get(region_code=code)
         for judge, score in zip(judges, jury, strict=True):
             actions.do_score(actor=judge, participant=participant, criterion="wawancara-kepala-daerah", score=score)
     actions.do_lock_panel(actor=actor, category=category)
-    results = actions.do_rank(actor=actor, category=category)
+    results = actions.do_save_results(actor=actor, category=category)
     actions.do_approve(actor=actor, category=category)
     actions.do_set_edition_status(actor=actor, edition=edition, status="closed")
     actions.do_publish(actor=actor, category=category)
