@@ -172,9 +172,8 @@ def score_matrix(category: Category) -> ScoreMatrix:
                 for j, judge in enumerate(judges):
                     if judge in per:
                         matrix[j, index[pid]] = per[judge]
-            assert leaf.scale_min is not None and leaf.scale_max is not None
             column = (
-                scoring.jury_scores(matrix, leaf.scale_min, leaf.scale_max, normalise=category.normalise_judges)
+                scoring.jury_scores(matrix, *leaf.scale, normalise=category.normalise_judges)
                 if n
                 else np.zeros(0)
             )

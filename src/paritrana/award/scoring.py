@@ -151,6 +151,13 @@ class Criterion:
     def is_leaf(self) -> bool:
         return not self.children
 
+    @property
+    def scale(self) -> tuple[float, float]:
+        """A jury rubric's ``(scale_min, scale_max)``; parsing guarantees both (a ValueError on any other node)."""
+        if self.scale_min is None or self.scale_max is None:
+            raise ValueError(f"criterion {self.key} is not scored by the jury")
+        return self.scale_min, self.scale_max
+
 
 @dataclass(frozen=True)
 class Framework:

@@ -154,9 +154,9 @@ def do_import_sheet(*, actor: Any, category: Category, kind: str, data: bytes, f
             except ParitranaError as error:
                 raise _bad(row, "region_code", error.render_message().rstrip(".")) from None
             score = _number(row, "score")
-            assert leaf.scale_min is not None and leaf.scale_max is not None
-            if score is None or not leaf.scale_min <= score <= leaf.scale_max:
-                raise _bad(row, "score", f"a score is between {leaf.scale_min:g} and {leaf.scale_max:g}")
+            low, high = leaf.scale
+            if score is None or not low <= score <= high:
+                raise _bad(row, "score", f"a score is between {low:g} and {high:g}")
             writes.append(
                 (
                     JuryScore,
