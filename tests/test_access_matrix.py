@@ -114,6 +114,9 @@ ROWS: list[Row] = [
         only(302),
     ),
     ("accounts:active", "post", lambda o: f"/users/{o['subject'].pk}/active/", 302, only(302)),
+    ("accounts:password", "get", lambda o: "/users/me/password/", 302, ALL),
+    ("accounts:password_reset", "post", lambda o: f"/users/{o['subject'].pk}/password/", 302, only(200)),
+    ("web:favicon", "get", lambda o: "/favicon.ico", 301, dict.fromkeys(ALL, 301)),
     ("calculator:simulate", "get", lambda o: "/simulasi/", 302, ALL),
     ("POST /api/v1/quote", "post", lambda o: "/api/v1/quote", 401, ALL),
     ("POST /api/v1/benefits/{kind}", "post", lambda o: "/api/v1/benefits/jkm", 401, ALL),
@@ -134,6 +137,14 @@ ROWS: list[Row] = [
         {**roles(VIEW), **roles(NIK)} | dict.fromkeys(VIEW - NIK, 403),
     ),
     ("registry:import_new", "get", lambda o: "/workers/import/", 302, roles(IMPORT)),
+    # Issue 19 §1: a worker's changes (a death: the importers and the BPJS officer, who learns of deaths from claims),
+    # the document kept with a change, the death list, and the overpayment lines of monev (they name workers).
+    ("registry:worker_change", "post", lambda o: f"/workers/{o['worker_in'].pk}/change/", 302, roles(VIEW, ok=302)),
+    ("registry:worker_change", "post", lambda o: f"/workers/{o['worker_out'].pk}/change/", 302, only(302)),
+    ("registry:evidence", "get", lambda o: f"/workers/changes/{o['event_in'].pk}/evidence/", 302, roles(VIEW)),
+    ("registry:evidence", "get", lambda o: f"/workers/changes/{o['event_out'].pk}/evidence/", 302, only(200)),
+    ("registry:deaths", "get", lambda o: "/workers/deaths/", 302, roles(IMPORT)),
+    ("sponsorship:overpayments", "get", lambda o: "/programs/monev/overpayments.csv", 302, roles(VIEW)),
     ("registry:import", "get", lambda o: f"/workers/import/{o['job'].pk}/", 302, JOB),
     ("registry:import_report", "get", lambda o: f"/workers/import/{o['job'].pk}/report.xlsx", 302, JOB),
     ("GET /api/v1/workers", "get", lambda o: "/api/v1/workers", 401, roles(VIEW)),
@@ -147,6 +158,77 @@ ROWS: list[Row] = [
         {**roles(set()), "admin (national)": 200},
     ),
     ("POST /api/v1/imports", "post", lambda o: "/api/v1/imports", 401, roles(IMPORT, ok=202)),
+    ("POST /api/v1/workers/deaths", "post", lambda o: "/api/v1/workers/deaths", 401, roles(VIEW)),
+    (
+        "POST /api/v1/workers/{worker_id}/death",
+        "post",
+        lambda o: f"/api/v1/workers/{o['worker_in'].pk}/death",
+        401,
+        roles(VIEW),
+    ),
+    (
+        "POST /api/v1/workers/{worker_id}/death",
+        "post",
+        lambda o: f"/api/v1/workers/{o['worker_out'].pk}/death",
+        401,
+        only(200),
+    ),
+    (
+        "POST /api/v1/workers/{worker_id}/move",
+        "post",
+        lambda o: f"/api/v1/workers/{o['worker_in'].pk}/move",
+        401,
+        roles(IMPORT),
+    ),
+    (
+        "POST /api/v1/workers/{worker_id}/correct",
+        "post",
+        lambda o: f"/api/v1/workers/{o['worker_in'].pk}/correct",
+        401,
+        roles(IMPORT),
+    ),
+    (
+        "POST /api/v1/workers/{worker_id}/nik",
+        "post",
+        lambda o: f"/api/v1/workers/{o['worker_in'].pk}/nik",
+        401,
+        roles(IMPORT & NIK),
+    ),
+    (
+        "POST /api/v1/workers/{worker_id}/merge",
+        "post",
+        lambda o: f"/api/v1/workers/{o['worker_in'].pk}/merge",
+        401,
+        roles(IMPORT),
+    ),
+    (
+        "POST /api/v1/workers/{worker_id}/merge",
+        "post",
+        lambda o: f"/api/v1/workers/{o['worker_out'].pk}/merge",
+        401,
+        only(200),
+    ),
+    (
+        "POST /api/v1/workers/{worker_id}/status",
+        "post",
+        lambda o: f"/api/v1/workers/{o['worker_in'].pk}/status",
+        401,
+        roles(IMPORT),
+    ),
+    (
+        "GET /api/v1/workers/{worker_id}/history",
+        "get",
+        lambda o: f"/api/v1/workers/{o['worker_in'].pk}/history",
+        401,
+        roles(VIEW),
+    ),
+    (
+        "GET /api/v1/workers/{worker_id}/history",
+        "get",
+        lambda o: f"/api/v1/workers/{o['worker_out'].pk}/history",
+        401,
+        only(200),
+    ),
     ("GET /api/v1/imports/{job_id}", "get", lambda o: f"/api/v1/imports/{o['job'].pk}", 401, JOB),
     ("sponsorship:programs", "get", lambda o: "/programs/", 302, roles(SV)),
     ("sponsorship:program", "get", lambda o: f"/programs/{o['program_in'].pk}/", 302, roles(SV)),
@@ -155,6 +237,18 @@ ROWS: list[Row] = [
     ("sponsorship:bill_step", "post", lambda o: f"/programs/bills/{o['bill_in'].pk}/", 302, roles(PAY, ok=302)),
     ("sponsorship:bill_step", "post", lambda o: f"/programs/bills/{o['bill_out'].pk}/", 302, roles(set(), ok=302)),
     ("sponsorship:payments", "get", lambda o: "/programs/payments/", 302, roles(PAY)),
+    # Issue 19 §3: the bill page, exports in BPJS's collective-registration layout (they name workers: registry.view),
+    # and the reconcile of the branch's participation list.
+    ("sponsorship:bill", "get", lambda o: f"/programs/bills/{o['bill_in'].pk}/", 302, roles(SV)),
+    ("sponsorship:bill", "get", lambda o: f"/programs/bills/{o['bill_out'].pk}/", 302, NATIONAL_ONLY),
+    ("sponsorship:bill_export", "get", lambda o: f"/programs/bills/{o['bill_in'].pk}/export.xlsx", 302, roles(VIEW)),
+    ("sponsorship:bill_export", "get", lambda o: f"/programs/bills/{o['bill_out'].pk}/export.csv", 302, NATIONAL_ONLY),
+    ("sponsorship:program_export", "get", lambda o: f"/programs/{o['program_in'].pk}/export.csv", 302, roles(VIEW)),
+    ("sponsorship:reconcile", "get", lambda o: "/programs/bpjs/", 302, roles(VIEW)),
+    ("sponsorship:reconcile", "post", lambda o: "/programs/bpjs/", 302, roles(VIEW, ok=422)),  # no file given
+    ("sponsorship:reconcile_run", "get", lambda o: f"/programs/bpjs/{o['run_in'].pk}/", 302, roles(VIEW)),
+    ("sponsorship:reconcile_run", "get", lambda o: f"/programs/bpjs/{o['run_out'].pk}/", 302, NATIONAL_ONLY),
+    ("sponsorship:reconcile_run", "post", lambda o: f"/programs/bpjs/{o['run_in'].pk}/", 302, roles(VIEW, ok=302)),
     ("sponsorship:claims", "get", lambda o: "/programs/claims/", 302, roles(VIEW)),
     ("sponsorship:monev", "get", lambda o: "/programs/monev/", 302, roles(SV)),
     ("sponsorship:plan", "get", lambda o: "/programs/plan/", 302, roles(SV)),
@@ -230,6 +324,60 @@ ROWS: list[Row] = [
     ),
     ("POST /api/v1/billing/runs", "post", lambda o: "/api/v1/billing/runs", 401, roles(MANAGE)),
     ("GET /api/v1/bills", "get", lambda o: "/api/v1/bills", 401, roles(SV)),
+    ("GET /api/v1/bills/{bill_id}", "get", lambda o: f"/api/v1/bills/{o['bill_in'].pk}", 401, roles(SV)),
+    ("GET /api/v1/bills/{bill_id}", "get", lambda o: f"/api/v1/bills/{o['bill_out'].pk}", 401, NATIONAL_ONLY),
+    ("GET /api/v1/bills/{bill_id}/lines", "get", lambda o: f"/api/v1/bills/{o['bill_in'].pk}/lines", 401, roles(VIEW)),
+    (
+        "GET /api/v1/bills/{bill_id}/export",
+        "get",
+        lambda o: f"/api/v1/bills/{o['bill_in'].pk}/export?format=csv",
+        401,
+        roles(VIEW),
+    ),
+    (
+        "GET /api/v1/programs/{program_id}/export",
+        "get",
+        lambda o: f"/api/v1/programs/{o['program_in'].pk}/export",
+        401,
+        roles(VIEW),
+    ),
+    (
+        "GET /api/v1/programs/{program_id}/export",
+        "get",
+        lambda o: f"/api/v1/programs/{o['program_out'].pk}/export",
+        401,
+        NATIONAL_ONLY,
+    ),
+    ("POST /api/v1/bpjs/reconcile", "post", lambda o: "/api/v1/bpjs/reconcile", 401, roles(VIEW)),
+    ("GET /api/v1/bpjs/reconcile", "get", lambda o: "/api/v1/bpjs/reconcile", 401, roles(VIEW)),
+    (
+        "GET /api/v1/bpjs/reconcile/{run_id}",
+        "get",
+        lambda o: f"/api/v1/bpjs/reconcile/{o['run_in'].pk}",
+        401,
+        roles(VIEW),
+    ),
+    (
+        "GET /api/v1/bpjs/reconcile/{run_id}",
+        "get",
+        lambda o: f"/api/v1/bpjs/reconcile/{o['run_out'].pk}",
+        401,
+        NATIONAL_ONLY,
+    ),
+    (
+        "GET /api/v1/bpjs/reconcile/{run_id}/differences",
+        "get",
+        lambda o: f"/api/v1/bpjs/reconcile/{o['run_in'].pk}/differences",
+        401,
+        roles(VIEW),
+    ),
+    (
+        "POST /api/v1/bpjs/differences/{difference_id}/resolve",
+        "post",
+        lambda o: f"/api/v1/bpjs/differences/{o['difference_in'].pk}/resolve",
+        401,
+        roles(VIEW),
+    ),
     (
         "POST /api/v1/bills/{bill_id}/submit",
         "post",
@@ -340,6 +488,9 @@ ROWS: list[Row] = [
     ("GET /api/v1/regions/groups", "get", lambda o: "/api/v1/regions/groups", 401, ALL),
     ("PUT /api/v1/regions/groups", "put", lambda o: "/api/v1/regions/groups", 401, only(200)),
     ("GET /api/v1/regions/{code}", "get", lambda o: f"/api/v1/regions/{INSIDE}", 401, ALL),
+    # What became of an old region code: reference data (the crosswalk), the same answer for every role.
+    ("GET /api/v1/regions/resolve/{code}", "get", lambda o: "/api/v1/regions/resolve/36.02.16.2018", 401, ALL),
+    ("GET /api/v1/regions/resolve/{code}", "get", lambda o: f"/api/v1/regions/resolve/{OUTSIDE}", 401, ALL),
     ("GET /api/v1/regions/{code}", "get", lambda o: f"/api/v1/regions/{OUTSIDE}", 401, scoped_region(403)),
     ("GET /api/v1/regions/{code}/children", "get", lambda o: f"/api/v1/regions/{INSIDE}/children", 401, ALL),
     (
@@ -355,12 +506,18 @@ ROWS: list[Row] = [
     ("award:editions", "post", lambda o: "/award/", 302, award({"system_admin", "award_committee"}, ok=422)),
     ("award:mine", "get", lambda o: "/award/mine/", 302, roles(SUBMIT)),
     ("award:panels", "get", lambda o: "/award/panels/", 302, award(PANEL, admin=403)),
+    # award zones: every role reads them; only the national committee (the national admin here) saves them
+    ("award:zones", "get", lambda o: "/award/zones/", 302, ALL),
+    ("award:zones", "post", lambda o: "/award/zones/", 302, award(set(), ok=302)),
     ("award:edition", "get", lambda o: f"/award/editions/{o['edition_in'].pk}/", 302, ALL),
     ("award:edition", "get", lambda o: f"/award/editions/{o['edition_out'].pk}/", 302, HIDDEN),
     ("award:edition", "post", lambda o: f"/award/editions/{o['edition_in'].pk}/", 302, award(set(), ok=302)),
     ("award:category", "get", lambda o: f"/award/categories/{o['category'].pk}/", 302, ALL),
     ("award:category", "get", lambda o: f"/award/categories/{o['category_out'].pk}/", 302, HIDDEN),
     ("award:category", "post", lambda o: f"/award/categories/{o['category'].pk}/", 302, award(set(), ok=302)),
+    # the ranking as it stands (a read) is the committee's; the matrix category is not locked: shown as a refusal
+    ("award:ranking", "get", lambda o: f"/award/categories/{o['category'].pk}/ranking/", 302, award(set())),
+    ("award:ranking", "get", lambda o: f"/award/categories/{o['category_out'].pk}/ranking/", 302, HIDDEN),
     ("award:crosscheck", "get", lambda o: f"/award/categories/{o['published'].pk}/crosscheck/", 302, ALL),
     ("award:crosscheck", "get", lambda o: f"/award/categories/{o['category'].pk}/crosscheck/", 302, HIDDEN),
     ("award:export", "get", lambda o: f"/award/categories/{o['published'].pk}/export.csv?kind=results", 302, ALL),
@@ -697,14 +854,63 @@ ROWS: list[Row] = [
         401,
         award(set()),
     ),
-    # the panel is not locked yet: ranking is refused (409); so are approval (not ranked) and publication
+    # the check lists of a stage and of lock/approve/publish, and the missing values: the committee's
     (
-        "POST /api/v1/award/categories/{category_id}/rank",
+        "GET /api/v1/award/editions/{edition_id}/checks",
+        "get",
+        lambda o: f"/api/v1/award/editions/{o['edition_in'].pk}/checks?to=verification",
+        401,
+        award(set()),
+    ),
+    (
+        "GET /api/v1/award/categories/{category_id}/checks",
+        "get",
+        lambda o: f"/api/v1/award/categories/{o['category'].pk}/checks?step=lock",
+        401,
+        award(set()),
+    ),
+    (
+        "GET /api/v1/award/categories/{category_id}/missing",
+        "get",
+        lambda o: f"/api/v1/award/categories/{o['category'].pk}/missing",
+        401,
+        award(set()),
+    ),
+    # a missing value of a participant that is not verified: refused (409) for the committee
+    (
+        "POST /api/v1/award/participants/{participant_id}/missing",
         "post",
-        lambda o: f"/api/v1/award/categories/{o['category'].pk}/rank",
+        lambda o: f"/api/v1/award/participants/{o['part_in'].pk}/missing",
         401,
         award(set(), ok=409),
     ),
+    # the panel is not locked yet: the ranking (a read) and saving it are refused (409); so are approval (not
+    # saved) and publication
+    (
+        "GET /api/v1/award/categories/{category_id}/ranking",
+        "get",
+        lambda o: f"/api/v1/award/categories/{o['category'].pk}/ranking",
+        401,
+        award(set(), ok=409),
+    ),
+    (
+        "POST /api/v1/award/categories/{category_id}/results",
+        "post",
+        lambda o: f"/api/v1/award/categories/{o['category'].pk}/results",
+        401,
+        award(set(), ok=409),
+    ),
+    (
+        "POST /api/v1/award/categories/{category_id}/results",
+        "post",
+        lambda o: f"/api/v1/award/categories/{o['category_out'].pk}/results",
+        401,
+        award(set(), ok=409, refused=404),
+    ),
+    # award zones: read by every role, saved and removed by the national committee (no zone "zona-matrix": 404)
+    ("GET /api/v1/award/zones", "get", lambda o: "/api/v1/award/zones", 401, ALL),
+    ("PUT /api/v1/award/zones", "put", lambda o: "/api/v1/award/zones", 401, NATIONAL_ONLY),
+    ("DELETE /api/v1/award/zones/{slug}", "delete", lambda o: "/api/v1/award/zones/zona-matrix", 401, only(404)),
     (
         "POST /api/v1/award/categories/{category_id}/approve",
         "post",
@@ -969,6 +1175,8 @@ _PLACEHOLDERS = {
         "role",
         "worker_in",
         "worker_out",
+        "event_in",
+        "event_out",
         "job",
         "program_in",
         "program_out",
@@ -1002,6 +1210,9 @@ _PLACEHOLDERS = {
         "heir_child",
         "heir_in",
         "referral_in",
+        "run_in",
+        "run_out",
+        "difference_in",
     )
 }
 
@@ -1050,7 +1261,41 @@ def _sponsorship_objects() -> dict[str, Any]:
         nik="3603015507900009", name="Rina", birth_date=date(1990, 7, 15), sex="P", desa_code="36.03.01.2003"
     )
     do_enroll(actor=SYSTEM, program=inside, workers=[worker])
-    return {"program_in": inside, "program_out": outside, "enrollment_in": inside.enrollments.get(), **bills}
+    from paritrana.sponsorship.models import ReconcileDifference, ReconcileRun
+
+    runs = {
+        key: ReconcileRun.objects.create(
+            filename="k.csv", sha256="0" * 64, on=date(2024, 6, 15), rows=1, region_code=code
+        )
+        for key, code in (("run_in", "36.03"), ("run_out", "36.72"))
+    }
+    difference = ReconcileDifference.objects.create(
+        run=runs["run_in"], row=2, kind="paid_behind", worker=worker, bpjs_status="active", region_code=worker.desa_code
+    )
+    return {
+        "program_in": inside,
+        "program_out": outside,
+        "enrollment_in": inside.enrollments.get(),
+        **bills,
+        **runs,
+        "difference_in": difference,
+    }
+
+
+def _lifecycle_objects(inside: Any, outside: Any) -> dict[str, Any]:
+    """A correction with a document kept, for the worker inside and the one outside; another record inside to merge."""
+    from paritrana.core.permissions import SYSTEM
+    from paritrana.registry.lifecycle import EvidenceFile, do_correct_worker
+
+    pdf = EvidenceFile("surat.pdf", b"%PDF-1.4\n%%EOF\n")
+    events = {}
+    for key, worker in (("event_in", inside), ("event_out", outside)):
+        do_correct_worker(actor=SYSTEM, worker=worker, reason="KTP", name=f"{worker.name} Aminah", evidence=pdf)
+        events[key] = worker.events.get()
+    pair = Worker.objects.create(
+        nik="3603014507900077", name="Siti", birth_date=date(1990, 7, 5), sex="P", desa_code="36.03.01.2003"
+    )
+    return {**events, "merge_pair": pair}
 
 
 def _award_objects() -> dict[str, Any]:
@@ -1222,6 +1467,13 @@ def _followup_objects() -> dict[str, Any]:
 
 
 BODIES = {
+    "registry:worker_change": {"form": "death", "death-died_on": "2024-03-01", "death-source": "desa"},
+    "POST /api/v1/workers/{worker_id}/death": {"died_on": "2024-03-01", "source": "desa"},
+    "POST /api/v1/workers/{worker_id}/move": {"desa_code": "36.03.01.2005", "moved_on": "2024-03-01"},
+    "POST /api/v1/workers/{worker_id}/correct": {"name": "Siti Rahayu", "reason": "KTP"},
+    "POST /api/v1/workers/{worker_id}/nik": {"nik": "3603014507900099", "reason": "salah ketik"},
+    "POST /api/v1/workers/{worker_id}/merge": lambda o: {"other_id": o["merge_pair"].pk, "reason": "orang yang sama"},
+    "POST /api/v1/workers/{worker_id}/status": {"status": "inactive", "on": "2024-03-01", "reason": "kerja formal"},
     "PUT /api/v1/regions/groups": {"kind": "branch_area", "name": "KC Uji", "region_codes": ["36.03"]},
     "set_language": {"language": "en", "next": "/"},
     "POST /api/v1/quote": {"segment": "bpu", "date": "2024-01-01", "programs": "jkk,jkm", "income": 1000000},
@@ -1247,11 +1499,14 @@ BODIES = {
         "amount_paid": 1,
     },
     "POST /api/v1/plan": {"budget": 201600, "date": "2024-01-01"},
+    "sponsorship:reconcile_run": lambda o: {"difference": o["difference_in"].pk, "action": "review", "note": "cek"},
+    "POST /api/v1/bpjs/differences/{difference_id}/resolve": {"action": "review", "note": "cek"},
     "POST /api/v1/indicators/definitions": {
         "text": "{id: matrix_ind, name: {id: a, en: b}, numerator: {source: participants}, "
         "denominator: {source: regions}}"
     },
-    "award:edition": {"form": "status", "status": "verification"},
+    "award:edition": {"form": "status", "status": "verification", "reason": "matrix: sebelum tenggat"},
+    "award:zones": {"form": "zone", "name": "Zona Matrix", "provinces": "36"},
     "award:category": {"form": "invite"},
     "award:participant": {"form": "verify", "decision": "accept"},
     "award:assessment": {"form": "answers", "q-perda": "ya"},
@@ -1264,7 +1519,14 @@ BODIES = {
         "assessment_end": "2029-12-31",
         "submission_deadline": "2030-03-31T23:59:00+07:00",
     },
-    "POST /api/v1/award/editions/{edition_id}/status": {"status": "verification"},
+    "POST /api/v1/award/editions/{edition_id}/status": {"status": "verification", "reason": "matrix: sebelum tenggat"},
+    "POST /api/v1/award/categories/{category_id}/lock": {"reason": "matrix: panel belum lengkap"},
+    "POST /api/v1/award/participants/{participant_id}/missing": {
+        "criterion": "kepala_daerah",
+        "resolution": "zero",
+        "reason": "matrix",
+    },
+    "PUT /api/v1/award/zones": {"name": "Zona Matrix", "region_codes": ["36"]},
     "PUT /api/v1/award/editions/{edition_id}/categories": lambda o: {
         "key": "desa",
         "name": "Desa",
@@ -1356,6 +1618,7 @@ def test_access(row: Row, caller: str, tmp_path: Path) -> None:
         **_award_objects(),
         **_followup_objects(),
     }
+    objects.update(_lifecycle_objects(objects["worker_in"], objects["worker_out"]))
     client = _caller_client(caller)
     path = path_for(objects)
     body = BODIES.get(name)
@@ -1364,12 +1627,18 @@ def test_access(row: Row, caller: str, tmp_path: Path) -> None:
     if name == "POST /api/v1/payments/import":
         upload = SimpleUploadedFile("p.csv", b"Nomor Tagihan;Referensi;Tanggal;Jumlah\nTAG-bill_in;R9;2024-04-01;100\n")
         response = client.post(path, {"file": upload})
+    elif name == "POST /api/v1/bpjs/reconcile":  # a dry run: the matrix keeps no file
+        upload = SimpleUploadedFile("b.csv", b"NIK;Status\n3603014507900001;aktif\n")
+        response = client.post(path, {"file": upload, "dry_run": "true"})
     elif name == "POST /api/v1/claims/import":
         upload = SimpleUploadedFile("k.csv", b"NIK;Jenis;Tanggal Kejadian;Jumlah\n3603014507900001;jkm;2024-03-01;1\n")
         response = client.post(path, {"file": upload})
     elif name == "POST /api/v1/indicators/workforce/import":
         upload = SimpleUploadedFile("w.csv", b"region_code,year,employed,formal,informal\n3603,2024,10,5,5\n")
         response = client.post(path, {"file": upload})
+    elif name == "POST /api/v1/workers/deaths":
+        upload = SimpleUploadedFile("m.csv", b"NIK;Tanggal Meninggal\n3603014507900001;2024-03-01\n")
+        response = client.post(path, {"file": upload, "dry_run": "true"})
     elif name == "POST /api/v1/imports":
         upload = SimpleUploadedFile("x.csv", b"NIK;Nama;Kode Desa\n3603014507900001;Siti;3603012003\n")
         response = client.post(path, {"file": upload, "dry_run": "true"})

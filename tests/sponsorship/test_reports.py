@@ -190,7 +190,7 @@ def test_the_html_is_indonesian_with_rupiah_and_inline_charts() -> None:
     html = monev_html(two_programs(), title=TITLE)
     assert "Rp1.750.000.000" in html  # the totals box, PUEBI style
     assert "Serapan" in html
-    assert "20 Maret 2025" in html
+    assert "20 Mar 2025" in html  # dates one way per language (issue 21 §1)
     assert "2,88%" in html  # Indonesian decimal comma
     assert html.count("<svg") == 2
 

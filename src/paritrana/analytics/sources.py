@@ -155,7 +155,8 @@ def targets_for(years: list[int] | None = None) -> Targets:
 
 def registry_facts(on: date | None = None) -> pa.Table:
     """One row per enrolled worker and billed month, from the bill lines: active when the month is paid in time or
-    still within its grace; premium paid when the bill is paid (pro rata when paid in part)."""
+    still within its grace; premium paid when the bill is paid (pro rata when paid in part). Months after the month
+    of a worker's death are left out."""
     from paritrana.sponsorship.choices import FUNDER
 
     on = on or today()
@@ -179,7 +180,10 @@ def registry_facts(on: date | None = None) -> pa.Table:
         "l.amount, b.amount AS bill_amount, b.paid AS bill_paid, w.poverty_decile, w.occupation "
         "FROM sponsorship_billline l JOIN sponsorship_bill b ON b.id = l.bill_id "
         "JOIN sponsorship_enrollment e ON e.id = l.enrollment_id JOIN registry_worker w ON w.id = e.worker_id "
-        "JOIN sponsorship_program p ON p.id = b.program_id JOIN sponsorship_sponsor s ON s.id = p.sponsor_id",
+        "JOIN sponsorship_program p ON p.id = b.program_id JOIN sponsorship_sponsor s ON s.id = p.sponsor_id "
+        # A month that began after the worker died is not coverage, even when it was billed before the death was
+        # known (that line is an overpayment, see sponsorship.queries.overpayments).
+        "WHERE w.died_on IS NULL OR b.month <= w.died_on",
         [],
         schema=schema,
     )

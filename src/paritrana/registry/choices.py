@@ -42,9 +42,43 @@ class Sex(models.TextChoices):
 
 
 class WorkerStatus(models.TextChoices):
+    """Where a worker stands; ``Worker.status_on`` holds the day it took effect. Only an active worker is a candidate
+    for a program, is billed for new months and is counted as covered (``registry.lifecycle``)."""
+
     ACTIVE = "active", _("Active")
     INACTIVE = "inactive", _("Inactive")
     DECEASED = "deceased", _("Deceased")
+    #: Moved away to a place the registry does not hold (abroad, destination unknown). A move to a known desa keeps
+    #: the worker active there.
+    MOVED = "moved", _("Moved away")
+    #: The same person as another record, which was kept (``Worker.merged_into``); kept, never deleted.
+    MERGED = "merged", _("Merged")
+
+
+class WorkerEventKind(models.TextChoices):
+    """What happened to a worker, as the worker page's history lists it."""
+
+    DEATH = "death", _("Death recorded")
+    MOVE = "move", _("Move")
+    CORRECTION = "correction", _("Correction")
+    NIK_CORRECTION = "nik_correction", _("NIK correction")
+    MERGE = "merge", _("Merge")
+    STATUS = "status", _("Status change")
+
+
+class DeathSource(models.TextChoices):
+    """Where a death was learnt from (free text is accepted too: the name of a list, an officer)."""
+
+    HAND = "hand", _("Recorded by hand")
+    CLAIM = "claim", _("JKM or JKK death claim")
+    DESA = "desa", _("The desa's list")
+    DUKCAPIL = "dukcapil", _("Dukcapil")
+    BPJS = "bpjs", _("BPJS Ketenagakerjaan")
+
+
+class ImportKind(models.TextChoices):
+    WORKERS = "workers", _("Worker list")
+    DEATHS = "deaths", _("Death list")
 
 
 class ImportMode(models.TextChoices):

@@ -12,9 +12,19 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from paritrana.core.privacy import mask_nik
-from paritrana.registry.choices import ImportMode, ImportStatus, Occupation, Segment, Sex, WorkerStatus
+from paritrana.registry.choices import (
+    DeathSource,
+    ImportKind,
+    ImportMode,
+    ImportStatus,
+    Occupation,
+    Segment,
+    Sex,
+    WorkerEventKind,
+    WorkerStatus,
+)
 
-__all__ = ["ImportJob", "Worker", "render_message"]
+__all__ = ["ImportJob", "Worker", "WorkerEvent", "render_message"]
 
 
 class Worker(models.Model):
@@ -32,6 +42,19 @@ class Worker(models.Model):
     kpj = models.CharField(_("KPJ number"), max_length=32, blank=True)
     poverty_decile = models.PositiveSmallIntegerField(_("poverty decile"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=WorkerStatus.choices, default=WorkerStatus.ACTIVE)
+    #: The day the status took effect (the day of death, of the move away, of the merge); empty for a worker active
+    #: since registration.
+    status_on = models.DateField(_("status since"), null=True, blank=True)
+    #: The day of death; billing, enrollment and the coverage facts stop after its month (``registry.lifecycle``).
+    died_on = models.DateField(_("date of death"), null=True, blank=True, db_index=True)
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_records",
+        verbose_name=_("merged into"),
+    )
     needs_review = models.BooleanField(_("possible duplicate to review"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -40,7 +63,17 @@ class Worker(models.Model):
         ordering = ["desa_code", "name"]
         # A constraint rather than ``unique=True``: on PostgreSQL the latter adds a second, ``LIKE`` index on the NIK
         # that no query uses and every insert pays for.
-        constraints = [models.UniqueConstraint(fields=["nik"], name="registry_worker_nik_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["nik"], name="registry_worker_nik_key"),
+            models.CheckConstraint(
+                condition=~models.Q(status="deceased") | models.Q(died_on__isnull=False),
+                name="registry_worker_deceased_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="merged") | models.Q(merged_into__isnull=False),
+                name="registry_worker_merged_has_target",
+            ),
+        ]
         verbose_name = _("worker")
         verbose_name_plural = _("workers")
 
@@ -50,6 +83,44 @@ class Worker(models.Model):
     @property
     def masked_nik(self) -> str:
         return mask_nik(self.nik)
+
+
+class WorkerEvent(models.Model):
+    """One change of a worker's life in the registry (a death, a move, a correction, a merge, a status), with the
+    day it took effect, why, where it was learnt and what changed (``before``/``after``, NIKs masked). The worker
+    page shows them; the audit log holds the same change. A merge moves the other record's events to the record kept
+    (``merged_from`` says whose they were); the other record gets a merge event of its own."""
+
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="events", verbose_name=_("worker"))
+    kind = models.CharField(_("kind"), max_length=16, choices=WorkerEventKind.choices)
+    happened_on = models.DateField(_("effective date"))
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    evidence = models.CharField(_("evidence"), max_length=500, blank=True)
+    #: A document kept with the event (``DATA_DIR/evidence/workers/<sha256>.<ext>``), relative to the evidence root.
+    evidence_file = models.CharField(max_length=300, blank=True)
+    evidence_name = models.CharField(_("evidence file"), max_length=255, blank=True)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    merged_from = models.ForeignKey(
+        Worker, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("from record")
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    actor_name = models.CharField(_("by"), max_length=150)
+    at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["worker", "at"], name="registry_event_worker_at")]
+        verbose_name = _("worker change")
+        verbose_name_plural = _("worker changes")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.happened_on}"
+
+    @property
+    def source_label(self) -> str:
+        return str(DeathSource(self.source).label) if self.source in DeathSource.values else self.source
 
 
 class ImportJob(models.Model):
@@ -84,6 +155,8 @@ class ImportJob(models.Model):
     heartbeat_at = models.DateTimeField(_("last sign of the worker"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)  # runs started, the one going on included
     region_code = models.CharField(max_length=13, blank=True)  # the uploader's scope, for scoped lists
+    #: A worker list (run in the background) or a death list (run while the upload waits: it only updates).
+    kind = models.CharField(_("list"), max_length=16, choices=ImportKind.choices, default=ImportKind.WORKERS)
 
     HEARTBEAT_EVERY = timedelta(seconds=10)
     STALE_AFTER = timedelta(minutes=5)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -9,12 +10,22 @@ from django.db.models import Q, QuerySet
 from paritrana.core.digits import is_ascii_digits, refuse_non_ascii_digits
 from paritrana.core.errors import N_, NotFound
 from paritrana.core.permissions import require, scoped
-from paritrana.registry.models import ImportJob, Worker
+from paritrana.registry.models import ImportJob, Worker, WorkerEvent
 
 
 def workers_for(
-    user: Any, *, q: str = "", region: str = "", occupation: str = "", segment: str = "", status: str = ""
+    user: Any,
+    *,
+    q: str = "",
+    region: str = "",
+    occupation: str = "",
+    segment: str = "",
+    status: str = "",
+    status_from: date | None = None,
+    status_until: date | None = None,
 ) -> QuerySet[Worker]:
+    """Workers inside the user's scope, filtered; ``status_from``/``status_until`` bound the day the status took
+    effect (the deaths of a month, the moves of a year)."""
     qs = scoped(Worker.objects.all(), user, "registry.view", field="desa_code")
     if q:
         # A NIK is 16 of 0-9: "٣٦٠٣..." is refused, not searched as a name nor converted (see core.digits).
@@ -28,6 +39,10 @@ def workers_for(
         qs = qs.filter(segment=segment)
     if status:
         qs = qs.filter(status=status)
+    if status_from:
+        qs = qs.filter(status_on__gte=status_from)
+    if status_until:
+        qs = qs.filter(status_on__lte=status_until)
     return qs
 
 
@@ -46,3 +61,12 @@ def get_job(user: Any, pk: int) -> ImportJob:
     if job is None or (job.created_by_id != user.pk and not scope.national):
         raise NotFound(N_("There is no import {id}."), id=pk)
     return job
+
+
+def get_event(user: Any, pk: int) -> WorkerEvent:
+    """A history entry, for whoever may see its worker (it is the worker's data)."""
+    event = WorkerEvent.objects.select_related("worker").filter(pk=pk).first()
+    if event is None:
+        raise NotFound(N_("There is no worker change {id}."), id=pk)
+    require(user, "registry.view", region_code=event.worker.desa_code)
+    return event

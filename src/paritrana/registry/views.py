@@ -1,31 +1,47 @@
-"""Registry pages: worker list and page (masked NIKs), upload of a list, the import's progress and report."""
+"""Registry pages: worker list and page (masked NIKs) with the worker's changes and their history, upload of a list
+(workers, deaths), the import's progress and report."""
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
+from decimal import Decimal
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
+from lokal import format_rupiah
 
-from paritrana.core.errors import N_, Conflict, NotFound, ParitranaError
+from paritrana.core import audit
+from paritrana.core.errors import (
+    N_,
+    Conflict,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    ParitranaError,
+    PermissionDenied,
+)
 from paritrana.core.permissions import can, require
 from paritrana.core.privacy import looks_like_nik, refuse_nik_in_address
 from paritrana.regions.queries import normalize_code
-from paritrana.registry import queries
+from paritrana.registry import lifecycle, queries
 from paritrana.registry.actions import do_reveal_nik
-from paritrana.registry.forms import ImportForm, MappingForm, WorkerFilterForm
+from paritrana.registry.choices import ImportKind, ImportStatus, WorkerStatus
+from paritrana.registry.forms import CHANGE_FORMS, DeathListForm, ImportForm, MappingForm, WorkerFilterForm
 from paritrana.registry.ingest import check_mapping, check_size, guess_mapping, mask_nik, read_table
-from paritrana.registry.models import ImportJob
-from paritrana.registry.tasks import import_workers_task
+from paritrana.registry.models import ImportJob, Worker
+from paritrana.registry.tasks import MAX_ATTEMPTS, import_workers_task
 from paritrana.sponsorship.queries import worker_coverage
 
 
@@ -61,13 +77,220 @@ def worker_list(request: HttpRequest) -> HttpResponse:
 def worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
     worker = queries.get_worker(request.user, pk)
     full_nik = do_reveal_nik(worker=worker, actor=request.user) if request.method == "POST" else None
+    return _worker_page(request, worker, full_nik=full_nik)
+
+
+def _worker_page(
+    request: HttpRequest,
+    worker: Worker,
+    *,
+    full_nik: str | None = None,
+    bound: tuple[str, Any] | None = None,
+    error: str = "",
+) -> HttpResponse:
+    """The worker, its coverage, its history and the forms of the changes the user may make."""
+    user, desa = request.user, worker.desa_code
+    may_change = can(user, "registry.import", desa) and worker.status != WorkerStatus.MERGED
+    forms = {kind: form_class(prefix=kind) for kind, form_class in CHANGE_FORMS.items()}
+    if bound is not None:
+        forms[bound[0]] = bound[1]
     context = {
         "worker": worker,
         "full_nik": full_nik,
-        "can_reveal": can(request.user, "registry.view_nik", worker.desa_code),
+        "can_reveal": can(user, "registry.view_nik", desa),
         "coverage": worker_coverage(worker),
+        "events": lifecycle.history(worker),
+        "merged_records": worker.merged_records.order_by("pk"),
+        "forms": forms,
+        "open": bound[0] if bound is not None else "",
+        "error": error,
+        "can_change": may_change,
+        "can_death": worker.status not in (WorkerStatus.MERGED, WorkerStatus.DECEASED)
+        and (may_change or can(user, "claims.record", desa)),
+        "can_correct_nik": may_change and can(user, "registry.view_nik", desa),
+        "candidates": lifecycle.duplicate_candidates(worker) if may_change else [],
     }
-    return render(request, "registry/worker_detail.html", context)
+    return render(request, "registry/worker_detail.html", context, status=422 if error else 200)
+
+
+def _evidence(data: dict[str, Any]) -> Any:
+    upload = data.get("evidence_file")
+    if upload:
+        check_size(upload.name or "", upload.size, lifecycle.EVIDENCE_MAX_BYTES)
+        return lifecycle.EvidenceFile(upload.name or "bukti", upload.read())
+    return data.get("evidence") or None
+
+
+def _apply(request: HttpRequest, worker: Worker, kind: str, data: dict[str, Any]) -> tuple[Worker, dict[str, Any]]:
+    """Call the action of ``kind`` with the form's values; (the worker to show next, what the hooks did)."""
+    actor, common = request.user, {"reason": data.get("reason", ""), "evidence": _evidence(data)}
+    if kind == "death":
+        done = lifecycle.do_record_death(
+            actor=actor, worker=worker, died_on=data["died_on"], source=data.get("source", ""), **common
+        )
+    elif kind == "move":
+        desa = "" if data.get("away") else data.get("desa_code", "")
+        if not desa and not data.get("away"):
+            raise InvalidInput(N_("Give the new desa's code, or tick that the worker moved away."), field="desa_code")
+        done = lifecycle.do_record_move(
+            actor=actor,
+            worker=worker,
+            desa_code=desa,
+            moved_on=data["moved_on"],
+            source=data.get("source", ""),
+            **common,
+        )
+    elif kind == "correct":
+        changes = {f: data.get(f) for f in lifecycle.CORRECTABLE if data.get(f) not in (None, "")}
+        done = lifecycle.do_correct_worker(actor=actor, worker=worker, **changes, **common)
+    elif kind == "nik":
+        done = lifecycle.do_correct_nik(actor=actor, worker=worker, nik=data["nik"], **common)
+    elif kind == "merge":
+        other = queries.get_worker(actor, data["other"])
+        keep, gone = (worker, other) if data.get("keep") != "other" else (other, worker)
+        result = lifecycle.do_merge_workers(actor=actor, keep=keep, other=gone, **common)
+        return result.kept, result.effects
+    else:
+        done = lifecycle.do_set_worker_status(
+            actor=actor, worker=worker, status=data["status"], on=data["on"], **common
+        )
+    return done, getattr(done, "effects", {})
+
+
+#: What a change's effects say on the page, by key (only the keys that are there and not zero are shown).
+EFFECT_MESSAGES = {
+    "enrollments_ended": N_("Enrollments ended: {n}."),
+    "enrollments_withdrawn": N_("Enrollments withdrawn before they began: {n}."),
+    "committed_returned": N_("Returned to the pagu: {n}."),
+    "overpaid_lines": N_("Bill lines already issued for months after the death: {n} (see the overpayment in monev)."),
+    "enrollments_moved": N_("Enrollments moved to the record kept: {n}."),
+    "claims_moved": N_("Claims moved to the record kept: {n}."),
+}
+
+
+@login_required
+@require_http_methods(["POST"])
+def worker_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """One change of the worker (``form``: death, move, correct, nik, merge, status) through its action. A refusal
+    is shown on the worker page beside the form as it was filled (422); nothing was written."""
+    worker = queries.get_worker(request.user, pk)
+    kind = request.POST.get("form", "")
+    if kind not in CHANGE_FORMS:
+        raise InvalidInput(
+            N_("Unknown {field} {value}; use one of {valid}."),
+            field="form",
+            value=kind[:20],
+            valid=", ".join(CHANGE_FORMS),
+        )
+    form = CHANGE_FORMS[kind](request.POST, request.FILES or None, prefix=kind)
+    if not form.is_valid():
+        return _worker_page(request, worker, bound=(kind, form), error=gettext("Check the fields of the form."))
+    try:
+        shown, effects = _apply(request, worker, kind, form.cleaned_data)
+    except (PermissionDenied, NotAuthenticated):
+        raise
+    except ParitranaError as refusal:
+        return _worker_page(request, worker, bound=(kind, form), error=refusal.render_message(gettext))
+    messages.success(request, gettext("Saved."))
+    for key, message in EFFECT_MESSAGES.items():
+        if effects.get(key):
+            value = format_rupiah(Decimal(effects[key])) if key == "committed_returned" else effects[key]
+            messages.info(request, gettext(message).format(n=value))
+    for overlap in effects.get("overlaps", []):
+        messages.warning(
+            request,
+            gettext("Covered twice from {first} to {last}: {programs}. Both enrollments were kept.").format(
+                first=overlap["first"], last=overlap["last"], programs="; ".join(overlap["names"])
+            ),
+        )
+    return redirect("registry:worker", pk=shown.pk)
+
+
+@login_required
+def event_evidence(request: HttpRequest, pk: int) -> FileResponse:
+    """The document kept with a change, for whoever may see the worker; every opening is audited."""
+    event = queries.get_event(request.user, pk)
+    path = lifecycle.evidence_root() / event.evidence_file if event.evidence_file else None
+    if path is None or not path.is_file():
+        raise NotFound(N_("This change has no document."))
+    audit.record(
+        actor=request.user,
+        action="worker.view_evidence",
+        obj=event.worker,
+        region_code=event.worker.desa_code,
+        after={"event": event.pk, "file": event.evidence_name},
+    )
+    return FileResponse(path.open("rb"), as_attachment=True, filename=event.evidence_name or path.name)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deaths(request: HttpRequest) -> HttpResponse:
+    """Upload a death list: checked and recorded while the page waits (it only updates workers), kept as an import
+    with its summary and report, shown on the import's page."""
+    require(request.user, "registry.import")
+    form = DeathListForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        check_size(upload.name or "", upload.size)
+        folder = Path(settings.MEDIA_ROOT) / "imports"
+        folder.mkdir(parents=True, exist_ok=True)
+        stored = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()[:6]}"
+        with stored.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        job = ImportJob.objects.create(
+            created_by=cast(User, request.user),
+            kind=ImportKind.DEATHS,
+            filename=upload.name[:255],
+            stored_path=str(stored),
+            mode=form.cleaned_data["mode"],
+            dry_run=form.cleaned_data["dry_run"],
+            sheet=form.cleaned_data["sheet"],
+            status=ImportStatus.RUNNING,
+            # Run here, not by the worker: a lease as the worker's, and never run again by the sweeper (it fails
+            # the job when this process stops during it; the list is all in one transaction, so nothing was written).
+            heartbeat_at=timezone.now(),
+            attempts=MAX_ATTEMPTS,
+        )
+        run_death_list(job, request.user, list_source=form.cleaned_data["source"])
+        return redirect("registry:import", pk=job.pk)
+    jobs = ImportJob.objects.filter(created_by=cast(User, request.user), kind=ImportKind.DEATHS)[:20]
+    return render(request, "registry/deaths.html", {"form": form, "jobs": jobs}, status=422 if form.errors else 200)
+
+
+def run_death_list(job: ImportJob, actor: Any, *, list_source: str = "") -> ImportJob:
+    """Run a death list's job to its end: done, rejected (all-or-nothing with refused rows) or failed (the file
+    cannot be read), with its summary and its report of the rows refused or warned about."""
+    try:
+        result = lifecycle.do_import_deaths(
+            actor=actor,
+            source=Path(job.stored_path),
+            filename=job.filename,
+            mode=job.mode,
+            dry_run=job.dry_run,
+            sheet=job.sheet or None,
+            list_source=list_source,
+        )
+    except (PermissionDenied, NotAuthenticated):
+        ImportJob.objects.filter(pk=job.pk).delete()
+        raise
+    except ParitranaError as refusal:
+        job.status, job.finished_at = ImportStatus.FAILED, timezone.now()
+        job.error, job.error_code = refusal.render_message(), refusal.code
+        job.error_message, job.error_details = refusal.message, json.loads(json.dumps(refusal.details, default=str))
+        job.save()
+        return job
+    job.summary = {k: v for k, v in result.summary.items() if k != "mapping"}
+    job.status = ImportStatus.REJECTED if result.summary["status"] == "rejected" else ImportStatus.DONE
+    job.total = job.progress = result.summary["rows"]
+    if result.issues.height:
+        report = Path(job.stored_path).with_name(f"{Path(job.stored_path).stem}-laporan.xlsx")
+        report.write_bytes(result.report("xlsx"))
+        job.report_path = str(report)
+    job.finished_at = timezone.now()
+    job.save()
+    return job
 
 
 @login_required

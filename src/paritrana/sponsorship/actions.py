@@ -30,10 +30,11 @@ from paritrana.core.errors import (
     OutOfRange,
     ParitranaError,
 )
-from paritrana.core.money import to_rupiah
+from paritrana.core.money import parse_amount, to_rupiah
 from paritrana.core.permissions import require, require_owner
 from paritrana.regions.queries import get_region, normalize_code
-from paritrana.registry.choices import Occupation, WorkerStatus
+from paritrana.registry.choices import DeathSource, Occupation, WorkerStatus
+from paritrana.registry.lifecycle import do_record_death
 from paritrana.registry.models import Worker
 from paritrana.rules.benefits import benefit
 from paritrana.rules.book import load_rules
@@ -367,10 +368,11 @@ def do_renew_program(*, actor: Any, program: Program, pagu: Any, fiscal_year: in
 
 
 def renewal_candidates(program: Program) -> list[Worker]:
-    """The workers of the program this one renews."""
+    """The workers of the program this one renews who are still active (not dead, merged, moved away or inactive)."""
     if program.renewed_from_id is None:
         return []
-    return list(Worker.objects.filter(enrollments__program_id=program.renewed_from_id).order_by("pk"))
+    previous = Worker.objects.filter(enrollments__program_id=program.renewed_from_id)
+    return list(previous.filter(status=WorkerStatus.ACTIVE).order_by("pk"))
 
 
 # Enrollment -----------------------------------------------------------------------------------------------------
@@ -513,12 +515,16 @@ def do_enroll(
     with transaction.atomic():
         # Lock the workers (PostgreSQL) so that two programs cannot take the same worker at once.
         ids = [w.pk for w in chosen]
+        status: dict[int, str] = {}
         for start in range(0, len(ids), CHUNK):
-            list(
+            status.update(
                 Worker.objects.select_for_update()
                 .filter(pk__in=ids[start : start + CHUNK])
-                .values_list("pk", flat=True)
+                .values_list("pk", "status")
             )
+        # The status as it is now, under the lock (the objects given may predate a death or a merge).
+        for worker in chosen:
+            worker.status = status.get(worker.pk, worker.status)
         refused: list[Refusal] = []
         already = (
             set(Enrollment.objects.filter(program=program, worker_id__in=ids).values_list("worker_id", flat=True))
@@ -697,7 +703,11 @@ def do_run_billing(*, actor: Any, month: date, programs: Sequence[Program] | Non
             if Bill.objects.filter(program=program, month=month).exists():
                 skipped.append(bill_number(program.pk, month))
                 continue
-            covering = Enrollment.objects.filter(program=program, first_month__lte=month, last_month__gte=month)
+            # A worker who died before this month is never billed for it (registry.lifecycle ends the enrollment
+            # too; this holds even for an enrollment written around it).
+            covering = Enrollment.objects.filter(
+                program=program, first_month__lte=month, last_month__gte=month
+            ).exclude(worker__died_on__lt=month)
             by_job = dict(covering.values_list("worker__occupation").annotate(n=Count("id")).order_by())
             workers = sum(by_job.values())
             if workers == 0:
@@ -726,14 +736,16 @@ def _write_lines(bill: Bill, program: Program, month: date, priced: dict[str, Mo
     differs by occupation (a discount for one sector), a CASE on the worker's occupation picks it per line."""
     lines, enrollments, workers = BillLine._meta.db_table, Enrollment._meta.db_table, Worker._meta.db_table
     distinct = {(q.price, q.rule) for q in priced.values()}
-    where = "e.program_id = %s AND e.first_month <= %s AND e.last_month >= %s"
+    # A worker dead before the month is left out (the few dead: a small anti-join on the died_on index).
+    dead = f"SELECT id FROM {workers} WHERE died_on < %s"  # noqa: S608 - names from models
+    where = f"e.program_id = %s AND e.first_month <= %s AND e.last_month >= %s AND e.worker_id NOT IN ({dead})"
     if len(distinct) == 1:
         price, rule = distinct.pop()
         sql = (
             f"INSERT INTO {lines} (bill_id, enrollment_id, amount, rule) "  # noqa: S608 - names from models
             f"SELECT %s, e.id, %s, %s FROM {enrollments} e WHERE {where}"
         )
-        params: list[Any] = [bill.pk, int(price), rule, program.pk, month, month]
+        params: list[Any] = [bill.pk, int(price), rule, program.pk, month, month, month]
     else:
         amount_case = " ".join("WHEN %s THEN %s" for _ in priced)
         rule_case = " ".join("WHEN %s THEN %s" for _ in priced)
@@ -745,7 +757,7 @@ def _write_lines(bill: Bill, program: Program, month: date, priced: dict[str, Mo
         params = [bill.pk]
         params += [x for job, q in priced.items() for x in (job, int(q.price))]
         params += [x for job, q in priced.items() for x in (job, q.rule)]
-        params += [program.pk, month, month]
+        params += [program.pk, month, month, month]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
@@ -883,7 +895,7 @@ def do_import_payments(
         try:
             if item["date"] is None:
                 raise InvalidInput(N_("{value} is not a date."), field="paid_on", value=item["paid_on"] or "-")
-            amount = to_rupiah(item["amount"], field="amount")
+            amount = parse_amount(item["amount"], field="amount", row=item["row"])
             if not item["reference"]:
                 raise InvalidInput(N_("Give the receipt or transfer reference."), field="reference")
             if not item["bill_number"]:
@@ -1039,7 +1051,18 @@ def do_record_claim(
             created_by=_user(actor),
         )
         audit.record(actor=actor, action="claim.record", obj=claim, region_code=worker.desa_code, after=claim)
+        status = Worker.objects.filter(pk=worker.pk).values_list("status", flat=True).first()
+        if kind in DEATH_CLAIMS and status not in (WorkerStatus.DECEASED, WorkerStatus.MERGED):
+            # A death claim is news of a death: recorded in the same transaction (billing, enrollments and
+            # candidates follow, see registry.lifecycle). A death recorded before is left as it is.
+            do_record_death(
+                actor=actor, worker=worker, died_on=event_date, source=DeathSource.CLAIM, evidence=f"{kind} #{claim.pk}"
+            )
     return claim
+
+
+#: Claims whose event is the worker's death.
+DEATH_CLAIMS = (ClaimKind.JKM, ClaimKind.JKK_DEATH)
 
 
 CLAIM_COLUMNS = {
@@ -1100,7 +1123,7 @@ def do_import_claims(*, actor: Any, source: Path | bytes, filename: str) -> Clai
                     worker=worker,
                     kind=item["kind"].lower(),
                     event_date=item["event"],
-                    amount_paid=item["amount_paid"],
+                    amount_paid=parse_amount(item["amount_paid"], field="amount_paid", row=item["row"]),
                     paid_on=item["paid"],
                     heirs=item["heirs"],
                 )

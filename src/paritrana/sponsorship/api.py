@@ -413,3 +413,188 @@ def post_plan(request: HttpRequest, payload: PlanIn) -> dict[str, Any]:
         )
         out["cost_of_workers"] = {"workers": payload.workers, "cost": int(cost)}
     return out
+
+
+# The bill page and the exchange with the BPJS branch --------------------------------------------------------------
+
+
+class BillDetailOut(BillOut):
+    outstanding: int = Field(description="what is left to pay (the shortfall of a partial payment)")
+    overpaid: int
+    partially_paid: bool = Field(description="some money came in, not all: the bill stays open (pending)")
+    rule_book: str
+    payments: list[PaymentOut]
+
+
+class BillLineOut(Schema):
+    id: int
+    worker_id: int
+    nik: str = Field(description="masked")
+    name: str
+    desa_code: str
+    first_month: date
+    last_month: date
+    amount: int
+    rule: str = Field(description="the discounts that priced the line (rule-book keys); empty: the normal iuran")
+
+    @staticmethod
+    def resolve_worker_id(obj: Any) -> int:
+        return int(obj.enrollment.worker_id)
+
+    @staticmethod
+    def resolve_nik(obj: Any) -> str:
+        return str(obj.enrollment.worker.masked_nik)
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return str(obj.enrollment.worker.name)
+
+    @staticmethod
+    def resolve_desa_code(obj: Any) -> str:
+        return str(obj.enrollment.desa_code)
+
+    @staticmethod
+    def resolve_first_month(obj: Any) -> date:
+        return obj.enrollment.first_month
+
+    @staticmethod
+    def resolve_last_month(obj: Any) -> date:
+        return obj.enrollment.last_month
+
+
+class ReconcileRunOut(Schema):
+    id: int
+    filename: str
+    on: date
+    rows: int
+    region_code: str
+    created_at: datetime
+    summary: dict[str, Any]
+
+
+class DifferenceOut(Schema):
+    id: int
+    run_id: int
+    row: int
+    kind: str = Field(description="not_registered, inactive_there, dead_there or paid_behind")
+    worker_id: int | None
+    enrollment_id: int | None
+    nik: str = Field(description="masked")
+    kpj: str
+    bpjs_status: str
+    paid_until: date | None
+    died_on: date | None
+    paid_here: date | None
+    region_code: str
+    resolution: str = Field(description="open, death_recorded, enrollment_ended or reviewed")
+    note: str
+
+    @staticmethod
+    def resolve_nik(obj: Any) -> str:
+        return obj.masked_nik
+
+
+class FollowUpIn(Schema):
+    action: str = Field(description="record_death (dead_there), end_enrollment (inactive_there) or review (any)")
+    note: str = Field("", max_length=2000, description="required for review")
+    died_on: date | None = Field(None, description="record_death: when BPJS's list gives no date, or to correct it")
+    last_month: date | None = Field(None, description="end_enrollment: the last month covered (default: last billed)")
+
+
+@router.get("/bills/{bill_id}", response=BillDetailOut, summary="A bill: amount, paid, what is left, its payments")
+def get_bill(request: HttpRequest, bill_id: int) -> dict[str, Any]:
+    bill = queries.get_bill(request.user, bill_id)
+    state = queries.bill_state(bill)
+    return {
+        **{f: getattr(bill, f) for f in ("id", "number", "program_id", "month", "due_date", "workers", "paid_on")},
+        **{f: getattr(bill, f) for f in ("status", "rule_book")},
+        "amount": int(state.amount),
+        "paid": int(state.paid),
+        "outstanding": int(state.outstanding),
+        "overpaid": int(state.overpaid),
+        "partially_paid": state.partially_paid,
+        "payments": list(queries.bill_payments(request.user, bill)),
+    }
+
+
+@router.get("/bills/{bill_id}/lines", response=list[BillLineOut], summary="A bill's lines (NIKs masked)")
+@paginate(Page)
+def list_bill_lines(request: HttpRequest, bill_id: int):
+    return queries.bill_lines(request.user, queries.get_bill(request.user, bill_id))
+
+
+def _file_response(export: Any) -> Any:
+    from django.http import HttpResponse
+
+    response = HttpResponse(export.body, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+@router.get(
+    "/bills/{bill_id}/export",
+    summary="The bill in BPJS's collective-registration layout (format=xlsx|csv); full NIKs only where allowed",
+)
+def get_bill_export(request: HttpRequest, bill_id: int, format: str = "xlsx") -> Any:  # noqa: A002 - the query name
+    from paritrana.sponsorship import bpjs
+
+    bill = queries.get_bill(request.user, bill_id)
+    return _file_response(bpjs.do_export_bill(actor=request.user, bill=bill, fmt=format))
+
+
+@router.get(
+    "/programs/{program_id}/export",
+    summary="A program's enrolled workers in BPJS's collective-registration layout (format=xlsx|csv)",
+)
+def get_program_export(request: HttpRequest, program_id: int, format: str = "xlsx") -> Any:  # noqa: A002
+    from paritrana.sponsorship import bpjs
+
+    program = queries.get_program(request.user, program_id)
+    return _file_response(bpjs.do_export_program(actor=request.user, program=program, fmt=format))
+
+
+@router.post("/bpjs/reconcile", summary="Reconcile the branch's participation list (CSV/XLSX); a wrong layout is 422")
+def post_reconcile_file(
+    request: HttpRequest, file: File[UploadedFile], on: Form[date | None] = None, dry_run: Form[bool] = False
+) -> dict[str, Any]:
+    from paritrana.sponsorship import bpjs
+
+    check_size(file.name or "", file.size)
+    result = bpjs.do_reconcile_participation(
+        actor=request.user, source=file.read(), filename=file.name or "kepesertaan.csv", on=on, dry_run=dry_run
+    )
+    return result.as_dict()
+
+
+@router.get("/bpjs/reconcile", response=list[ReconcileRunOut], summary="Reconciles of BPJS lists inside your scope")
+@paginate(Page)
+def list_reconcile_runs(request: HttpRequest):
+    return queries.reconcile_runs_for(request.user)
+
+
+@router.get("/bpjs/reconcile/{run_id}", response=ReconcileRunOut, summary="One reconcile and its counts")
+def get_reconcile_run(request: HttpRequest, run_id: int) -> Any:
+    return queries.get_reconcile_run(request.user, run_id)
+
+
+@router.get(
+    "/bpjs/reconcile/{run_id}/differences",
+    response=list[DifferenceOut],
+    summary="A reconcile's differences inside your scope (kind=, open=true)",
+)
+@paginate(Page)
+def list_differences(request: HttpRequest, run_id: int, kind: str = "", open: bool = False):  # noqa: A002
+    run = queries.get_reconcile_run(request.user, run_id)
+    return queries.differences_for(request.user, run, kind=kind, open_only=open)
+
+
+@router.post(
+    "/bpjs/differences/{difference_id}/resolve",
+    response=DifferenceOut,
+    summary="Follow a difference up: record the death, end the enrollment, or mark it reviewed with a note",
+)
+def post_follow_up(request: HttpRequest, difference_id: int, payload: FollowUpIn) -> Any:
+    from paritrana.sponsorship import bpjs
+
+    difference = queries.get_difference(request.user, difference_id)
+    return bpjs.do_follow_up(actor=request.user, difference=difference, **payload.dict())

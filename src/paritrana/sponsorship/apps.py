@@ -5,3 +5,10 @@ class SponsorshipConfig(AppConfig):
     name = "paritrana.sponsorship"
     label = "sponsorship"
     verbose_name = "Sponsorship"
+
+    def ready(self) -> None:
+        # A worker's death, move, merge or inactivity ends or moves enrollments, in the registry action's transaction.
+        from paritrana.registry.lifecycle import on_worker_change
+        from paritrana.sponsorship.lifecycle import worker_changed
+
+        on_worker_change(worker_changed)

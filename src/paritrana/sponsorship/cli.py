@@ -22,6 +22,13 @@ def _month(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a month (YYYY-MM): {value!r}") from None
 
 
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
 def _emit(args: argparse.Namespace, rows: Any, columns: list[str] | None = None, title: str = "") -> None:
     from paritrana.cli import _emit as emit
 
@@ -200,6 +207,73 @@ def cmd_plan(args: argparse.Namespace) -> None:
     _emit(args, out)
 
 
+def cmd_bpjs(args: argparse.Namespace) -> int:
+    """``bpjs reconcile FILE``: the branch's participation list against the registry; ``bpjs export``: a bill or a
+    program in the collective-registration layout; ``bpjs differences`` and ``bpjs resolve``: the follow-ups."""
+    from paritrana.core.errors import N_, InvalidInput
+    from paritrana.sponsorship import bpjs, queries
+
+    actor = _actor(args)
+    if args.action == "reconcile":
+        if not args.file:
+            raise InvalidInput(N_("Give the participation list: paritrana bpjs reconcile FILE."), field="file")
+        path = readable_file(args.file)
+        result = bpjs.do_reconcile_participation(
+            actor=actor, source=path, filename=path.name, on=args.on, dry_run=args.dry_run
+        )
+        _emit(args, result.as_dict())
+        return 0
+    if args.action == "export":
+        if bool(args.bill) == bool(args.program) or not args.out:
+            raise InvalidInput(
+                N_("Give --bill N or --program N, and --out FILE (.xlsx or .csv)."),
+                field="out" if not args.out else "bill",
+            )
+        fmt = "csv" if args.out.lower().endswith(".csv") else "xlsx"
+        if args.bill:
+            export = bpjs.do_export_bill(actor=actor, bill=queries.get_bill(actor, args.bill), fmt=fmt)
+        else:
+            export = bpjs.do_export_program(actor=actor, program=queries.get_program(actor, args.program), fmt=fmt)
+        write_output(args.out, export.body)
+        _emit(args, {"file": args.out, "format": fmt, "rows": export.rows, "full_niks": export.full_niks})
+        return 0
+    if args.action == "differences":
+        if not args.run:
+            raise InvalidInput(N_("Give the reconcile: --run N."), field="run")
+        run = queries.get_reconcile_run(actor, args.run)
+        rows = [
+            {
+                "id": d.pk,
+                "row": d.row,
+                "kind": d.kind,
+                "nik": d.masked_nik,
+                "kpj": d.kpj,
+                "worker_id": d.worker_id,
+                "enrollment_id": d.enrollment_id,
+                "bpjs_status": d.bpjs_status,
+                "paid_until": d.paid_until,
+                "died_on": d.died_on,
+                "paid_here": d.paid_here,
+                "resolution": d.resolution,
+            }
+            for d in queries.differences_for(actor, run, kind=args.kind or "", open_only=args.open)[: args.limit]
+        ]
+        _emit(args, rows, ["id", "row", "kind", "nik", "kpj", "worker_id", "bpjs_status", "resolution"], run.filename)
+        return 0
+    if not args.difference or not args.follow_up:
+        raise InvalidInput(N_("Give --difference ID and --do record_death|end_enrollment|review."), field="difference")
+    difference = bpjs.do_follow_up(
+        actor=actor,
+        difference=queries.get_difference(actor, args.difference),
+        action=args.follow_up,
+        note=args.note or "",
+        died_on=args.died_on,
+        last_month=args.last_month,
+    )
+    _emit(args, {"id": difference.pk, "kind": difference.kind, "resolution": difference.resolution})
+    return 0
+
+
 def register(add: Callable[..., Any]) -> None:
     def user(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--user", help="act as this user (its region scope); default: the system, national scope")
@@ -269,3 +343,30 @@ def register(add: Callable[..., Any]) -> None:
     p.add_argument(
         "--date", type=_month, default=today().replace(day=1), help="the month whose rules price it (YYYY-MM)"
     )
+
+    p = user(
+        add(
+            "bpjs",
+            cmd_bpjs,
+            "Exchange with the BPJS branch: reconcile its participation list, export a bill or a program in the "
+            "collective-registration layout, list and follow up the differences.",
+        )
+    )
+    p.add_argument("action", choices=["reconcile", "export", "differences", "resolve"])
+    p.add_argument("file", nargs="?", help="reconcile: the participation list (CSV/XLSX)")
+    p.add_argument("--on", type=_iso_date, help="reconcile: the day the list reflects (YYYY-MM-DD; default today)")
+    p.add_argument("--dry-run", action="store_true", help="reconcile: count the differences, write nothing")
+    p.add_argument("--bill", type=int, help="export: the bill")
+    p.add_argument("--program", type=int, help="export: the program (its enrolled workers)")
+    p.add_argument("--out", help="export: the file to write (.xlsx or .csv)")
+    p.add_argument("--run", type=int, help="differences: the reconcile")
+    p.add_argument("--kind", choices=["not_registered", "inactive_there", "dead_there", "paid_behind"])
+    p.add_argument("--open", action="store_true", help="differences: only those not followed up")
+    p.add_argument("--limit", type=int, default=1000)
+    p.add_argument("--difference", type=int, help="resolve: the difference")
+    p.add_argument(
+        "--do", dest="follow_up", choices=["record_death", "end_enrollment", "review"], help="resolve: the follow-up"
+    )
+    p.add_argument("--note", help="resolve: what was checked (required for review)")
+    p.add_argument("--died-on", type=_iso_date, help="resolve record_death: the date, when BPJS's list has none")
+    p.add_argument("--last-month", type=_month, help="resolve end_enrollment: the last month covered (YYYY-MM)")

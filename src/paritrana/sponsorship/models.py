@@ -26,7 +26,19 @@ from paritrana.sponsorship.choices import (
     SponsorKind,
 )
 
-__all__ = ["Bill", "BillLine", "Claim", "Enrollment", "Payment", "Program", "Sponsor"]
+__all__ = [
+    "Bill",
+    "BillLine",
+    "Claim",
+    "DifferenceKind",
+    "Enrollment",
+    "Payment",
+    "Program",
+    "ReconcileDifference",
+    "ReconcileRun",
+    "Resolution",
+    "Sponsor",
+]
 
 
 def _money(label: Any, **kwargs: Any) -> Any:
@@ -261,3 +273,84 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.event_date}"
+
+
+# Exchange with the BPJS branch (``sponsorship.bpjs``) ------------------------------------------------------------
+
+
+class DifferenceKind(models.TextChoices):
+    """What a reconcile of the branch's participation list found for one row (or one worker)."""
+
+    NOT_REGISTERED = "not_registered", _("At BPJS, not in the registry")
+    INACTIVE_THERE = "inactive_there", _("Enrolled here, inactive at BPJS")
+    DEAD_THERE = "dead_there", _("Deceased at BPJS, active here")
+    PAID_BEHIND = "paid_behind", _("Paid-until at BPJS behind our payments")
+
+
+class Resolution(models.TextChoices):
+    OPEN = "open", _("Open")
+    DEATH_RECORDED = "death_recorded", _("Death recorded")
+    ENROLLMENT_ENDED = "enrollment_ended", _("Enrollment ended")
+    REVIEWED = "reviewed", _("Reviewed")
+
+
+class ReconcileRun(models.Model):
+    """One participation list of the BPJS branch (kepesertaan: NIK or KPJ, status, paid-until, date of death) compared
+    with the registry and the enrollments: who uploaded it, when, the file kept (MEDIA_ROOT/bpjs), and the counts."""
+
+    filename = models.CharField(_("file name"), max_length=255)
+    stored_path = models.CharField(max_length=500, blank=True)
+    sha256 = models.CharField(max_length=64)
+    on = models.DateField(_("compared as of"))
+    rows = models.PositiveIntegerField(_("rows"))
+    summary = models.JSONField(default=dict, blank=True)
+    region_code = models.CharField(_("region"), max_length=13, blank=True, db_index=True)  # the uploader's scope
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("BPJS reconcile")
+        verbose_name_plural = _("BPJS reconciles")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.on})"
+
+
+class ReconcileDifference(models.Model):
+    """One difference of a run, and its follow-up: a death recorded, an enrollment ended, or reviewed with a note.
+    ``region_code`` (the worker's desa; for a person not in the registry, the kecamatan of the NIK) scopes it."""
+
+    run = models.ForeignKey(ReconcileRun, on_delete=models.CASCADE, related_name="differences")
+    row = models.PositiveIntegerField(_("row"))
+    kind = models.CharField(_("kind"), max_length=16, choices=DifferenceKind.choices)
+    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    nik = models.CharField(_("NIK"), max_length=16, blank=True)
+    kpj = models.CharField(_("KPJ number"), max_length=32, blank=True)
+    bpjs_status = models.CharField(_("status at BPJS"), max_length=16)
+    paid_until = models.DateField(_("paid until at BPJS"), null=True, blank=True)
+    died_on = models.DateField(_("date of death at BPJS"), null=True, blank=True)
+    paid_here = models.DateField(_("paid here until"), null=True, blank=True)
+    region_code = models.CharField(_("region"), max_length=13, blank=True)
+    resolution = models.CharField(_("follow-up"), max_length=16, choices=Resolution.choices, default=Resolution.OPEN)
+    note = models.TextField(_("note"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("followed up"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "row", "kind"]
+        verbose_name = _("BPJS difference")
+        verbose_name_plural = _("BPJS differences")
+        indexes = [models.Index(fields=["run", "kind", "region_code"], name="reconcile_diff_run_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} row {self.row}"
+
+    @property
+    def masked_nik(self) -> str:
+        from paritrana.core.privacy import mask_nik
+
+        return mask_nik(self.nik) if self.nik else ""

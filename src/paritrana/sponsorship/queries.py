@@ -460,6 +460,140 @@ def monev(
     return Monev([monev_row(p, on) for p in programs.order_by("sponsor__region_code", "name")], on)
 
 
+# Overpayment: bill lines for months after a worker's death -------------------------------------------------------
+
+
+def _overpaid_lines(
+    user: Any, fiscal_year: int | None, program: int | None, region: str, sponsor: int | None = None, opd: str = ""
+) -> QuerySet[Any]:
+    """Bill lines of the programs in the user's scope for a month that began after the worker died."""
+    from django.db.models import F
+
+    from paritrana.sponsorship.models import BillLine
+
+    lines = BillLine.objects.filter(bill__month__gt=F("enrollment__worker__died_on")).filter(
+        bill__program__in=programs_for(user)
+    )
+    if fiscal_year:
+        lines = lines.filter(bill__program__fiscal_year=fiscal_year)
+    if program:
+        lines = lines.filter(bill__program_id=program)
+    if sponsor:
+        lines = lines.filter(bill__program__sponsor_id=sponsor)
+    if opd:
+        lines = lines.filter(bill__program__sponsor__opd=opd)
+    if region:
+        lines = lines.filter(
+            Q(bill__program__sponsor__region_code=region)
+            | Q(bill__program__sponsor__region_code__startswith=region + ".")
+        )
+    return lines
+
+
+def overpayments(
+    user: Any,
+    *,
+    fiscal_year: int | None = None,
+    program: int | None = None,
+    region: str = "",
+    sponsor: int | None = None,
+    opd: str = "",
+    **_: Any,
+) -> list[dict[str, Any]]:
+    """Per sponsor and program: the bill lines issued for months after the worker's death (recorded later than the
+    bills were made), how many workers, the amount, and of it what the sponsor already paid (to recover from BPJS)
+    and what is still unpaid (to take off the bill). Aggregates only: no worker is named."""
+    from django.db.models import F
+
+    rows = (
+        _overpaid_lines(user, fiscal_year, program, region, sponsor, opd)
+        .values(
+            "bill__program_id",
+            "bill__program__name",
+            "bill__program__fiscal_year",
+            "bill__program__sponsor__name",
+            "bill__program__sponsor__region_code",
+        )
+        .annotate(
+            n_lines=Count("id"),
+            n_workers=Count("enrollment__worker_id", distinct=True),
+            total=Sum("amount"),
+            total_paid=Sum("amount", filter=Q(bill__paid__gte=F("bill__amount"))),
+        )
+        .order_by("bill__program__sponsor__region_code", "bill__program__sponsor__name", "bill__program__name")
+    )
+    return [
+        {
+            "program_id": r["bill__program_id"],
+            "program": r["bill__program__name"],
+            "fiscal_year": r["bill__program__fiscal_year"],
+            "sponsor": r["bill__program__sponsor__name"],
+            "region_code": r["bill__program__sponsor__region_code"],
+            "lines": r["n_lines"],
+            "workers": r["n_workers"],
+            "amount": int(r["total"] or 0),
+            "paid": int(r["total_paid"] or 0),
+            "unpaid": int((r["total"] or 0) - (r["total_paid"] or 0)),
+        }
+        for r in rows
+    ]
+
+
+OVERPAYMENT_COLUMNS = [
+    "sponsor",
+    "program",
+    "fiscal_year",
+    "bill",
+    "month",
+    "bill_paid",
+    "amount",
+    "nik",
+    "name",
+    "desa_code",
+    "died_on",
+]
+
+
+def overpayment_lines(
+    user: Any,
+    *,
+    fiscal_year: int | None = None,
+    program: int | None = None,
+    region: str = "",
+    sponsor: int | None = None,
+    opd: str = "",
+    **_: Any,
+) -> list[dict[str, Any]]:
+    """The lines themselves, to recover them one by one: they name workers (NIK masked), so the registry's view
+    right is needed and its scope cuts them to the user's desa."""
+    from django.db.models import F
+
+    scope = require(user, "registry.view")
+    lines = (
+        _overpaid_lines(user, fiscal_year, program, region, sponsor, opd)
+        .filter(scope.q("enrollment__desa_code"))
+        .select_related("bill__program__sponsor", "enrollment__worker")
+        .annotate(fully_paid=Q(bill__paid__gte=F("bill__amount")))
+        .order_by("bill__program__sponsor__name", "bill__program__name", "enrollment__worker__name", "bill__month")
+    )
+    return [
+        {
+            "sponsor": line.bill.program.sponsor.name,
+            "program": line.bill.program.name,
+            "fiscal_year": line.bill.program.fiscal_year,
+            "bill": line.bill.number,
+            "month": line.bill.month.isoformat()[:7],
+            "bill_paid": bool(line.fully_paid),
+            "amount": int(line.amount),
+            "nik": line.enrollment.worker.masked_nik,
+            "name": line.enrollment.worker.name,
+            "desa_code": line.enrollment.worker.desa_code,
+            "died_on": line.enrollment.worker.died_on.isoformat() if line.enrollment.worker.died_on else "",
+        }
+        for line in lines
+    ]
+
+
 def made_or_changed_by(user: Any, program: Program) -> bool:
     """Did this user create the program or change it (the audit log says)? Maker-checker: such a user does not
     approve it. The console (no user) is exempt: it is the server's administrator, audited as "system"."""
@@ -477,3 +611,89 @@ def made_or_changed_by(user: Any, program: Program) -> bool:
             actor_id=user_id,
         ).exists()
     )
+
+
+# The bill page and the exchange with the BPJS branch -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BillState:
+    """What a bill page shows of the money: a partial payment leaves the bill open (``pending``) with its
+    shortfall; the status flow itself (``actions._settle``) is unchanged."""
+
+    amount: Decimal
+    paid: Decimal
+    outstanding: Decimal
+    overpaid: Decimal
+    partially_paid: bool
+
+
+def bill_state(bill: Bill) -> BillState:
+    return BillState(
+        amount=bill.amount,
+        paid=bill.paid,
+        outstanding=bill.outstanding,
+        overpaid=bill.overpaid,
+        partially_paid=Decimal(0) < bill.paid < bill.amount,
+    )
+
+
+def bill_lines(user: Any, bill: Bill) -> QuerySet[Any]:
+    """The lines of a bill the user may see: they name workers, so the registry's view right and scope apply."""
+    from paritrana.sponsorship.models import BillLine
+
+    require(user, "sponsorship.view", bill.program.sponsor.region_code)
+    return scoped(
+        BillLine.objects.filter(bill=bill).select_related("enrollment__worker"),
+        user,
+        "registry.view",
+        "enrollment__desa_code",
+    ).order_by("enrollment__desa_code", "enrollment__worker__name", "pk")
+
+
+def bill_payments(user: Any, bill: Bill) -> QuerySet[Payment]:
+    require(user, "sponsorship.view", bill.program.sponsor.region_code)
+    return bill.payments.order_by("paid_on", "pk")
+
+
+def reconcile_runs_for(user: Any) -> QuerySet[Any]:
+    """Runs of the BPJS participation list uploaded inside the user's registry scope (a national run: national)."""
+    from paritrana.sponsorship.models import ReconcileRun
+
+    return scoped(ReconcileRun.objects.select_related("created_by"), user, "registry.view")
+
+
+def get_reconcile_run(user: Any, pk: int) -> Any:
+    from paritrana.sponsorship.models import ReconcileRun
+
+    run = ReconcileRun.objects.select_related("created_by").filter(pk=pk).first()
+    if run is None:
+        raise NotFound(N_("There is no reconcile {id}."), id=pk)
+    require(user, "registry.view", run.region_code)
+    return run
+
+
+def differences_for(user: Any, run: Any, *, kind: str = "", open_only: bool = False) -> QuerySet[Any]:
+    """A run's differences inside the user's registry scope, by row."""
+    from paritrana.sponsorship.models import ReconcileDifference
+
+    qs = scoped(
+        ReconcileDifference.objects.filter(run=run).select_related("worker", "enrollment__program", "resolved_by"),
+        user,
+        "registry.view",
+    )
+    if kind:
+        qs = qs.filter(kind=kind)
+    if open_only:
+        qs = qs.filter(resolution="open")
+    return qs.order_by("row", "kind", "pk")
+
+
+def get_difference(user: Any, pk: int) -> Any:
+    from paritrana.sponsorship.models import ReconcileDifference
+
+    difference = ReconcileDifference.objects.select_related("run").filter(pk=pk).first()
+    if difference is None:
+        raise NotFound(N_("There is no difference {id}."), id=pk)
+    require(user, "registry.view", difference.region_code)
+    return difference

@@ -22,6 +22,7 @@ from paritrana.core.permissions import can, owns, require
 from paritrana.registry import queries as registry_queries
 from paritrana.registry.ingest import check_size
 from paritrana.sponsorship import actions, forms, queries
+from paritrana.sponsorship.lifecycle import ended_by_worker_changes
 
 
 def _attempt(request: HttpRequest, action: Callable[[], Any]) -> tuple[Any, str]:
@@ -133,6 +134,8 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "result": result,
         "error": error,
         "next_status": {"draft": "approved", "approved": "active", "active": "closed"}.get(program.status),
+        # Enrollments ended because their worker died, moved away or was merged: the owner is told here.
+        "worker_changes": ended_by_worker_changes(program),
         "can_manage": owns(request.user, "sponsorship.manage", program.sponsor.region_code),
         "can_approve": owns(request.user, "sponsorship.approve", program.sponsor.region_code)
         and not queries.made_or_changed_by(request.user, program),
@@ -316,7 +319,37 @@ def monev(request: HttpRequest) -> HttpResponse:
         return response
     query = request.GET.copy()
     query.pop("format", None)
-    return render(request, "sponsorship/monev.html", {"form": form, "report": report, "query": query.urlencode()})
+    context = {
+        "form": form,
+        "report": report,
+        "query": query.urlencode(),
+        # Bill lines for months after a worker's death: per sponsor and program, to recover (issue 19).
+        "overpayments": queries.overpayments(request.user, **filters),
+        "can_list_overpaid": can(request.user, "registry.view"),
+    }
+    return render(request, "sponsorship/monev.html", context)
+
+
+@login_required
+def overpayments(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The bill lines issued for months after their worker's death, one row each (NIK masked), as CSV or XLSX:
+    what the sponsor recovers from BPJS or takes off an unpaid bill. Filtered like monev."""
+    from paritrana.core.errors import NotFound
+    from paritrana.core.tables import rows_csv, rows_xlsx
+
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound()
+    form = forms.MonevFilterForm(request.GET or None)
+    filters = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
+    rows = queries.overpayment_lines(request.user, **filters)
+    columns = queries.OVERPAYMENT_COLUMNS
+    if fmt == "csv":
+        response = HttpResponse(rows_csv(columns, rows, bom=True), content_type="text/csv; charset=utf-8")
+    else:
+        body = rows_xlsx(columns, rows, "kelebihan bayar")
+        response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="kelebihan-bayar-{today().isoformat()}.{fmt}"'
+    return response
 
 
 @login_required
@@ -344,3 +377,150 @@ def plan(request: HttpRequest) -> HttpResponse:
             answer, allocation = solved
     context = {"form": form, "answer": answer, "allocation": allocation, "error": error}
     return render(request, "sponsorship/plan.html", context, status=422 if error else 200)
+
+
+# The bill page and the exchange with the BPJS branch -------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bill_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A bill: its lines (worker, months, amount, the rule that priced it), its payments and what is left to pay.
+    A POST moves the bill one step (paid -> awaiting reconciliation -> reconciled), as it always did."""
+    if request.method == "POST":
+        return bill_step(request, pk)
+    bill = queries.get_bill(request.user, pk)
+    lines = queries.bill_lines(request.user, bill) if can(request.user, "registry.view") else None
+    context = {
+        "bill": bill,
+        "state": queries.bill_state(bill),
+        "payments": queries.bill_payments(request.user, bill),
+        "page": Paginator(lines, 50).get_page(request.GET.get("page")) if lines is not None else None,
+        "can_export": lines is not None,
+        "can_record": can(request.user, "payments.record", bill.program.sponsor.region_code),
+    }
+    return render(request, "sponsorship/bill_detail.html", context)
+
+
+def _download(export: Any) -> HttpResponse:
+    response = HttpResponse(export.body, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
+
+
+@login_required
+def bill_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The bill in BPJS's collective-registration layout (XLSX or CSV); audited."""
+    from paritrana.sponsorship import bpjs
+
+    bill = queries.get_bill(request.user, pk)
+    return _download(bpjs.do_export_bill(actor=request.user, bill=bill, fmt=fmt))
+
+
+@login_required
+def program_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The program's enrolled workers in the same layout; audited."""
+    from paritrana.sponsorship import bpjs
+
+    program = queries.get_program(request.user, pk)
+    return _download(bpjs.do_export_program(actor=request.user, program=program, fmt=fmt))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reconcile(request: HttpRequest) -> HttpResponse:
+    """Upload the branch's participation list; the runs so far."""
+    from datetime import date
+
+    from paritrana.core.errors import N_, InvalidInput
+    from paritrana.sponsorship import bpjs
+
+    require(request.user, "registry.view")
+    error, result = "", None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+
+        def run() -> Any:
+            if upload is None:
+                raise InvalidInput(N_("Choose the participation list (CSV or XLSX)."), field="file")
+            check_size(upload.name or "", upload.size)
+            try:
+                on = date.fromisoformat(request.POST["on"]) if request.POST.get("on") else None
+            except ValueError:
+                raise InvalidInput(N_("Give the date as YYYY-MM-DD."), field="on") from None
+            return bpjs.do_reconcile_participation(
+                actor=request.user,
+                source=upload.read(),
+                filename=upload.name or "kepesertaan.csv",
+                on=on,
+                dry_run=request.POST.get("dry_run") == "on",
+            )
+
+        result, error = _attempt(request, run)
+        if result is not None and result.run is not None:
+            return redirect("sponsorship:reconcile_run", pk=result.run.pk)
+    context = {
+        "runs": queries.reconcile_runs_for(request.user)[:50],
+        "error": error,
+        "result": result,
+        "today": today().isoformat(),
+        "columns": bpjs.PARTICIPATION_COLUMNS,
+    }
+    return render(request, "sponsorship/reconcile.html", context, status=422 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reconcile_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """A run's differences, each with its one-click follow-up."""
+    from datetime import date
+
+    from paritrana.core.errors import N_, InvalidInput
+    from paritrana.sponsorship import bpjs
+    from paritrana.sponsorship.models import DifferenceKind
+
+    run = queries.get_reconcile_run(request.user, pk)
+    error = ""
+    if request.method == "POST":
+
+        def follow_up() -> Any:
+            try:
+                difference_id = int(request.POST.get("difference", ""))
+                died_on = date.fromisoformat(request.POST["died_on"]) if request.POST.get("died_on") else None
+                last = request.POST.get("last_month") or ""
+                last_month = date.fromisoformat(last + "-01") if last else None
+            except ValueError:
+                raise InvalidInput(N_("Give the dates as YYYY-MM-DD and the month as YYYY-MM."), field="date") from None
+            difference = queries.get_difference(request.user, difference_id)
+            if difference.run_id != run.pk:
+                raise InvalidInput(N_("That difference is not of this reconcile."), field="difference")
+            return bpjs.do_follow_up(
+                actor=request.user,
+                difference=difference,
+                action=request.POST.get("action", ""),
+                note=request.POST.get("note", ""),
+                died_on=died_on,
+                last_month=last_month,
+            )
+
+        done, error = _attempt(request, follow_up)
+        if done:
+            messages.success(request, gettext("Followed up."))
+            return redirect(request.get_full_path())
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in DifferenceKind.values else ""
+    open_only = request.GET.get("open") == "1"
+    differences = queries.differences_for(request.user, run, kind=kind, open_only=open_only)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "run": run,
+        "page": Paginator(differences, 50).get_page(request.GET.get("page")),
+        "kinds": DifferenceKind.choices,
+        "kind": kind,
+        "open_only": open_only,
+        "query": query.urlencode(),
+        "error": error,
+        "summary": run.summary,
+    }
+    return render(request, "sponsorship/reconcile_run.html", context, status=422 if error else 200)
