@@ -20,6 +20,7 @@ def test_admin_creates_a_village_operator_with_its_scope(admin_user) -> None:  #
             "username": "ops.desa",
             "full_name": "Operator Desa Cangkudu",
             "password": "a-long-enough-pass-99",
+            "password2": "a-long-enough-pass-99",
             "role": "village_operator",
             "region_code": "3603012003",
         },
@@ -46,7 +47,8 @@ def test_a_bad_region_or_password_creates_nothing(
     needle: str,
 ) -> None:
     response = client_for(admin_user).post(
-        "/users/new/", {"username": "ghost", "password": password, "role": "viewer", "region_code": region}
+        "/users/new/",
+        {"username": "ghost", "password": password, "password2": password, "role": "viewer", "region_code": region},
     )
     assert response.status_code == 422
     assert needle in response.content.decode().lower() or needle in response.content.decode()

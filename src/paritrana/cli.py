@@ -124,26 +124,11 @@ def cmd_demo(args: argparse.Namespace) -> None:
     )
 
 
-def cmd_regions(args: argparse.Namespace) -> list[dict[str, Any]]:
-    _setup_django()
-    from paritrana.regions import queries
-    from paritrana.regions.actions import do_load_regions
+def _scope(args: argparse.Namespace) -> list[str]:
+    """The region codes of ``--region``, or "" (all of Indonesia) only with ``--national``: never by leaving it out."""
+    from paritrana.accounts.actions import role_scope
 
-    if args.action == "load":
-        counts = do_load_regions(actor=None)
-        _emit(args, counts)
-        return [counts]
-    if args.parent:
-        qs = queries.children_of(args.parent)
-    elif args.level:
-        from paritrana.regions.models import Region
-
-        qs = Region.objects.filter(level=args.level)
-    else:
-        qs = queries.children_of(None)
-    rows = [{"code": r.code, "name": r.name, "kind": r.kind} for r in qs.order_by("code")]
-    _emit(args, rows, ["code", "name", "kind"])
-    return rows
+    return role_scope(regions=args.region or [], national=args.national)
 
 
 def cmd_users(args: argparse.Namespace) -> Any:
@@ -171,8 +156,8 @@ def cmd_users(args: argparse.Namespace) -> Any:
     if args.action == "create":
         import getpass
 
+        roles = [(args.role, code) for code in _scope(args)] if args.role else []
         password = args.password or os.environ.get("PARITRANA_NEW_PASSWORD") or getpass.getpass("Password: ")
-        roles = [(args.role, code) for code in args.region or [""]] if args.role else []
         user = do_create_user(
             username=args.username, password=password, full_name=args.name or "", roles=roles, actor=None
         )
@@ -185,9 +170,17 @@ def cmd_users(args: argparse.Namespace) -> Any:
         from django.db import transaction
 
         with transaction.atomic():  # all regions or none
-            for code in args.region or [""]:
+            for code in _scope(args):
                 do_assign_role(user=user, role=args.role, region_code=code, actor=None)
         _emit(args, {"username": user.username, "granted": args.role, "regions": args.region or ["*"]})
+        return user
+    if args.action == "password":  # an administrator's reset: a temporary password, changed at the next login
+        from paritrana.accounts.actions import do_reset_password
+
+        given = args.password or os.environ.get("PARITRANA_NEW_PASSWORD", "")
+        temporary = do_reset_password(user=user, actor=None, password=given)
+        note = "Shown once; the user must choose their own password at the next login."
+        _emit(args, {"username": user.username, "temporary_password": "" if given else temporary, "note": note})
         return user
     token, key = do_create_token(user=user, label=args.label or "cli", actor=None)
     _emit(
@@ -255,18 +248,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("worker", cmd_worker, "Run background jobs (imports) from the database queue.")
     p.add_argument("--batch", action="store_true", help="stop when the queue is empty")
 
-    p = add("regions", cmd_regions, "List Kemendagri regions, or load them ('regions load').")
-    p.add_argument("action", nargs="?", choices=["list", "load"], default="list")
-    p.add_argument("--parent", help="list the children of this code (36 = Banten)")
-    p.add_argument("--level", type=int, choices=[1, 2, 3, 4], help="list every region of a level")
-
-    p = add("users", cmd_users, "List users, create one, grant a role, or make an API token.")
-    p.add_argument("action", choices=["list", "create", "grant", "token"])
+    p = add("users", cmd_users, "List users, create one, grant a role, make an API token, or reset a password.")
+    p.add_argument("action", choices=["list", "create", "grant", "token", "password"])
     p.add_argument("username", nargs="?")
     p.add_argument("--name", help="full name (create)")
-    p.add_argument("--password", help="password (create); else PARITRANA_NEW_PASSWORD or a prompt")
+    p.add_argument(
+        "--password", help="password (create; password: else a random one); else PARITRANA_NEW_PASSWORD or a prompt"
+    )
     p.add_argument("--role", help="role to grant (create, grant)")
-    p.add_argument("--region", action="append", help="region scope code, repeatable; none = national")
+    p.add_argument("--region", action="append", help="region scope code, repeatable (create, grant)")
+    p.add_argument("--national", action="store_true", help="the role holds in all of Indonesia (create, grant)")
     p.add_argument("--label", help="token label (token)")
 
     p = add("audit", cmd_audit, "Show or export the audit log.", formats=("table", "json", "csv", "xlsx"))
@@ -281,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Modules whose ``register(add)`` adds their commands (each capability keeps its commands beside its code).
 COMMAND_MODULES = [
+    "paritrana.regions.cli",
     "paritrana.calculator.cli",
     "paritrana.registry.cli",
     "paritrana.sponsorship.cli",

@@ -49,11 +49,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "paritrana.web.middleware.LanguageMiddleware",  # Bahasa Indonesia until the visitor picks English
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "paritrana.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -160,10 +161,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = CONFIG.max_body_bytes
 LANGUAGE_CODE = CONFIG.language
 LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# The language a visitor picks is remembered for a year (the browser's Accept-Language is not asked on pages).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = CONFIG.https
+LANGUAGE_COOKIE_HTTPONLY = True
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = CONFIG.time_zone  # stored in UTC (USE_TZ); shown in this zone
-USE_THOUSAND_SEPARATOR = True
+# Numbers are never grouped by accident: an id, a year or a code printed as {{ x }} stays "1804", "2026" (in a link,
+# a hidden field, a table). Amounts go through the |rupiah filter ("Rp16.800"), counts through |number ("3.594").
+USE_THOUSAND_SEPARATOR = False
+# One way per language for dates and date inputs (web/formats/): "15 Okt 2025" / "15 Oct 2025"; inputs ISO first.
+FORMAT_MODULE_PATH = ["paritrana.web.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = CONFIG.data_dir / "static"

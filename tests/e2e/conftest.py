@@ -91,3 +91,18 @@ def login(page: Any, app_url: str, username: str, password: str = DEMO_PASSWORD)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{app_url}/")
+
+
+def nav_to(page: Any, label: str) -> None:
+    """Follow the menu item ``label`` as a person does: open the menu (folded on a phone) and the group that holds
+    the item (closed until asked for), then click it."""
+    link = page.locator(f'.main-nav a:text-is("{label}")').first
+    if not link.is_visible():
+        toggle = page.locator("[data-testid=menu]")
+        if toggle.is_visible():
+            toggle.click()
+        group = page.locator("details[data-nav-group]").filter(has=page.locator(f'a:text-is("{label}")'))
+        if group.count() and not link.is_visible():
+            group.first.locator("summary").click()
+    with page.expect_navigation():
+        link.click()

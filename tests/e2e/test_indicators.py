@@ -10,7 +10,7 @@ import pytest
 
 from paritrana.analytics.periods import Period
 from paritrana.core.dates import add_months, first_of_month, today
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, nav_to
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ def test_scorecard_filters_by_period_in_place_and_sorts_by_a_column(page: Any, a
     last_full = Period.of_month(add_months(first_of_month(today()), -1)).label
     earlier = Period.of_month(add_months(first_of_month(today()), -3)).label
     login(page, app_url, "disnaker.banten")
-    page.click("nav >> text=Indikator")
+    nav_to(page, "Indikator")
     table = page.locator("[data-testid=scorecard]")
     assert table.get_attribute("data-period") == last_full and table.get_attribute("data-level") == "kabupaten"
     assert "Kabupaten Tangerang" in table.inner_text() and "Kota Cilegon" in table.inner_text()

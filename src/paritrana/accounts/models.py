@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from paritrana.accounts.choices import Role
 
-__all__ = ["ApiToken", "RoleAssignment"]
+__all__ = ["ApiToken", "PasswordReset", "RoleAssignment"]
 
 
 class RoleAssignment(models.Model):
@@ -46,3 +46,19 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.label})"
+
+
+class PasswordReset(models.Model):
+    """An administrator set a temporary password for this user: the user chooses their own at the next login
+    (the row goes when they do). Neither password is kept here or in the audit log."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_reset")
+    reset_at = models.DateTimeField(_("reset"), auto_now=True)
+    reset_by = models.CharField(_("reset by"), max_length=150)
+
+    class Meta:
+        verbose_name = _("password reset")
+        verbose_name_plural = _("password resets")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.reset_at:%Y-%m-%d})"

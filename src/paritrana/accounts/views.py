@@ -1,11 +1,12 @@
-"""User pages for national system administrators: list, create with a role, add and remove roles, deactivate."""
+"""User pages: national system administrators list users, create one with a role, add and remove roles, reset a
+password and deactivate; every user changes their own password."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -13,9 +14,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from paritrana.accounts.actions import do_assign_role, do_create_user, do_remove_role, do_set_active
-from paritrana.accounts.forms import RoleForm, UserCreateForm
-from paritrana.accounts.models import RoleAssignment
+from paritrana.accounts.actions import (
+    do_assign_role,
+    do_change_password,
+    do_create_user,
+    do_remove_role,
+    do_reset_password,
+    do_set_active,
+)
+from paritrana.accounts.forms import PasswordChangeForm, RoleForm, UserCreateForm
+from paritrana.accounts.models import PasswordReset, RoleAssignment
 from paritrana.core.errors import N_, NotFound, ParitranaError
 from paritrana.core.permissions import require_national
 from paritrana.regions.queries import normalize_code
@@ -29,8 +37,11 @@ def _user_or_404(pk: int) -> Any:
 
 
 def _region(form: Form) -> str:
-    code = form.cleaned_data["region_code"].strip()
-    return normalize_code(code) if code else ""
+    """The region code of the form, "" (all of Indonesia) only when the national box was ticked (the form refuses
+    an empty region otherwise)."""
+    if form.cleaned_data.get("national"):
+        return ""
+    return normalize_code(form.cleaned_data["region_code"].strip())
 
 
 def _attach(form: Form, exc: ParitranaError) -> None:
@@ -52,7 +63,7 @@ def user_new(request: HttpRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = do_create_user(
+            user = do_create_user(  # the region is normalised inside the try: a malformed code is a form error
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password"],
                 full_name=form.cleaned_data["full_name"],
@@ -80,7 +91,17 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             _attach(form, exc)
         else:
             return redirect("accounts:detail", pk=user.pk)
-    context = {"subject": user, "roles": user.roles.all(), "form": form}
+    return _detail(request, user, form)
+
+
+def _detail(request: HttpRequest, user: Any, form: Form, **extra: Any) -> HttpResponse:
+    context = {
+        "subject": user,
+        "roles": user.roles.all(),
+        "form": form,
+        "reset": PasswordReset.objects.filter(user=user).first(),
+        **extra,
+    }
     return render(request, "accounts/user_detail.html", context, status=422 if form.errors else 200)
 
 
@@ -102,3 +123,40 @@ def user_active(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user_or_404(pk)
     do_set_active(user=user, active=request.POST.get("active") == "1", actor=request.user)
     return redirect("accounts:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give the user a temporary password, shown once on this answer (never stored, never put in a message that
+    would travel in the session); the user chooses their own at the next login."""
+    require_national(request.user, "users.manage")
+    user = _user_or_404(pk)
+    temporary = do_reset_password(user=user, actor=request.user)
+    response = _detail(request, user, RoleForm(), temporary=temporary)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Every user changes their own password: the current one, then the new one twice."""
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_change_password(
+                user=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+                actor=request.user,
+            )
+        except ParitranaError as exc:
+            _attach(form, exc)
+        else:
+            update_session_auth_hash(request, request.user)  # type: ignore[arg-type]  # logged in: a User; others end
+            request.session.pop("password_must_change", None)
+            messages.success(request, _("Your password has been changed."))
+            return redirect("web:home")
+    context = {"form": form, "temporary": bool(request.session.get("password_must_change"))}
+    return render(request, "accounts/password_change.html", context, status=422 if form.errors else 200)

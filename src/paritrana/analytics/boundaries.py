@@ -1,4 +1,10 @@
-"""Region boundaries for the choropleth maps: an administrator loads one GeoJSON FeatureCollection per level.
+"""Region boundaries for the choropleth maps: one GeoJSON FeatureCollection per level.
+
+The province and kabupaten/kota boundaries of the whole country ship with Paritrana (``data/boundaries``, simplified
+from cahyadsn/wilayah_boundaries, MIT, see NOTICE.md there): ``do_load_packaged_boundaries`` loads them, from
+``paritrana demo`` and ``paritrana boundaries packaged`` on a real installation, so the map draws out of the box. An
+administrator may load another file per level instead (the boundaries page, ``paritrana boundaries load``): it
+replaces that level's shapes, and the packaged ones never overwrite it unless asked to (``--replace``).
 
 ``do_load_boundary`` validates the whole file before it writes anything: a FeatureCollection, the code property on
 every feature, every code a Kemendagri code of that level that the region list knows. A refusal names the features
@@ -7,7 +13,9 @@ or codes at fault (the first few of them), so the administrator can fix the file
 
 from __future__ import annotations
 
+import gzip
 import json
+from importlib import resources
 from typing import Any
 
 from django.db import transaction
@@ -18,7 +26,17 @@ from paritrana.core import audit
 from paritrana.core.errors import N_, InvalidInput, ParitranaError, PayloadTooLarge
 from paritrana.core.permissions import require_national
 
-__all__ = ["BOUNDARY_LEVELS", "MAX_BOUNDARY_BYTES", "do_load_boundary", "feature_code"]
+__all__ = [
+    "ATTRIBUTION",
+    "BOUNDARY_LEVELS",
+    "MAX_BOUNDARY_BYTES",
+    "PACKAGED",
+    "attribution",
+    "do_load_boundary",
+    "do_load_packaged_boundaries",
+    "feature_code",
+    "packaged_boundary",
+]
 
 #: The levels a map can be drawn at (the country is one shape, not a map of regions).
 BOUNDARY_LEVELS = LEVELS[1:]
@@ -26,6 +44,15 @@ BOUNDARY_LEVELS = LEVELS[1:]
 MAX_BOUNDARY_BYTES = 64 * 1024 * 1024
 #: How many offending features or codes an error message lists.
 SHOWN = 10
+#: The boundary files that ship with Paritrana, by level (2025 Kemendagri codes in the property "code").
+PACKAGED = {"province": "provinsi.geojson.gz", "kabupaten": "kabkota.geojson.gz"}
+#: The credit the MIT licence and the data's author ask for, shown under every map drawn from the packaged files.
+ATTRIBUTION = (
+    "Batas wilayah: cahyadsn/wilayah_boundaries (MIT), © Cahya DSN; disederhanakan untuk Paritrana. "
+    "Indikatif, bukan batas resmi."
+)
+#: A FeatureCollection may carry its credit in this member (GeoJSON allows foreign members): it is shown under the map.
+ATTRIBUTION_MEMBER = "attribution"
 
 
 def _listed(items: list[str]) -> str:
@@ -160,3 +187,55 @@ def do_load_boundary(*, level: str, geojson: str | bytes | dict[str, Any], code_
     after = {"level": level, "code_property": code_property, "features": len(codes), "regions": len(set(codes))}
     audit.record(actor=actor, action="boundary.load", obj=boundary, object_id=level, before=before, after=after)
     return boundary
+
+
+def packaged_boundary(level: str) -> dict[str, Any]:
+    """The packaged FeatureCollection of ``level`` ("province" or "kabupaten"), with its credit."""
+    if level not in PACKAGED:
+        raise InvalidInput(
+            N_("No boundaries ship for the level '{level}'; they ship for: {levels}."),
+            field="level",
+            level=level,
+            levels=", ".join(PACKAGED),
+        )
+    packed = resources.files("paritrana.analytics").joinpath("data", "boundaries", PACKAGED[level]).read_bytes()
+    data: dict[str, Any] = json.loads(gzip.decompress(packed))
+    data[ATTRIBUTION_MEMBER] = ATTRIBUTION
+    return data
+
+
+def attribution(geojson: Any) -> str:
+    """The credit a loaded FeatureCollection carries ("" when it carries none)."""
+    credit = geojson.get(ATTRIBUTION_MEMBER, "") if isinstance(geojson, dict) else ""
+    return credit[:300] if isinstance(credit, str) else ""
+
+
+def do_load_packaged_boundaries(
+    *, actor: Any, levels: tuple[str, ...] = tuple(PACKAGED), replace: bool = False
+) -> dict[str, dict[str, Any]]:
+    """Load the boundaries that ship with Paritrana for ``levels``. A level that already has boundaries (an
+    administrator's upload, or an earlier load) is left alone unless ``replace``. Features whose region the region
+    list does not know (an older or newer Kemendagri edition) are left out and counted, not refused: the map then
+    draws every region it can. Returns, per level, what was done."""
+    from paritrana.regions.models import Region
+
+    if actor is not None:
+        require_national(actor, "indicators.manage")
+    done: dict[str, dict[str, Any]] = {}
+    for level in levels:
+        data = packaged_boundary(level)
+        if not replace and Boundary.objects.filter(level=level).exists():
+            done[level] = {"status": "kept", "features": Boundary.objects.get(level=level).features}
+            continue
+        depth = LEVELS.index(level)
+        known = set(Region.objects.filter(level=depth).values_list("code", flat=True))
+        features = [f for f in data["features"] if f["properties"]["code"] in known]
+        skipped = sorted(f["properties"]["code"] for f in data["features"] if f["properties"]["code"] not in known)
+        if not features:
+            done[level] = {"status": "no_regions", "features": 0, "skipped": len(skipped)}
+            continue
+        boundary = do_load_boundary(
+            level=level, geojson={**data, "features": features}, code_property="code", actor=actor
+        )
+        done[level] = {"status": "loaded", "features": boundary.features, "skipped": len(skipped)}
+    return done

@@ -1,5 +1,5 @@
-"""``paritrana indicators|facts|workforce|targets``: coverage indicators on the command line, over the same actions
-and queries as the pages and the API. ``--user`` acts as that user (its region scope)."""
+"""``paritrana indicators|facts|workforce|targets|boundaries``: coverage indicators and map boundaries on the command
+line, over the same actions and queries as the pages and the API. ``--user`` acts as that user (its region scope)."""
 
 from __future__ import annotations
 
@@ -192,6 +192,39 @@ def cmd_targets(args: argparse.Namespace) -> None:
     _emit(args, rows, columns, "Targets")
 
 
+def cmd_boundaries(args: argparse.Namespace) -> None:
+    """The map boundaries: list what is loaded, load the ones that ship with Paritrana, or load a GeoJSON file."""
+    from paritrana.analytics.boundaries import do_load_boundary, do_load_packaged_boundaries
+    from paritrana.analytics.models import Boundary
+
+    if args.action == "packaged":
+        levels = tuple(args.level) if args.level else ("province", "kabupaten")
+        done = do_load_packaged_boundaries(actor=_actor(args), levels=levels, replace=args.replace)
+        _emit(args, [{"level": k, **v} for k, v in done.items()], ["level", "status", "features", "skipped"])
+        return
+    if args.action == "load":
+        if not args.file or not args.level or len(args.level) != 1:
+            raise SystemExit("paritrana boundaries load FILE --level LEVEL [--code-property kode]")
+        boundary = do_load_boundary(
+            level=args.level[0],
+            geojson=readable_file(args.file).read_bytes(),
+            code_property=args.code_property,
+            actor=_actor(args),
+        )
+        _emit(args, {"level": boundary.level, "features": boundary.features, "code_property": boundary.code_property})
+        return
+    rows = [
+        {
+            "level": b.level,
+            "features": b.features,
+            "code_property": b.code_property,
+            "loaded": b.uploaded_at.isoformat(),
+        }
+        for b in Boundary.objects.defer("geojson").order_by("level")
+    ]
+    _emit(args, rows, ["level", "features", "code_property", "loaded"], "Boundaries")
+
+
 def register(add: Callable[..., Any]) -> None:
     def user(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--user", help="act as this user (its region scope); default: the system, national scope")
@@ -244,3 +277,16 @@ def register(add: Callable[..., Any]) -> None:
     p.add_argument("--region", default="")
     p.add_argument("--value")
     p.add_argument("--source", help="where the target comes from (e.g. 'RPJMN 2025-2029')")
+
+    p = user(
+        add(
+            "boundaries",
+            cmd_boundaries,
+            "Map boundaries: list them, load those shipped with Paritrana ('packaged'), or load a GeoJSON file.",
+        )
+    )
+    p.add_argument("action", nargs="?", choices=["list", "packaged", "load"], default="list")
+    p.add_argument("file", nargs="?", help="for load: a GeoJSON FeatureCollection")
+    p.add_argument("--level", action="append", choices=["province", "kabupaten", "kecamatan", "desa"])
+    p.add_argument("--code-property", default="code", help="for load: the feature property holding the region code")
+    p.add_argument("--replace", action="store_true", help="for packaged: replace boundaries already loaded")

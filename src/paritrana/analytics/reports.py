@@ -621,6 +621,7 @@ def map_spec(
     import altair as alt
 
     from paritrana.analytics.boundaries import feature_code
+    from paritrana.analytics.geometry import for_scale, geometry_bounds
     from paritrana.core.errors import ParitranaError
     from paritrana.core.permissions import in_scope
 
@@ -638,16 +639,23 @@ def map_spec(
         features.append(
             {
                 "type": "Feature",
-                "geometry": _rewound(feature["geometry"]),
+                "geometry": feature["geometry"],
                 "properties": {"code": code, "name": row.get("region_name", code), "value": value},
             }
         )
     if not features:
         return None
+    # Draw at the detail the map can show: half a pixel of the widest side (the whole country: ~0.03 degree).
+    bounds = geometry_bounds([f["geometry"] for f in features])
+    tolerance = (
+        max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * MAP_WIDTH / MAP_HEIGHT) / MAP_WIDTH / 2 if bounds else 0
+    )
+    for f in features:
+        f["geometry"] = _rewound(for_scale(f["geometry"], tolerance))
     language = get_language() or LANGUAGE
     scheme: Literal["greens", "reds"] = "greens" if indicator.direction == "higher" else "reds"
     chart = (
-        alt.Chart(alt.Data(values=features), title=indicator.label(language))
+        alt.Chart(alt.Data(name="regions"), title=indicator.label(language))
         .mark_geoshape(stroke="white", strokeWidth=0.5)
         .encode(
             color=alt.condition(
@@ -664,7 +672,8 @@ def map_spec(
         .project(type="mercator")
         .properties(width=MAP_WIDTH, height=MAP_HEIGHT)
     )
-    return {**chart.to_dict(), "config": _CONFIG}
+    # The shapes go in after to_dict: Altair would walk every coordinate of them (seconds for the whole country).
+    return {**chart.to_dict(), "data": {"values": features}, "config": _CONFIG}
 
 
 def map_svg(

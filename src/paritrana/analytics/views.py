@@ -15,13 +15,15 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models.fields.json import KT
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from paritrana.analytics import reports
-from paritrana.analytics.boundaries import MAX_BOUNDARY_BYTES, do_load_boundary
+from paritrana.analytics.boundaries import ATTRIBUTION, MAX_BOUNDARY_BYTES, attribution, do_load_boundary
 from paritrana.analytics.definitions import LEVELS, Indicator
 from paritrana.analytics.forms import BoundaryForm, PublicForm, ScorecardForm, default_period
 from paritrana.analytics.models import Boundary
@@ -141,6 +143,9 @@ def _map(card: reports.Scorecard, indicator_id: str) -> tuple[Any, str]:
     if chosen is None:
         return None, ""
     svg = reports.map_svg(boundary.geojson, boundary.code_property, card.rows, chosen, region=card.region)
+    credit = attribution(boundary.geojson)
+    if svg is not None and credit:  # the credit the boundaries' licence asks for, under the map
+        svg = format_html('{}<small class="map-credit" data-testid="map-credit">{}</small>', svg, credit)
     return svg, chosen.id
 
 
@@ -349,9 +354,23 @@ def public_dashboard(request: HttpRequest) -> HttpResponse:
 def boundaries(request: HttpRequest) -> HttpResponse:
     """Upload the boundaries of a level (GeoJSON) for the maps: national administrators only."""
     require_national(request.user, "indicators.manage")
-    form = BoundaryForm(request.POST or None, request.FILES or None)
+    packaged = request.method == "POST" and request.POST.get("form") == "packaged"
+    form = BoundaryForm(None if packaged else (request.POST or None), None if packaged else (request.FILES or None))
     error = ""
-    if request.method == "POST" and form.is_valid():
+    if packaged:  # the boundaries that ship with Paritrana, in place of what is loaded
+        from paritrana.analytics.boundaries import do_load_packaged_boundaries
+
+        done, error = _attempt(lambda: do_load_packaged_boundaries(actor=request.user, replace=True))
+        if done:
+            for level, result in done.items():
+                messages.success(
+                    request,
+                    gettext("Loaded {features} boundaries of the level {level}.").format(
+                        features=result["features"], level=reports.level_label(level)
+                    ),
+                )
+            return redirect("analytics:boundaries")
+    if request.method == "POST" and not packaged and form.is_valid():
         upload = form.cleaned_data["file"]
         data = form.cleaned_data
 
@@ -380,8 +399,9 @@ def boundaries(request: HttpRequest) -> HttpResponse:
                 "features": b.features,
                 "code_property": b.code_property,
                 "uploaded_at": b.uploaded_at,
+                "packaged": b.credit == ATTRIBUTION,
             }
-            for b in Boundary.objects.defer("geojson").order_by("level")
+            for b in Boundary.objects.defer("geojson").annotate(credit=KT("geojson__attribution")).order_by("level")
         ],
     }
     return render(request, "analytics/boundaries.html", context, status=422 if error or form.errors else 200)

@@ -144,6 +144,10 @@ def load_demo(*, actor: Any = None) -> dict[str, Any]:
     from paritrana.demo.analytics import load_analytics
 
     analytics = load_analytics(actor=actor)
+    from paritrana.analytics.boundaries import do_load_packaged_boundaries
+
+    # the map draws out of the box; an uploaded file loaded before is kept
+    analytics["boundaries"] = {k: v["status"] for k, v in do_load_packaged_boundaries(actor=actor).items()}
     from paritrana.demo.award import load_award
 
     award = load_award(actor=actor)

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SessionKind(models.TextChoices):
@@ -40,7 +41,7 @@ class SchoolLevel(models.TextChoices):
 
 
 class ReferralOutcome(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", pgettext_lazy("training outcome", "Pending")  # not yet known, not "unpaid" as a bill
     COMPLETED = "completed", _("Completed")
     DROPPED = "dropped", _("Dropped out")
     EMPLOYED = "employed", _("Employed")

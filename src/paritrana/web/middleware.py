@@ -6,12 +6,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext
 
@@ -21,6 +24,25 @@ logger = logging.getLogger(__name__)
 
 #: Seconds a client is asked to wait before trying again while the database is unavailable.
 RETRY_AFTER = 30
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Pages speak the site's language (``PARITRANA_LANGUAGE``, Bahasa Indonesia by default) to every visitor until
+    the visitor picks another one with the language switcher, which is remembered in the language cookie. The
+    browser's Accept-Language is not asked: an English browser in a village office still gets Bahasa Indonesia.
+    The API keeps Django's negotiation (cookie, then Accept-Language), so a client can ask for its messages."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path.startswith("/api/"):
+            super().process_request(request)
+            return
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        try:
+            language = translation.get_supported_language_variant(chosen) if chosen else settings.LANGUAGE_CODE
+        except LookupError:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
 
 
 class ErrorMiddleware:

@@ -162,11 +162,27 @@ def _audit_events(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[Audit
 
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
+    """The audit log in words: actions, objects and changed fields by their names, not their codes."""
+    from paritrana.web import labels
+
     form, events = _audit_events(request)
     page = Paginator(events, settings.PARITRANA.page_size).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "web/audit.html", {"form": form, "page": page, "query": query.urlencode()})
+    names = dict(
+        Region.objects.filter(code__in={e.region_code for e in page if e.region_code}).values_list("code", "name")
+    )
+    rows = [
+        {
+            "event": e,
+            "action": labels.action_label(e.action),
+            "object": labels.object_label(e.object_type),
+            "region": names.get(e.region_code, ""),
+            "changes": labels.changes(e.object_type, e.before, e.after),
+        }
+        for e in page
+    ]
+    return render(request, "web/audit.html", {"form": form, "page": page, "rows": rows, "query": query.urlencode()})
 
 
 @login_required
