@@ -111,7 +111,7 @@ def test_the_list_filters_by_status_and_shows_its_date(desas: list[str], operato
     make_worker(desas[0], name="Masih Hidup")
     do_record_death(actor=SYSTEM, worker=dead, died_on=date(2025, 6, 10))
     body = client_for(operator).get("/workers/?status=deceased&status_from=2025-06-01").content.decode()
-    assert "Almarhum" in body and "Masih Hidup" not in body and "2025-06-10" in body
+    assert "Almarhum" in body and "Masih Hidup" not in body and "10 Jun 2025" in body
 
 
 def test_the_death_list_page_runs_the_list_and_shows_its_summary_and_report(desas: list[str], operator: Any) -> None:
