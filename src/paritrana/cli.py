@@ -26,10 +26,6 @@ def _setup_django() -> None:
     django.setup()
 
 
-#: Kept for commands written before ``core.console``; new code imports ``emit`` from there.
-_emit = emit
-
-
 # --- commands -------------------------------------------------------------------------------------------------
 
 
@@ -81,7 +77,7 @@ def cmd_migrate(args: argparse.Namespace) -> dict[str, str]:
     call_command("migrate", interactive=False, verbosity=0 if args.format == "json" else 1)
     result = {"status": "migrated"}
     if args.format == "json":
-        _emit(args, result)
+        emit(args, result)
     return result
 
 
@@ -108,7 +104,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     result = load_demo()
     result["login"] = {"users": [u.username for u in DEMO_USERS], "password": DEMO_PASSWORD}
     if args.format == "json":
-        _emit(args, result)
+        emit(args, result)
         return
     r = result["regions"]
     added = ", ".join(result["users_added"]) or "none"
@@ -149,7 +145,7 @@ def cmd_users(args: argparse.Namespace) -> Any:
             }
             for u in User.objects.prefetch_related("roles").order_by("username")
         ]
-        _emit(args, rows, ["username", "name", "active", "roles"])
+        emit(args, rows, ["username", "name", "active", "roles"])
         return rows
     if not args.username:
         raise SystemExit("paritrana users: give a USERNAME")
@@ -161,7 +157,7 @@ def cmd_users(args: argparse.Namespace) -> Any:
         user = do_create_user(
             username=args.username, password=password, full_name=args.name or "", roles=roles, actor=None
         )
-        _emit(args, {"username": user.username, "roles": [f"{args.role}@{c or '*'}" for c in args.region or [""]]})
+        emit(args, {"username": user.username, "roles": [f"{args.role}@{c or '*'}" for c in args.region or [""]]})
         return user
     user = User.objects.filter(username=args.username).first()
     if user is None:
@@ -172,7 +168,7 @@ def cmd_users(args: argparse.Namespace) -> Any:
         with transaction.atomic():  # all regions or none
             for code in _scope(args):
                 do_assign_role(user=user, role=args.role, region_code=code, actor=None)
-        _emit(args, {"username": user.username, "granted": args.role, "regions": args.region or ["*"]})
+        emit(args, {"username": user.username, "granted": args.role, "regions": args.region or ["*"]})
         return user
     if args.action == "password":  # an administrator's reset: a temporary password, changed at the next login
         from paritrana.accounts.actions import do_reset_password
@@ -180,10 +176,10 @@ def cmd_users(args: argparse.Namespace) -> Any:
         given = args.password or os.environ.get("PARITRANA_NEW_PASSWORD", "")
         temporary = do_reset_password(user=user, actor=None, password=given)
         note = "Shown once; the user must choose their own password at the next login."
-        _emit(args, {"username": user.username, "temporary_password": "" if given else temporary, "note": note})
+        emit(args, {"username": user.username, "temporary_password": "" if given else temporary, "note": note})
         return user
     token, key = do_create_token(user=user, label=args.label or "cli", actor=None)
-    _emit(
+    emit(
         args,
         {
             "username": user.username,
@@ -220,7 +216,7 @@ def cmd_audit(args: argparse.Namespace) -> None:
         }
         for e in events[: args.limit]
     ]
-    _emit(args, rows)
+    emit(args, rows)
 
 
 # --- parser ---------------------------------------------------------------------------------------------------

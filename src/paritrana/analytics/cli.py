@@ -13,13 +13,13 @@ from paritrana.core.paths import readable_file
 
 
 def _emit(args: argparse.Namespace, rows: Any, columns: list[str] | None = None, title: str = "") -> None:
-    from paritrana.cli import _emit as emit
+    from paritrana.core.console import emit
 
     emit(args, rows, columns, title)
 
 
 def _actor(args: argparse.Namespace) -> Any:
-    from paritrana.registry.cli import _actor as actor
+    from paritrana.core.console import actor
 
     return actor(getattr(args, "user", None))
 

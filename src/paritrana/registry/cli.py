@@ -20,25 +20,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from paritrana.core.console import actor as _actor
 from paritrana.core.errors import N_, InvalidInput
 from paritrana.core.files import write_output
 from paritrana.core.paths import readable_file
 
 MAPPING_EXAMPLE = '{"nik": "No KTP", "name": "Nama"}'
-
-
-def _actor(username: str | None) -> Any:
-    from django.contrib.auth import get_user_model
-
-    from paritrana.core.errors import NotFound
-    from paritrana.core.permissions import SYSTEM
-
-    if not username:
-        return SYSTEM
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise NotFound(N_("There is no active user {username}."), username=username)
-    return user
 
 
 def _source(name: str) -> Path:
