@@ -172,11 +172,7 @@ def score_matrix(category: Category) -> ScoreMatrix:
                 for j, judge in enumerate(judges):
                     if judge in per:
                         matrix[j, index[pid]] = per[judge]
-            column = (
-                scoring.jury_scores(matrix, *leaf.scale, normalise=category.normalise_judges)
-                if n
-                else np.zeros(0)
-            )
+            column = scoring.jury_scores(matrix, *leaf.scale, normalise=category.normalise_judges) if n else np.zeros(0)
             raw[leaf.key] = [
                 None if np.isnan(matrix[:, i]).all() else float(np.nanmean(matrix[:, i])) for i in range(n)
             ]

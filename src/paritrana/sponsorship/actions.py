@@ -518,9 +518,7 @@ def do_enroll(
         status: dict[int, str] = {}
         for start in range(0, len(ids), CHUNK):
             status.update(
-                Worker.objects.select_for_update()
-                .filter(pk__in=ids[start : start + CHUNK])
-                .values_list("pk", "status")
+                Worker.objects.select_for_update().filter(pk__in=ids[start : start + CHUNK]).values_list("pk", "status")
             )
         # The status as it is now, under the lock (the objects given may predate a death or a merge).
         for worker in chosen:
