@@ -281,20 +281,22 @@ def do_create_program(*, actor: Any, sponsor: Sponsor, **values: Any) -> Program
 @audit.refusals_audited("program.update")
 def do_update_program(*, actor: Any, program: Program, **changes: Any) -> Program:
     require_owner(actor, "sponsorship.manage", program.sponsor.region_code)
-    allowed: tuple[str, ...] = PROGRAM_FIELDS if program.status == ProgramStatus.DRAFT else CHANGEABLE_WHEN_OPEN
-    if program.status == ProgramStatus.CLOSED:
-        allowed = ()
-    refused = sorted(set(changes) - set(allowed))
-    if refused:
-        raise Conflict(
-            N_("{fields} cannot change while the program is {status}."),
-            field=refused[0],
-            fields=", ".join(refused),
-            status=program.status,
-        )
-    clean = _clean_program(program.sponsor, changes)
     with transaction.atomic():
+        # The status read under the lock, not the caller's copy: a page opened before the program was approved or
+        # closed must not change what the new status forbids.
         locked = Program.objects.select_for_update().select_related("sponsor").get(pk=program.pk)
+        allowed: tuple[str, ...] = PROGRAM_FIELDS if locked.status == ProgramStatus.DRAFT else CHANGEABLE_WHEN_OPEN
+        if locked.status == ProgramStatus.CLOSED:
+            allowed = ()
+        refused = sorted(set(changes) - set(allowed))
+        if refused:
+            raise Conflict(
+                N_("{fields} cannot change while the program is {status}."),
+                field=refused[0],
+                fields=", ".join(refused),
+                status=locked.status,
+            )
+        clean = _clean_program(locked.sponsor, changes)
         before = audit.snapshot(locked)
         for name, value in clean.items():
             setattr(locked, name, value)
@@ -593,13 +595,20 @@ def do_enroll(
 
 
 def _commit(program: Program, cost: Decimal, unit: Decimal) -> None:
-    """Add ``cost`` to the committed amount only if it still fits under the pagu, in one statement."""
-    changed = Program.objects.filter(pk=program.pk, committed__lte=F("pagu") - cost).update(
-        committed=F("committed") + cost
-    )
+    """Add ``cost`` to the committed amount only if it still fits under the pagu and the program is still open for
+    enrollment (it may have been closed since it was read), in one statement."""
+    changed = Program.objects.filter(
+        pk=program.pk, committed__lte=F("pagu") - cost, status__in=OPEN_FOR_ENROLLMENT
+    ).update(committed=F("committed") + cost)
     if changed:
         return
-    program.refresh_from_db(fields=["committed", "pagu"])
+    program.refresh_from_db(fields=["committed", "pagu", "status"])
+    if program.status not in OPEN_FOR_ENROLLMENT:
+        raise Conflict(
+            N_("The program is {status}: workers can be enrolled only while it is approved or active."),
+            field="program",
+            status=program.status,
+        )
     remaining = program.pagu - program.committed
     raise Conflict(
         N_(
