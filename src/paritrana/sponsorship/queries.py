@@ -17,7 +17,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from paritrana.core.dates import first_of_month, months_between, today
 from paritrana.core.errors import N_, InvalidInput, NotFound
-from paritrana.core.permissions import require, scoped
+from paritrana.core.permissions import region_q, require, scoped
 from paritrana.regions.models import Region
 from paritrana.sponsorship.choices import FUNDER, Coverage
 from paritrana.sponsorship.models import Bill, Claim, Enrollment, Payment, Program, Sponsor
@@ -445,6 +445,15 @@ def monev(
     on: date | None = None,
 ) -> Monev:
     """Monev of the programs inside the user's scope, filtered by year, sponsor, program, OPD or region."""
+    programs = _monev_programs(user, fiscal_year, program, region, sponsor, opd)
+    on = on or today()
+    return Monev([monev_row(p, on) for p in programs.order_by("sponsor__region_code", "name")], on)
+
+
+def _monev_programs(
+    user: Any, fiscal_year: int | None, program: int | None, region: str, sponsor: int | None, opd: str
+) -> QuerySet[Program]:
+    """The programs a monev covers: inside the user's scope, filtered by year, program, region, sponsor or OPD."""
     programs = programs_for(user)
     if fiscal_year:
         programs = programs.filter(fiscal_year=fiscal_year)
@@ -455,9 +464,8 @@ def monev(
     if opd:
         programs = programs.filter(sponsor__opd=opd)
     if region:
-        programs = programs.filter(Q(sponsor__region_code=region) | Q(sponsor__region_code__startswith=region + "."))
-    on = on or today()
-    return Monev([monev_row(p, on) for p in programs.order_by("sponsor__region_code", "name")], on)
+        programs = programs.filter(region_q("sponsor__region_code", region))
+    return programs
 
 
 # Overpayment: bill lines for months after a worker's death -------------------------------------------------------
@@ -471,23 +479,10 @@ def _overpaid_lines(
 
     from paritrana.sponsorship.models import BillLine
 
-    lines = BillLine.objects.filter(bill__month__gt=F("enrollment__worker__died_on")).filter(
-        bill__program__in=programs_for(user)
+    return BillLine.objects.filter(
+        bill__month__gt=F("enrollment__worker__died_on"),
+        bill__program__in=_monev_programs(user, fiscal_year, program, region, sponsor, opd),
     )
-    if fiscal_year:
-        lines = lines.filter(bill__program__fiscal_year=fiscal_year)
-    if program:
-        lines = lines.filter(bill__program_id=program)
-    if sponsor:
-        lines = lines.filter(bill__program__sponsor_id=sponsor)
-    if opd:
-        lines = lines.filter(bill__program__sponsor__opd=opd)
-    if region:
-        lines = lines.filter(
-            Q(bill__program__sponsor__region_code=region)
-            | Q(bill__program__sponsor__region_code__startswith=region + ".")
-        )
-    return lines
 
 
 def overpayments(
