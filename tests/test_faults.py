@@ -385,13 +385,14 @@ def test_sigkill_in_the_middle_of_an_award_ranking_leaves_the_results_as_before(
     before = _award_state(target, category)
     assert before["results"], "the demo ranked the category"
     if ON_POSTGRES:
-        # The real command; the test holds the category row, which the ranking updates last (ranked_at).
+        # The real command; the test holds the audit log, which the save writes last (after the results and the
+        # category's ranked_at; the category row itself is locked first, so holding it would stop the save early).
         locker = target.connect(autocommit=False)
-        locker.execute("SELECT id FROM award_category WHERE id = %s FOR UPDATE", [category])
+        locker.execute("LOCK TABLE core_auditevent IN ACCESS EXCLUSIVE MODE")
         rank = [*CLI, *_rank_args(facts)]
         with target.connect() as observer:
             proc = target.popen(rank)
-            (pid,) = _wait_until_blocked(observer, target, 'UPDATE "award_category"', [proc])
+            (pid,) = _wait_until_blocked(observer, target, 'INSERT INTO "core_auditevent"', [proc])
             assert "award_result" in _written_tables(observer, pid)  # the old results deleted, the new written
             _kill(proc)
             locker.rollback()
