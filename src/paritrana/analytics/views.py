@@ -8,7 +8,6 @@ region, a period an indicator has no value for) is shown on the page; a region o
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -30,8 +29,9 @@ from paritrana.analytics.models import Boundary
 from paritrana.analytics.periods import Period
 from paritrana.analytics.queries import effective_region, indicator_series, indicator_values, region_names
 from paritrana.analytics.sources import all_indicators
-from paritrana.core.errors import N_, InvalidInput, NotAuthenticated, ParitranaError, PayloadTooLarge, PermissionDenied
+from paritrana.core.errors import N_, InvalidInput, PayloadTooLarge
 from paritrana.core.permissions import require, require_national, scope_for
+from paritrana.core.views import attempt
 
 #: Periods drawn on a region's charts.
 SERIES_PERIODS = 12
@@ -40,17 +40,6 @@ EXPORT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
-
-
-def _attempt(action: Callable[[], Any]) -> tuple[Any, str]:
-    """Run a query; a refusal becomes the message shown above the table. A missing right is not a form error: it
-    goes up to the error page (403)."""
-    try:
-        return action(), ""
-    except (PermissionDenied, NotAuthenticated):
-        raise
-    except ParitranaError as error:
-        return None, error.render_message(gettext)
 
 
 def _indicators(period: str = "") -> list[Indicator]:
@@ -169,7 +158,7 @@ def scorecard(request: HttpRequest) -> HttpResponse:
     else:
         data = form.cleaned_data if form.is_bound else {}
         sort, descending = request.GET.get("sort", ""), request.GET.get("desc") == "1"
-        card, error = _attempt(lambda: _scorecard(request.user, _filters(request.user, data), sort, descending))
+        card, error = attempt(lambda: _scorecard(request.user, _filters(request.user, data), sort, descending))
         if card is not None:
             map_svg, map_indicator = _map(card, data.get("indicator", ""))
     query = request.GET.copy()
@@ -259,7 +248,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
             )
             return reports.series_chart_svgs(series, chosen) if series else None
 
-        context["charts"], context["error"] = _attempt(draw)
+        context["charts"], context["error"] = attempt(draw)
         context["part"] = True
         if getattr(request, "htmx", False):
             return render(request, "analytics/_charts.html", context, status=422 if context["error"] else 200)
@@ -279,7 +268,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
             indicators=indicators,
         )
 
-    card, error = _attempt(compute)
+    card, error = attempt(compute)
     context["error"] = context.get("error") or error
     context["card"] = card
     context["items"] = list(zip(card.columns, card.lines[0].cells, strict=True)) if card and card.lines else []
@@ -328,7 +317,7 @@ def public_dashboard(request: HttpRequest) -> HttpResponse:
             )
             return table, total
 
-        result, error = _attempt(compute)
+        result, error = attempt(compute)
         if result:
             card, total = result
             map_svg, map_indicator = _map(card, data.get("indicator", ""))
@@ -360,7 +349,7 @@ def boundaries(request: HttpRequest) -> HttpResponse:
     if packaged:  # the boundaries that ship with Paritrana, in place of what is loaded
         from paritrana.analytics.boundaries import do_load_packaged_boundaries
 
-        done, error = _attempt(lambda: do_load_packaged_boundaries(actor=request.user, replace=True))
+        done, error = attempt(lambda: do_load_packaged_boundaries(actor=request.user, replace=True))
         if done:
             for level, result in done.items():
                 messages.success(
@@ -381,7 +370,7 @@ def boundaries(request: HttpRequest) -> HttpResponse:
                 level=data["level"], geojson=upload.read(), code_property=data["code_property"], actor=request.user
             )
 
-        done, error = _attempt(load)
+        done, error = attempt(load)
         if done:
             messages.success(
                 request,
@@ -426,7 +415,7 @@ def reference(request: HttpRequest) -> HttpResponse:
         action = request.POST.get("action", "")
         if action == "workforce" and workforce_form.is_valid():
             upload = workforce_form.cleaned_data["file"]
-            done, error = _attempt(
+            done, error = attempt(
                 lambda: do_import_workforce(source=upload.read(), filename=upload.name, actor=request.user)
             )
             if done:
@@ -439,14 +428,14 @@ def reference(request: HttpRequest) -> HttpResponse:
                 return redirect("analytics:reference")
         elif action == "target" and target_form.is_valid():
             data = target_form.cleaned_data
-            done, error = _attempt(lambda: do_save_target(actor=request.user, **data))
+            done, error = attempt(lambda: do_save_target(actor=request.user, **data))
             if done:
                 messages.success(request, gettext("Target saved."))
                 return redirect("analytics:reference")
         elif action == "delete-target":
             target = Target.objects.filter(pk=request.POST.get("target") or 0).first()
             if target is not None:
-                done, error = _attempt(lambda: do_delete_target(target=target, actor=request.user))
+                done, error = attempt(lambda: do_delete_target(target=target, actor=request.user))
                 if not error:
                     messages.success(request, gettext("Target removed."))
                     return redirect("analytics:reference")

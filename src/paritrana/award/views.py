@@ -45,8 +45,9 @@ from paritrana.award.models import (
     Result,
 )
 from paritrana.core.dates import today
-from paritrana.core.errors import N_, InvalidInput, NotAuthenticated, NotFound, ParitranaError, PermissionDenied
+from paritrana.core.errors import N_, InvalidInput, NotFound, PermissionDenied
 from paritrana.core.permissions import can, require, scope_for
+from paritrana.core.views import attempt
 from paritrana.registry.ingest import check_size
 
 FLOW = [s.value for s in EditionStatus]
@@ -58,17 +59,6 @@ KIND_LABELS = {
     "scores": _("Jury scores"),
 }
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": reports.XLSX_TYPE}
-
-
-def _attempt(action: Callable[[], Any]) -> tuple[Any, str]:
-    """Run an action; a refusal becomes the message shown beside the form (nothing was written). A missing right
-    is not a form error: it goes up to the error page (403)."""
-    try:
-        return action(), ""
-    except (PermissionDenied, NotAuthenticated):
-        raise
-    except ParitranaError as error:
-        return None, error.render_message(gettext)
 
 
 def _first_error(form: Any) -> str:
@@ -132,7 +122,7 @@ def editions(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         require(user, "award.manage")
         if form.is_valid():
-            done, error = _attempt(lambda: actions.do_create_edition(actor=user, **form.cleaned_data))
+            done, error = attempt(lambda: actions.do_create_edition(actor=user, **form.cleaned_data))
             if done:
                 messages.success(request, gettext("Edition created."))
                 return redirect("award:edition", pk=done.pk)
@@ -165,7 +155,7 @@ def edition(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         if step == "status":
-            done, error = _attempt(
+            done, error = attempt(
                 lambda: actions.do_set_edition_status(
                     actor=user,
                     edition=edition,
@@ -183,7 +173,7 @@ def edition(request: HttpRequest, pk: int) -> HttpResponse:
                 raise PermissionDenied()
             if form.is_valid():
                 data = form.cleaned_data
-                done, error = _attempt(
+                done, error = attempt(
                     lambda: actions.do_save_category(
                         actor=user,
                         edition=edition,
@@ -304,7 +294,7 @@ def _category_step(request: HttpRequest, category: Category, step: str) -> tuple
         text = form.framework() if form.is_valid() else ""  # an upload is read once
         if not text.strip():
             return None, gettext("Give the criteria as a YAML or JSON file, or as text.")
-        return _attempt(
+        return attempt(
             lambda: actions.do_save_category(
                 actor=user,
                 edition=category.edition,
@@ -331,7 +321,7 @@ def _category_step(request: HttpRequest, category: Category, step: str) -> tuple
                 raise NotFound(N_("There is no active user {username}."), username=username)
             return actions.do_add_panel_member(actor=user, category=category, user=judge)
 
-        return _attempt(add)
+        return attempt(add)
     if step == "import":
         import_form = forms.ImportForm(request.POST, request.FILES or None)
         if not import_form.is_valid():
@@ -348,9 +338,9 @@ def _category_step(request: HttpRequest, category: Category, step: str) -> tuple
                 filename=upload.name or "sheet.csv",
             )
 
-        return _attempt(load)
+        return attempt(load)
     if step == "resolve":
-        return _attempt(lambda: _resolve(request, category))
+        return attempt(lambda: _resolve(request, category))
     reason = request.POST.get("reason", "")
     simple: dict[str, Callable[[], Any]] = {
         "invite": lambda: actions.do_invite(actor=user, category=category),
@@ -360,7 +350,7 @@ def _category_step(request: HttpRequest, category: Category, step: str) -> tuple
         "approve": lambda: actions.do_approve(actor=user, category=category),
         "publish": lambda: actions.do_publish(actor=user, category=category, reason=reason),
     }
-    return _attempt(simple[step])
+    return attempt(simple[step])
 
 
 def _resolve(request: HttpRequest, category: Category) -> Any:
@@ -464,7 +454,7 @@ def ranking(request: HttpRequest, pk: int) -> HttpResponse:
     participant without a zone, missing values) is shown instead, naming what to do. The button saves it."""
     user = request.user
     category = queries.category_for(user, pk)
-    computed, error = _attempt(lambda: queries.ranking_for(user, category))
+    computed, error = attempt(lambda: queries.ranking_for(user, category))
     saved = dict(Result.objects.filter(participant__category=category).values_list("participant_id", "rank"))
     context = {
         "category": category,
@@ -488,7 +478,7 @@ def zones(request: HttpRequest) -> HttpResponse:
         step = request.POST.get("form", "")
         if step == "zone":
             if form.is_valid():
-                done, error = _attempt(
+                done, error = attempt(
                     lambda: actions.do_save_zone(
                         actor=user,
                         name=form.cleaned_data["name"],
@@ -503,7 +493,7 @@ def zones(request: HttpRequest) -> HttpResponse:
                 error = _first_error(form)
         elif step == "delete":
             slug = request.POST.get("slug", "")
-            _, error = _attempt(lambda: actions.do_delete_zone(actor=user, slug=slug))
+            _, error = attempt(lambda: actions.do_delete_zone(actor=user, slug=slug))
             if not error:
                 messages.success(request, gettext("The zone is removed."))
                 return redirect("award:zones")
@@ -687,7 +677,7 @@ def participant(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("form") != "verify":
             raise PermissionDenied()
-        done, error = _attempt(lambda: _verify(request, participant))
+        done, error = attempt(lambda: _verify(request, participant))
         if done:
             label = gettext("accepted") if done.status == ParticipantStatus.VERIFIED else gettext("returned")
             messages.success(
@@ -791,7 +781,7 @@ def _save_answers(request: HttpRequest, participant: Participant) -> dict[str, s
         value = request.POST.get(f"q-{leaf.key}")
         if value is None or not value.strip():
             continue
-        _, error = _attempt(functools.partial(_answer, request.user, participant, leaf.key, value))
+        _, error = attempt(functools.partial(_answer, request.user, participant, leaf.key, value))
         if error:
             errors[leaf.key] = error
     return errors
@@ -831,7 +821,7 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
                         filename=upload.name or "evidence",
                     )
 
-                done, message = _attempt(upload_file)
+                done, message = attempt(upload_file)
                 if done:
                     messages.success(request, gettext("{filename} uploaded.").format(filename=done.filename))
                     return redirect("award:assessment", pk=pk)
@@ -840,7 +830,7 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 error = _first_error(form)
         elif step == "submit":
-            done, error = _attempt(lambda: actions.do_submit(actor=user, participant=participant))
+            done, error = attempt(lambda: actions.do_submit(actor=user, participant=participant))
             if done:
                 messages.success(request, gettext("Self-assessment submitted."))
                 return redirect("award:assessment", pk=pk)
@@ -912,7 +902,7 @@ def score(request: HttpRequest, pk: int) -> HttpResponse:
         if step == "conflict":
             conflict_form = forms.ConflictForm(request.POST)
             reason = conflict_form.cleaned_data["reason"] if conflict_form.is_valid() else ""
-            done, error = _attempt(
+            done, error = attempt(
                 lambda: actions.do_declare_conflict(actor=user, participant=participant, reason=reason)
             )
             if done:
@@ -923,7 +913,7 @@ def score(request: HttpRequest, pk: int) -> HttpResponse:
                 value = request.POST.get(f"s-{leaf.key}", "").strip().replace(",", ".")
                 if not value:
                     continue
-                _, message = _attempt(
+                _, message = attempt(
                     functools.partial(
                         actions.do_score,
                         actor=user,

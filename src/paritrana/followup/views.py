@@ -18,20 +18,10 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from paritrana.core.dates import today
-from paritrana.core.errors import N_, InvalidInput, NotAuthenticated, ParitranaError, PermissionDenied
+from paritrana.core.errors import N_, InvalidInput
 from paritrana.core.permissions import can, require
+from paritrana.core.views import attempt
 from paritrana.followup import actions, forms, queries, reports
-
-
-def _attempt(action: Callable[[], Any]) -> tuple[Any, str]:
-    """Run an action; a refusal becomes the message shown beside the form (nothing was written). A missing right
-    is not a form error: it goes up to the error page (403)."""
-    try:
-        return action(), ""
-    except (PermissionDenied, NotAuthenticated):
-        raise
-    except ParitranaError as error:
-        return None, error.render_message(gettext)
 
 
 def _file(body: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -70,7 +60,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
         require(request.user, "followup.manage")
         if form.is_valid():
             data = form.cleaned_data
-            done, error = _attempt(
+            done, error = attempt(
                 lambda: actions.do_create_session(
                     actor=request.user,
                     kind=data["kind"],
@@ -102,7 +92,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         require(request.user, "followup.manage", session.region_code)
         if finding_form.is_valid():
             data = finding_form.cleaned_data
-            done, error = _attempt(
+            done, error = attempt(
                 lambda: actions.do_add_finding(
                     actor=request.user,
                     session=session,
@@ -147,7 +137,7 @@ def finding_status(request: HttpRequest, pk: int) -> HttpResponse:
     finding = queries.get_finding(request.user, pk, "followup.manage")
     form = forms.StatusForm(request.POST)
     if form.is_valid():
-        _, error = _attempt(
+        _, error = attempt(
             lambda: actions.do_change_finding_status(actor=request.user, finding=finding, **form.cleaned_data)
         )
     else:
@@ -204,13 +194,13 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if action is None:
             error = gettext("Correct the form.")
         else:
-            done, error = _attempt(action)
+            done, error = attempt(action)
             if done is not None and not error:
                 messages.success(request, gettext("Saved."))
                 return redirect("followup:claim", pk=pk)
     children: list[dict[str, Any]] = []
     for child in claim.scholarship_children.select_related("heir", "claim").prefetch_related("years"):
-        years, problem = _attempt(partial(queries.child_years, child))
+        years, problem = attempt(partial(queries.child_years, child))
         children.append({"child": child, "years": years, "problem": problem})
     context = {
         "claim": claim,
@@ -291,7 +281,7 @@ def referrals(request: HttpRequest) -> HttpResponse:
                 referral = queries.get_referral(request.user, data.pop("referral"), "heirs.refer")
                 return actions.do_record_referral_outcome(actor=request.user, referral=referral, **data)
 
-            done, error = _attempt(record)
+            done, error = attempt(record)
             if done:
                 messages.success(request, gettext("Outcome recorded."))
                 return redirect("followup:referrals")

@@ -4,7 +4,6 @@ same page with the form as the user filled it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -17,23 +16,12 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
 from paritrana.core.dates import today
-from paritrana.core.errors import NotAuthenticated, ParitranaError, PermissionDenied
 from paritrana.core.permissions import can, owns, require
+from paritrana.core.views import attempt
 from paritrana.registry import queries as registry_queries
 from paritrana.registry.ingest import check_size
 from paritrana.sponsorship import actions, forms, queries
 from paritrana.sponsorship.lifecycle import ended_by_worker_changes
-
-
-def _attempt(request: HttpRequest, action: Callable[[], Any]) -> tuple[Any, str]:
-    """Run an action; a refusal becomes the message shown beside the form (nothing was written). A missing right
-    is not a form error: it goes up to the error page (403)."""
-    try:
-        return action(), ""
-    except (PermissionDenied, NotAuthenticated):
-        raise
-    except ParitranaError as error:
-        return None, error.render_message(gettext)
 
 
 def _sponsor_choices(user: Any) -> list[tuple[int, str]]:
@@ -52,9 +40,7 @@ def program_list(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         if sponsor_form.is_bound and sponsor_form.is_valid():
-            done, error = _attempt(
-                request, lambda: actions.do_create_sponsor(actor=request.user, **sponsor_form.cleaned_data)
-            )
+            done, error = attempt(lambda: actions.do_create_sponsor(actor=request.user, **sponsor_form.cleaned_data))
             if done:
                 messages.success(request, gettext("Sponsor created."))
                 return redirect("sponsorship:programs")
@@ -65,7 +51,7 @@ def program_list(request: HttpRequest) -> HttpResponse:
                 sponsor = queries.get_sponsor(request.user, data.pop("sponsor"), "sponsorship.manage")
                 return actions.do_create_program(actor=request.user, sponsor=sponsor, **data)
 
-            done, error = _attempt(request, create)
+            done, error = attempt(create)
             if done:
                 return redirect("sponsorship:program", pk=done.pk)
     context = {
@@ -91,14 +77,13 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         step = request.POST.get("form")
         if step == "status":
-            done, error = _attempt(
-                request, lambda: actions.do_advance_program(actor=request.user, program=program, to=request.POST["to"])
+            done, error = attempt(
+                lambda: actions.do_advance_program(actor=request.user, program=program, to=request.POST["to"])
             )
             if done:
                 return redirect("sponsorship:program", pk=pk)
         elif step == "pagu" and pagu_form.is_valid():
-            done, error = _attempt(
-                request,
+            done, error = attempt(
                 lambda: actions.do_update_program(
                     actor=request.user, program=program, pagu=pagu_form.cleaned_data["pagu"]
                 ),
@@ -106,12 +91,11 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if done:
                 return redirect("sponsorship:program", pk=pk)
         elif step == "end":
-            done, error = _attempt(request, lambda: _end(request, program))
+            done, error = attempt(lambda: _end(request, program))
             if done:
                 return redirect("sponsorship:program", pk=pk)
         elif step == "renew" and renew_form.is_valid():
-            done, error = _attempt(
-                request,
+            done, error = attempt(
                 lambda: actions.do_renew_program(
                     actor=request.user, program=program, pagu=renew_form.cleaned_data["pagu"]
                 ),
@@ -119,7 +103,7 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if done:
                 return redirect("sponsorship:program", pk=done.pk)
         elif step == "enroll" and enroll_form.is_valid():
-            result, error = _attempt(request, lambda: _enroll(request, program, enroll_form.cleaned_data))
+            result, error = attempt(lambda: _enroll(request, program, enroll_form.cleaned_data))
             program.refresh_from_db()
     enrollments = queries.enrollments_for(request.user, program) if can(request.user, "registry.view") else None
     page = Paginator(enrollments, 50).get_page(request.GET.get("page")) if enrollments is not None else None
@@ -192,9 +176,7 @@ def billing(request: HttpRequest) -> HttpResponse:
     form = forms.BillingForm(request.POST or None, initial={"month": today().strftime("%Y-%m")})
     result, error = None, ""
     if request.method == "POST" and form.is_valid():
-        result, error = _attempt(
-            request, lambda: actions.do_run_billing(actor=request.user, month=form.cleaned_data["month"])
-        )
+        result, error = attempt(lambda: actions.do_run_billing(actor=request.user, month=form.cleaned_data["month"]))
     bills = Paginator(queries.bills_for(request.user), 50).get_page(request.GET.get("page"))
     context = {
         "form": form,
@@ -211,7 +193,7 @@ def billing(request: HttpRequest) -> HttpResponse:
 def bill_step(request: HttpRequest, pk: int) -> HttpResponse:
     bill = queries.get_bill(request.user, pk)
     step = actions.do_reconcile_bill if request.POST.get("to") == "reconciled" else actions.do_submit_bill
-    _, error = _attempt(request, lambda: step(actor=request.user, bill=bill))
+    _, error = attempt(lambda: step(actor=request.user, bill=bill))
     if error:
         messages.error(request, error)
     return redirect(request.POST.get("next") or "sponsorship:billing")
@@ -228,15 +210,14 @@ def payments(request: HttpRequest) -> HttpResponse:
     error, imported = "", None
     if request.method == "POST":
         if form.is_bound and form.is_valid():
-            done, error = _attempt(request, lambda: actions.do_record_payment(actor=request.user, **form.cleaned_data))
+            done, error = attempt(lambda: actions.do_record_payment(actor=request.user, **form.cleaned_data))
             if done:
                 messages.success(request, gettext("Payment recorded."))
                 return redirect("sponsorship:payments")
         elif file_form.is_bound and file_form.is_valid():
             upload = file_form.cleaned_data["file"]
             check_size(upload.name or "", upload.size)
-            imported, error = _attempt(
-                request,
+            imported, error = attempt(
                 lambda: actions.do_import_payments(
                     actor=request.user,
                     source=upload.read(),
@@ -274,15 +255,14 @@ def claims(request: HttpRequest) -> HttpResponse:
                 worker = registry_queries.get_worker(request.user, data.pop("worker"))
                 return actions.do_record_claim(actor=request.user, worker=worker, **data)
 
-            done, error = _attempt(request, record)
+            done, error = attempt(record)
             if done:
                 messages.success(request, gettext("Claim registered."))
                 return redirect("sponsorship:claims")
         elif file_form.is_bound and file_form.is_valid():
             upload = file_form.cleaned_data["file"]
             check_size(upload.name or "", upload.size)
-            imported, error = _attempt(
-                request,
+            imported, error = attempt(
                 lambda: actions.do_import_claims(actor=request.user, source=upload.read(), filename=upload.name),
             )
     context = {
@@ -372,7 +352,7 @@ def plan(request: HttpRequest) -> HttpResponse:
                 funder=data.get("funder") or "apbd",
             )
 
-        solved, error = _attempt(request, solve)
+        solved, error = attempt(solve)
         if solved:
             answer, allocation = solved
     context = {"form": form, "answer": answer, "allocation": allocation, "error": error}
@@ -456,7 +436,7 @@ def reconcile(request: HttpRequest) -> HttpResponse:
                 dry_run=request.POST.get("dry_run") == "on",
             )
 
-        result, error = _attempt(request, run)
+        result, error = attempt(run)
         if result is not None and result.run is not None:
             return redirect("sponsorship:reconcile_run", pk=result.run.pk)
     context = {
@@ -503,7 +483,7 @@ def reconcile_run(request: HttpRequest, pk: int) -> HttpResponse:
                 last_month=last_month,
             )
 
-        done, error = _attempt(request, follow_up)
+        done, error = attempt(follow_up)
         if done:
             messages.success(request, gettext("Followed up."))
             return redirect(request.get_full_path())

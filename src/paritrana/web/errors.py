@@ -10,11 +10,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext
 
 from paritrana.core.errors import NotFound, ParitranaError, PermissionDenied
+from paritrana.core.views import is_api
 from paritrana.web.middleware import database_unavailable
 
 
 def _render(request: HttpRequest, exc: ParitranaError, status: int) -> HttpResponse:
-    if request.path.startswith("/api/"):
+    if is_api(request):
         return JsonResponse(exc.as_body(gettext), status=status)
     return render(request, "web/error.html", {"error": exc, "message": exc.render_message(gettext)}, status=status)
 
@@ -32,6 +33,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(failed, OperationalError | InterfaceError):  # raised outside a view (the session, the user)
         return database_unavailable(request, failed)
     exc = ParitranaError("An unexpected error happened; it has been logged.")
-    if request.path.startswith("/api/"):
+    if is_api(request):
         return JsonResponse({"code": "server_error", "message": exc.render_message(gettext), "details": {}}, status=500)
     return HttpResponse(exc.render_message(gettext), status=500, content_type="text/plain; charset=utf-8")

@@ -19,6 +19,7 @@ from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext
 
 from paritrana.core.errors import NotAuthenticated, ParitranaError
+from paritrana.core.views import is_api, wants_json
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class LanguageMiddleware(LocaleMiddleware):
     The API keeps Django's negotiation (cookie, then Accept-Language), so a client can ask for its messages."""
 
     def process_request(self, request: HttpRequest) -> None:
-        if request.path.startswith("/api/"):
+        if is_api(request):
             super().process_request(request)
             return
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
@@ -57,10 +58,10 @@ class ErrorMiddleware:
             return database_unavailable(request, exc)
         if not isinstance(exc, ParitranaError):
             return None
-        if isinstance(exc, NotAuthenticated) and not request.path.startswith("/api/"):
+        if isinstance(exc, NotAuthenticated) and not is_api(request):
             return redirect_to_login(request.get_full_path())
         logger.info("refused %s %s: %s", request.method, request.path, exc.code)
-        if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+        if wants_json(request):
             return JsonResponse(exc.as_body(gettext), status=exc.status)
         template = "web/_error.html" if getattr(request, "htmx", False) else "web/error.html"
         return render(request, template, {"error": exc, "message": exc.render_message(gettext)}, status=exc.status)
@@ -79,7 +80,7 @@ def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
     if isinstance(user, SimpleLazyObject) and getattr(user, "_wrapped", empty) is empty:
         request.user = AnonymousUser()
     message = gettext("The database is unavailable at the moment; try again in a minute.")
-    if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+    if wants_json(request):
         response: HttpResponse = JsonResponse(
             {"code": "database_unavailable", "message": message, "details": {}}, status=503
         )
