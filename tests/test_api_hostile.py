@@ -13,7 +13,7 @@ from django.test import Client
 
 from paritrana.accounts.actions import do_create_token
 from paritrana.api.main import api
-from paritrana.api.pagination import MAX_OFFSET
+from paritrana.core.pagination import MAX_OFFSET
 from paritrana.registry.models import ImportJob
 from tests.factories import make_user, make_worker
 

@@ -32,7 +32,7 @@ import ibis
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from paritrana.core.config import get_settings
+from paritrana.core.config import FACTS_TABLE, fact_store_kind, get_settings
 from paritrana.core.errors import N_, ConfigurationError, Conflict, InvalidInput
 
 __all__ = [
@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 ENGINES = ("duckdb", "postgres", "spark")
-PARTICIPANTS = "facts_participants"
+PARTICIPANTS = FACTS_TABLE
 
 FACT_SCHEMA = pa.schema(
     [
@@ -112,16 +112,10 @@ def origin_from_filename(filename: str) -> str:
 
 
 def default_location() -> str:
-    settings = get_settings()
-    return settings.analytics_store or str(settings.data_dir / "analytics.duckdb")
+    return get_settings().fact_store
 
 
-def _kind(location: str) -> str:
-    if location.startswith(("postgresql://", "postgres://")):
-        return "postgres"
-    if location.endswith(".duckdb") or location == ":memory:":
-        return "duckdb"
-    return "parquet"
+_kind = fact_store_kind
 
 
 @dataclass

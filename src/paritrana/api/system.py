@@ -8,9 +8,9 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from paritrana.api.pagination import Page
 from paritrana.core.audit import filter_events
 from paritrana.core.models import AuditEvent
+from paritrana.core.pagination import Page
 from paritrana.core.permissions import scoped
 
 router = Router(tags=["system"])

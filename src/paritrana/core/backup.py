@@ -50,6 +50,7 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import IO, Any
 
+from paritrana.core.config import FACTS_TABLE, fact_store_kind, get_settings
 from paritrana.core.errors import N_, ConfigurationError, Conflict, InvalidInput
 
 __all__ = ["BackupManifest", "do_backup", "do_restore"]
@@ -322,10 +323,8 @@ def _postgres_snapshot(dest: Path) -> tuple[dict[str, int], dict[str, list[str]]
 
 
 def _backup_analytics(tar: tarfile.TarFile, entries: list[dict[str, Any]], notes: list[str]) -> dict[str, Any]:
-    from paritrana.analytics.store import _kind, default_location
-
-    location = default_location()
-    kind = _kind(location)
+    location = get_settings().fact_store
+    kind = fact_store_kind(location)
     if kind == "postgres":
         included = _same_database(location)
         note = (
@@ -390,12 +389,10 @@ def _duckdb_shared_lock(path: Path) -> Iterator[Any]:
 
 
 def _duckdb_rows(con: Any) -> int:
-    from paritrana.analytics.store import PARTICIPANTS
-
     exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [PARTICIPANTS]
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [FACTS_TABLE]
     ).fetchone()
-    return int(con.execute(f"SELECT count(*) FROM {PARTICIPANTS}").fetchone()[0]) if exists[0] else 0  # noqa: S608
+    return int(con.execute(f"SELECT count(*) FROM {FACTS_TABLE}").fetchone()[0]) if exists[0] else 0  # noqa: S608
 
 
 def _parquet_rows(path: Path) -> int:
@@ -633,10 +630,8 @@ def _check_compatible(manifest: BackupManifest, engine: str) -> None:
 
 
 def _analytics_target(manifest: BackupManifest) -> tuple[str, str]:
-    from paritrana.analytics.store import _kind, default_location
-
-    location = default_location()
-    kind = _kind(location)
+    location = get_settings().fact_store
+    kind = fact_store_kind(location)
     wanted = manifest.analytics.get("kind")
     if manifest.analytics.get("included") and wanted in ("duckdb", "parquet") and kind != wanted:
         raise Conflict(

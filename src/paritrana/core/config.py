@@ -71,6 +71,21 @@ class Settings(BaseSettings):
     metrics_token: str = Field(
         "", description="Bearer token a Prometheus scraper sends to `/metrics`; empty turns the endpoint off."
     )
+    import_max_line_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Longest line of an imported CSV (bytes); a longer one refuses the file."
+    )
+    import_max_field_chars: int = Field(
+        10_000, ge=100, description="Longest cell of an imported CSV or XLSX (characters); a longer one refuses it."
+    )
+    import_max_columns: int = Field(1000, ge=10, description="Most columns an imported CSV or XLSX may have.")
+    import_max_xlsx_unpacked_bytes: int = Field(
+        200 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="Most bytes the parts of an imported XLSX (a ZIP) may unpack to, as the ZIP declares them.",
+    )
+    import_max_xlsx_cells: int = Field(
+        5_000_000, ge=1000, description="Most cells (rows x columns) of the sheet an XLSX import reads."
+    )
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod
@@ -114,6 +129,24 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'paritrana.sqlite3'}"
+
+    @property
+    def fact_store(self) -> str:
+        """Where the fact store lives: a DuckDB file (the default), a Parquet folder or a PostgreSQL URL."""
+        return self.analytics_store or str(self.data_dir / "analytics.duckdb")
+
+
+#: The fact store's one table of participant-months (the analytics app writes it; backups count its rows).
+FACTS_TABLE = "facts_participants"
+
+
+def fact_store_kind(location: str) -> str:
+    """``postgres``, ``duckdb`` or ``parquet``, from the form of the location."""
+    if location.startswith(("postgresql://", "postgres://")):
+        return "postgres"
+    if location.endswith(".duckdb") or location == ":memory:":
+        return "duckdb"
+    return "parquet"
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ import hmac
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -71,29 +71,39 @@ class RequestMiddleware:
         return response
 
 
+#: Figures read from the database when Prometheus scrapes, registered by each app in ``AppConfig.ready`` (core
+#: does not import the apps above it): each yields Prometheus metric families.
+FIGURES: list[Callable[[], Iterator[GaugeMetricFamily]]] = []
+
+
+def register_figures(figures: Callable[[], Iterator[GaugeMetricFamily]]) -> None:
+    if figures not in FIGURES:
+        FIGURES.append(figures)
+
+
+def count_by(name: str, documentation: str, rows: Iterable[Any], key: str) -> GaugeMetricFamily:
+    """A gauge labelled by ``key`` from rows of ``.values(key).annotate(n=Count("id"))``."""
+    gauge = GaugeMetricFamily(name, documentation, labels=[key])
+    for row in rows:
+        gauge.add_metric([row[key]], row["n"])
+    return gauge
+
+
 class _DatabaseFigures:
-    """Figures read from the database when Prometheus scrapes: what is waiting, what is covered."""
+    """What is waiting (the task queue, here) and what each app registered (imports, workers, enrollments)."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from django.db.models import Count
         from django_tasks_db.models import DBTaskResult
 
-        from paritrana.registry.models import ImportJob, Worker
-        from paritrana.sponsorship.models import Enrollment
-
-        tasks = GaugeMetricFamily("paritrana_tasks", "Background tasks in the queue by status", labels=["status"])
-        for row in DBTaskResult.objects.values("status").annotate(n=Count("id")):
-            tasks.add_metric([row["status"]], row["n"])
-        yield tasks
-        imports = GaugeMetricFamily("paritrana_imports", "Worker list imports by status", labels=["status"])
-        for row in ImportJob.objects.values("status").annotate(n=Count("id")):
-            imports.add_metric([row["status"]], row["n"])
-        yield imports
-        yield GaugeMetricFamily("paritrana_workers", "Workers in the registry", value=Worker.objects.count())
-        enrollments = GaugeMetricFamily("paritrana_enrollments", "Enrollments by status", labels=["status"])
-        for row in Enrollment.objects.values("status").annotate(n=Count("id")):
-            enrollments.add_metric([row["status"]], row["n"])
-        yield enrollments
+        yield count_by(
+            "paritrana_tasks",
+            "Background tasks in the queue by status",
+            DBTaskResult.objects.values("status").annotate(n=Count("id")),
+            "status",
+        )
+        for figures in FIGURES:
+            yield from figures()
 
 
 def metrics(request: HttpRequest) -> HttpResponse:

@@ -11,6 +11,7 @@ from ninja.pagination import paginate
 
 from paritrana.api.pagination import Page
 from paritrana.core.dates import today
+from paritrana.core.pagination import Page
 from paritrana.core.errors import N_, BadRequest
 from paritrana.core.permissions import require
 from paritrana.followup import actions, queries, reports

@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from paritrana.api.pagination import Page
+from paritrana.core.pagination import Page
 from paritrana.core.permissions import require, require_national, scoped
 from paritrana.regions import queries
 from paritrana.regions.actions import do_save_region_group

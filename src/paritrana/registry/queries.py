@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from paritrana.core.digits import is_ascii_digits, refuse_non_ascii_digits
 from paritrana.core.errors import N_, NotFound
@@ -70,3 +71,35 @@ def get_event(user: Any, pk: int) -> WorkerEvent:
         raise NotFound(N_("There is no worker change {id}."), id=pk)
     require(user, "registry.view", region_code=event.worker.desa_code)
     return event
+
+
+def metric_figures() -> Iterator[Any]:
+    """The registry's figures for Prometheus (registered in ``RegistryConfig.ready``): imports by status, workers."""
+    from prometheus_client.core import GaugeMetricFamily
+
+    from paritrana.core.observability import count_by
+
+    yield count_by(
+        "paritrana_imports",
+        "Worker list imports by status",
+        ImportJob.objects.values("status").annotate(n=Count("id")),
+        "status",
+    )
+    yield GaugeMetricFamily("paritrana_workers", "Workers in the registry", value=Worker.objects.count())
+
+
+#: What the apps above the registry add to the worker page (registered in their ``AppConfig.ready``; the registry
+#: does not import them): each part returns template context, e.g. sponsorship's coverage month by month.
+WORKER_PAGE_PARTS: list[Callable[[Worker], dict[str, Any]]] = []
+
+
+def on_worker_page(part: Callable[[Worker], dict[str, Any]]) -> None:
+    if part not in WORKER_PAGE_PARTS:
+        WORKER_PAGE_PARTS.append(part)
+
+
+def worker_page_parts(worker: Worker) -> dict[str, Any]:
+    context: dict[str, Any] = {"coverage": []}
+    for part in WORKER_PAGE_PARTS:
+        context.update(part(worker))
+    return context

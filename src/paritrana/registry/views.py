@@ -42,7 +42,6 @@ from paritrana.registry.forms import CHANGE_FORMS, DeathListForm, ImportForm, Ma
 from paritrana.registry.ingest import check_mapping, check_size, guess_mapping, mask_nik, read_table
 from paritrana.registry.models import ImportJob, Worker
 from paritrana.registry.tasks import MAX_ATTEMPTS, import_workers_task
-from paritrana.sponsorship.queries import worker_coverage
 
 
 @login_required
@@ -98,7 +97,7 @@ def _worker_page(
         "worker": worker,
         "full_nik": full_nik,
         "can_reveal": can(user, "registry.view_nik", desa),
-        "coverage": worker_coverage(worker),
+        **queries.worker_page_parts(worker),
         "events": lifecycle.history(worker),
         "merged_records": worker.merged_records.order_by("pk"),
         "forms": forms,

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
 
-from paritrana.api.pagination import Page
+from paritrana.core.pagination import Page
 from paritrana.core.permissions import require
 from paritrana.registry import queries as registry_queries
 from paritrana.registry.ingest import check_size

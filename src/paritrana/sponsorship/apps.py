@@ -12,3 +12,13 @@ class SponsorshipConfig(AppConfig):
         from paritrana.sponsorship.lifecycle import worker_changed
 
         on_worker_change(worker_changed)
+
+        from paritrana.core.observability import register_figures
+        from paritrana.sponsorship.queries import metric_figures
+
+        register_figures(metric_figures)
+
+        from paritrana.registry.queries import on_worker_page
+        from paritrana.sponsorship.queries import worker_page
+
+        on_worker_page(worker_page)

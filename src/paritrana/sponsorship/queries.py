@@ -7,6 +7,7 @@ run in the database (a few aggregate queries per program), so a kabupaten with 2
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -243,6 +244,11 @@ def worker_coverage(worker: Any, on: date | None = None) -> list[dict[str, Any]]
                 }
             )
     return out
+
+
+def worker_page(worker: Any) -> dict[str, Any]:
+    """What the worker page shows of sponsorship (registered in ``SponsorshipConfig.ready``)."""
+    return {"coverage": worker_coverage(worker)}
 
 
 def lapse_alerts(user: Any, on: date | None = None, limit: int = 10) -> list[Bill]:
@@ -692,3 +698,15 @@ def get_difference(user: Any, pk: int) -> Any:
         raise NotFound(N_("There is no difference {id}."), id=pk)
     require(user, "registry.view", difference.region_code)
     return difference
+
+
+def metric_figures() -> Iterator[Any]:
+    """Enrollments by status for Prometheus (registered in ``SponsorshipConfig.ready``)."""
+    from paritrana.core.observability import count_by
+
+    yield count_by(
+        "paritrana_enrollments",
+        "Enrollments by status",
+        Enrollment.objects.values("status").annotate(n=Count("id")),
+        "status",
+    )
