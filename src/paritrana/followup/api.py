@@ -9,10 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
-from paritrana.api.pagination import Page
 from paritrana.core.dates import today
-from paritrana.core.pagination import Page
 from paritrana.core.errors import N_, BadRequest
+from paritrana.core.pagination import Page
 from paritrana.core.permissions import require
 from paritrana.followup import actions, queries, reports
 from paritrana.followup.models import Finding, Heir, ScholarshipChild, ScholarshipYear, Session, TrainingReferral
