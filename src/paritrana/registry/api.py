@@ -13,14 +13,14 @@ from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
 from pydantic import WithJsonSchema
 
-from paritrana.core.errors import N_, InvalidInput
+from paritrana.core.errors import N_, InvalidInput, ParitranaError
 from paritrana.core.pagination import Page
 from paritrana.core.permissions import require
 from paritrana.core.privacy import refuse_nik_in_address
 from paritrana.regions.queries import normalize_code
 from paritrana.registry import lifecycle, queries
 from paritrana.registry.choices import ImportMode
-from paritrana.registry.ingest import check_size
+from paritrana.registry.ingest import cached_preview, check_size
 from paritrana.registry.models import ImportJob, Worker
 from paritrana.registry.tasks import import_workers_task
 
@@ -165,6 +165,14 @@ def post_import(
     with stored.open("wb") as out:
         for chunk in file.chunks():
             out.write(chunk)
+    # The header and first rows, bounded by the limits (``ingest.preview_table``): a file refused there gets its 4xx
+    # now, with nothing kept; the rest is read by the job.
+    try:
+        cached_preview(stored, filename=file.name or "list", sheet=sheet or None)
+    except ParitranaError:
+        for kept in (stored, stored.with_name(stored.name + ".preview.json")):
+            kept.unlink(missing_ok=True)
+        raise
     job = ImportJob.objects.create(
         created_by=cast(User, request.user),
         filename=(file.name or "list")[:255],

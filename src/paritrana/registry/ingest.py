@@ -6,8 +6,16 @@ Pure: no Django. ``read_table`` -> ``guess_mapping``/``check_mapping`` -> ``vali
 the header is row 1, the first data row is row 2; blank rows keep their number and are skipped.
 
 ``read_table`` answers with a table or raises ``InvalidInput``/``PayloadTooLarge`` naming the problem (a header line
-over ``MAX_LINE_BYTES``, more than ``MAX_COLUMNS`` columns, a column named like a Polars pattern or like the
-pipeline's own ``__row``, a damaged file): no parser's exception leaves it. What it reads but must not pass over in
+over ``MAX_LINE_BYTES``, a column named like a Polars pattern or like the pipeline's own ``__row``, a damaged file):
+no parser's exception leaves it.
+
+The work is bounded by the file, whatever it holds (``core.files.ReadLimits``, the ``PARITRANA_IMPORT_MAX_*``
+settings): a CSV is first read in pieces of ``_SCAN_CHARS`` through Python's ``csv`` module, refusing a line, a cell
+or a row of columns beyond the limits as soon as it is met, before Polars reads it whole; an XLSX is refused on the
+sizes its ZIP and its sheet declare before anything is unpacked, then on the cells it holds, its rows turned into a
+table ``_XLSX_CHUNK`` rows at a time. ``preview_table`` (the column-check page) reads the header and the first rows
+only: a bounded prefix of a CSV, the first rows of a sheet's XML streamed, the shared strings only as far as they
+are needed. What it reads but must not pass over in
 silence it leaves as ``RawTable.notes``: a byte that is not UTF-8 (read as Windows-1252: the rows are named), an
 Excel TRUE/FALSE cell, formula cells without a saved value (read as empty) and rows made only of them (skipped),
 a hidden sheet read or hidden sheets with data left unread.
@@ -41,9 +49,11 @@ import csv
 import html
 import io
 import itertools
+import json
 import posixpath
 import re
 import threading
+import xml.etree.ElementTree as ET  # noqa: N817 - the usual name
 import zipfile
 import zlib
 from collections.abc import Iterable
@@ -51,12 +61,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import polars as pl
 
 from paritrana.core.digits import NON_ASCII_DIGIT
 from paritrana.core.errors import N_, InvalidInput, PayloadTooLarge
+from paritrana.core.files import ReadLimits, read_limits
 from paritrana.core.privacy import mask_nik
 from paritrana.registry.vocab import OCCUPATION_WORDS, SEGMENT_WORDS, SEX_WORDS
 
@@ -67,26 +78,29 @@ __all__ = [
     "REVIEW",
     "KnownRegions",
     "OPTIONAL",
+    "Preview",
+    "cached_preview",
     "RawTable",
+    "ReadLimits",
     "Validation",
     "check_mapping",
     "error_report",
     "guess_mapping",
     "mask_nik",
+    "preview_table",
     "read_table",
     "validate",
 ]
 
 MAX_BYTES = 300 * 1024 * 1024
-#: An XLSX is a ZIP: its parts, unpacked, may be this large in all (a million rows of a dozen columns fit)...
-MAX_XLSX_UNPACKED = 2 * 1024**3
+#: An XLSX is a ZIP: its parts, unpacked, may be as large in all as ``ReadLimits.xlsx_unpacked_bytes`` (200 MB by
+#: default: ``PARITRANA_IMPORT_MAX_XLSX_UNPACKED_BYTES``)...
 #: ...and a part larger than a megabyte may not unpack to more than this many times its packed size. Real sheets
 #: pack 5 to 20 times; a ZIP bomb (a small file of repeated cells) packs hundreds of times (Apache POI refuses the
 #: same ratio). Both are checked on the sizes the ZIP declares, before anything is unpacked.
 MAX_XLSX_RATIO = 100
-#: A header of more columns is refused (a list has a few dozen; Excel's own limit is 16,384)...
-MAX_COLUMNS = 1000
-#: ...and so is a header line (or a blank line before it) longer than this.
+#: A header of more columns than ``ReadLimits.columns`` is refused (a list has a few dozen; Excel's own limit is
+#: 16,384)... and so is a header line (or a blank line before it) longer than this.
 MAX_LINE_BYTES = 128 * 1024
 #: Names the pipeline uses for its own columns: a file's column may not take them.
 RESERVED_COLUMNS = ("__row",)
@@ -441,16 +455,31 @@ def check_size(filename: str, size: int | None, max_bytes: int = MAX_BYTES) -> N
 
 
 def read_table(
-    source: Path | bytes, *, filename: str, sheet: str | None = None, max_bytes: int = MAX_BYTES
+    source: Path | bytes,
+    *,
+    filename: str,
+    sheet: str | None = None,
+    max_bytes: int = MAX_BYTES,
+    limits: ReadLimits | None = None,
 ) -> RawTable:
     """The file as a table of text, or an ``InvalidInput``/``PayloadTooLarge`` naming what is wrong with it: no other
-    exception leaves here (a CSV parser's or a workbook reader's error is one of these, with its reason)."""
+    exception leaves here (a CSV parser's or a workbook reader's error is one of these, with its reason). ``limits``
+    (by default the site's, ``core.files.read_limits``) are checked before the file is parsed whole."""
     check_size(filename, source.stat().st_size if isinstance(source, Path) else len(source), max_bytes)
     data = source.read_bytes() if isinstance(source, Path) else source
-    if not data.strip():
+    return _read_data(data, filename, sheet, limits or read_limits())
+
+
+def _read_data(data: bytes, filename: str, sheet: str | None, limits: ReadLimits) -> RawTable:
+    if not data or data.isspace():  # not data.strip(): that copies the whole file
         raise InvalidInput(N_("{filename} is empty."), field="file", filename=filename)
     if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(data, filename, sheet)
+        return _read_xlsx(data, filename, sheet, limits)
+    return _read_csv(_csv_bytes(data, filename), filename, limits)
+
+
+def _csv_bytes(data: bytes, filename: str) -> bytes:
+    """A CSV's bytes as UTF-8 (or a single-byte encoding) without NUL: UTF-16 converted, binary data refused."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text": UTF-16 with a BOM, tab-delimited
         try:
             data = data.decode("utf-16").encode("utf-8")
@@ -465,27 +494,27 @@ def read_table(
         raise InvalidInput(
             N_("{filename} is not a CSV or XLSX file (it contains binary data)."), field="file", filename=filename
         )
-    return _read_csv(data, filename)
+    return data
 
 
-def _read_csv(data: bytes, filename: str) -> RawTable:
+def _read_csv(data: bytes, filename: str, limits: ReadLimits) -> RawTable:
     if data.startswith(b"\xef\xbb\xbf"):
         data, encoding = data[3:], "utf-8-sig"
     else:
         encoding = "utf-8"
     if b"\r" in data and b"\n" not in data:
         data = data.replace(b"\r", b"\n")  # classic Mac line ends (CR only): one line, else "a header but no rows"
+    first, line = _first_line(data, filename)
+    delimiter, columns = _sniff(first, filename, line)
+    if columns > limits.columns:
+        raise _too_many_columns(filename, columns, limits)
+    # Every line, cell and row checked in bounded pieces before anything reads the file whole (Polars, the decoder).
+    _scan_csv(data, filename, delimiter, limits)
     notes: list[Note] = []
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
+    if not _is_utf8(data):
         data, note = _decode_mixed(data, filename)
         encoding = "cp1252"
         notes.append(note)
-    first, line = _first_line(data, filename)
-    delimiter, columns = _sniff(first, filename, line)
-    if columns > MAX_COLUMNS:
-        raise _too_many_columns(filename, columns)
     try:
         frame = pl.read_csv(
             io.BytesIO(data),
@@ -503,6 +532,110 @@ def _read_csv(data: bytes, filename: str) -> RawTable:
             reason=str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__,
         ) from exc
     return _finish(frame, "csv", filename=filename, notes=notes, encoding=encoding, delimiter=delimiter)
+
+
+#: The scan of a CSV reads this many characters at a time: its memory is this, a line and a row of cells at most.
+_SCAN_CHARS = 4 << 20
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8, decoded a piece at a time (``data.decode`` would hold the whole file as text)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(data), _SCAN_CHARS):
+            decoder.decode(data[start : start + _SCAN_CHARS])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _scan_csv(data: bytes, filename: str, delimiter: str, limits: ReadLimits) -> None:
+    """Refuse a CSV with a line longer than ``limits.line_bytes``, a cell longer than ``limits.field_chars`` or a row
+    of more than ``limits.columns`` cells, naming the line (and the column), as soon as the first is met. Python's
+    ``csv`` module reads it (quotes as Polars reads them) from pieces of ``_SCAN_CHARS`` cut into lines, so memory
+    stays bounded by the limits whatever the file holds; a line is measured in characters here, each at least a
+    byte."""
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", errors="replace", newline=None)
+    state = {"line": 0}  # lines handed to the csv reader so far
+    too_long = limits.line_bytes
+
+    def lines() -> Iterable[str]:
+        rest = ""
+        while True:
+            chunk = text.read(_SCAN_CHARS)
+            if not chunk:
+                if rest:
+                    state["line"] += 1
+                    yield rest
+                return
+            pieces = (rest + chunk).split("\n")
+            rest = pieces.pop()
+            if len(rest) > too_long:
+                _line_too_long(filename, state["line"] + len(pieces) + 1, limits)
+            if pieces and max(map(len, pieces)) > too_long:
+                at = next(i for i, p in enumerate(pieces) if len(p) > too_long)
+                _line_too_long(filename, state["line"] + at + 1, limits)
+            for piece in pieces:
+                state["line"] += 1
+                yield piece
+
+    previous = csv.field_size_limit()
+    csv.field_size_limit(limits.field_chars)
+    try:
+        reader = csv.reader(lines(), delimiter=delimiter, quotechar='"', strict=False)
+        try:
+            widest = max(map(len, reader), default=0)
+        except csv.Error as exc:
+            if "field larger than field limit" not in str(exc):  # strict=False: nothing else is raised
+                raise
+            # Rare: read again, one record at a time, to name the line where the long cell's record begins.
+            text.seek(0)
+            state["line"], begins = 0, 1
+            records = csv.reader(lines(), delimiter=delimiter, quotechar='"', strict=False)
+            try:
+                for _record in records:
+                    begins = state["line"] + 1
+            except csv.Error:
+                pass
+            raise InvalidInput(
+                N_(
+                    "Line {line} of {filename} holds a cell longer than {limit} characters (a name or an address "
+                    "never needs more): check the quotes around it, or shorten it."
+                ),
+                field="file",
+                filename=filename,
+                line=begins,
+                limit=f"{limits.field_chars:,}",
+            ) from exc
+    finally:
+        csv.field_size_limit(previous)
+    if widest > limits.columns:  # rare: read again to name the line
+        text.seek(0)
+        state["line"] = 0
+        for record in csv.reader(lines(), delimiter=delimiter, quotechar='"', strict=False):
+            if len(record) > limits.columns:
+                raise InvalidInput(
+                    N_("Line {line} of {filename} has {columns} cells; at most {limit} are read."),
+                    field="file",
+                    filename=filename,
+                    line=state["line"],
+                    columns=f"{len(record):,}",
+                    limit=f"{limits.columns:,}",
+                )
+
+
+def _line_too_long(filename: str, line: int, limits: ReadLimits) -> None:
+    raise InvalidInput(
+        N_(
+            "Line {line} of {filename} is longer than {limit} bytes: no row of a list is. Check that the file is a "
+            "list saved as CSV, with its line ends."
+        ),
+        field="file",
+        filename=filename,
+        line=line,
+        limit=f"{limits.line_bytes:,}",
+    )
 
 
 # One byte that is not UTF-8, read as Windows-1252 (what Excel on Windows writes for "CSV"); the decoder resumes
@@ -613,17 +746,17 @@ def _sniff(header_line: str, filename: str, line: int) -> tuple[str, int]:
     return delimiter, counts[delimiter]
 
 
-def _too_many_columns(filename: str, columns: int) -> InvalidInput:
+def _too_many_columns(filename: str, columns: int, limits: ReadLimits) -> InvalidInput:
     return InvalidInput(
         N_("The header of {filename} has {columns} columns; at most {limit} are read. Remove the empty columns."),
         field="file",
         filename=filename,
         columns=f"{columns:,}",
-        limit=f"{MAX_COLUMNS:,}",
+        limit=f"{limits.columns:,}",
     )
 
 
-def _read_xlsx(data: bytes, filename: str, sheet: str | None) -> RawTable:
+def _read_xlsx(data: bytes, filename: str, sheet: str | None, limits: ReadLimits) -> RawTable:
     from python_calamine import CalamineError
 
     try:
@@ -637,9 +770,10 @@ def _read_xlsx(data: bytes, filename: str, sheet: str | None) -> RawTable:
             raise InvalidInput(
                 N_("{filename} is a ZIP archive, not an XLSX workbook."), field="file", filename=filename
             )
-        _check_unpacked(zf.infolist(), filename)
+        _check_unpacked(zf.infolist(), filename, limits)
         try:
-            return _read_workbook(data, filename, sheet, zf)
+            _check_declared_cells(zf, filename, limits)
+            return _read_workbook(data, filename, sheet, zf, limits)
         # A damaged workbook: bad XML, a part cut short, undeclared entities...
         except (CalamineError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise InvalidInput(
@@ -650,14 +784,14 @@ def _read_xlsx(data: bytes, filename: str, sheet: str | None) -> RawTable:
             ) from exc
 
 
-def _check_unpacked(parts: list[zipfile.ZipInfo], filename: str) -> None:
+def _check_unpacked(parts: list[zipfile.ZipInfo], filename: str, limits: ReadLimits) -> None:
     """Refuse a workbook whose parts would unpack to too much (a ZIP bomb) before any is unpacked."""
     total = sum(p.file_size for p in parts)
     bomb = next(
         (p for p in parts if p.file_size > 1024 * 1024 and p.file_size > MAX_XLSX_RATIO * max(p.compress_size, 1)),
         None,
     )
-    if total > MAX_XLSX_UNPACKED or bomb is not None:
+    if total > limits.xlsx_unpacked_bytes or bomb is not None:
         raise PayloadTooLarge(
             N_(
                 "{filename} would unpack to {size} bytes ({part} packs {ratio} times): it looks like a ZIP bomb, "
@@ -667,7 +801,46 @@ def _check_unpacked(parts: list[zipfile.ZipInfo], filename: str) -> None:
             size=total,
             part=(bomb or max(parts, key=lambda p: p.file_size)).filename,
             ratio=(bomb.file_size // max(bomb.compress_size, 1)) if bomb else "-",
-            limit=MAX_XLSX_UNPACKED,
+            limit=limits.xlsx_unpacked_bytes,
+        )
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref="([A-Z]{1,3})([0-9]+)(?::([A-Z]{1,3})([0-9]+))?"')
+
+
+def _check_declared_cells(zf: zipfile.ZipFile, filename: str, limits: ReadLimits) -> None:
+    """Refuse a workbook a sheet of which declares (``<dimension ref="A1:K400000"/>``, near the start of its XML)
+    more cells or columns than the limits, before any sheet is read. The cells read are counted again after (a
+    sheet may declare nothing, or lie)."""
+    for index in range(len(_sheet_entries(zf))):
+        part = _sheet_part(zf, index)
+        if part is None:
+            continue
+        with zf.open(part) as stream:
+            head = stream.read(4096)
+        found = _DIMENSION.search(head)
+        if found is None or found.group(3) is None:
+            continue
+        rows = int(found.group(4)) - int(found.group(2)) + 1
+        columns = _column_index(found.group(3).decode()) + 1  # from column A: the reader starts there
+        _check_cells(filename, rows, columns, limits, int(found.group(4)))
+
+
+def _check_cells(filename: str, rows: int, columns: int, limits: ReadLimits, last_row: int) -> None:
+    if columns > limits.columns:
+        raise _too_many_columns(filename, columns, limits)
+    if rows * columns > limits.xlsx_cells:
+        raise PayloadTooLarge(
+            N_(
+                "The sheet of {filename} has {cells} cells ({rows} rows to row {last_row}, {columns} columns); at "
+                "most {limit} are read from a workbook. Send a list this long as CSV, or in parts."
+            ),
+            filename=filename,
+            cells=f"{rows * columns:,}",
+            rows=f"{rows:,}",
+            last_row=f"{last_row:,}",
+            columns=f"{columns:,}",
+            limit=f"{limits.xlsx_cells:,}",
         )
 
 
@@ -676,7 +849,11 @@ def _check_unpacked(parts: list[zipfile.ZipInfo], filename: str) -> None:
 _STATES = {"Visible": "visible", "Hidden": "hidden", "VeryHidden": "veryHidden"}
 
 
-def _read_workbook(data: bytes, filename: str, sheet: str | None, zf: zipfile.ZipFile) -> RawTable:
+#: An XLSX sheet's rows become a table this many at a time: Python's cells of one piece at most are alive at once.
+_XLSX_CHUNK = 20_000
+
+
+def _read_workbook(data: bytes, filename: str, sheet: str | None, zf: zipfile.ZipFile, limits: ReadLimits) -> RawTable:
     from python_calamine import CalamineWorkbook
 
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -729,30 +906,57 @@ def _read_workbook(data: bytes, filename: str, sheet: str | None, zf: zipfile.Zi
     elif state.get(sheet, "visible") != "visible":
         notes.append(Note("sheet_hidden", detail=label(sheet)))
     chosen = workbook.get_sheet_by_name(sheet)
-    if chosen.end is not None and chosen.end[1] + 1 > MAX_COLUMNS:
-        raise _too_many_columns(filename, chosen.end[1] + 1)
-    rows = chosen.to_python(skip_empty_area=False)
-    if not rows:
+    if chosen.end is None:
         raise InvalidInput(N_("{filename} is empty."), field="file", filename=filename)
-    headers = _unique([_cell(c) or f"column_{i + 1}" for i, c in enumerate(rows[0])])
-    width = len(headers)
-    body: list[list[str | None]] = []
+    _check_cells(filename, chosen.end[0] + 1, chosen.end[1] + 1, limits, chosen.end[0] + 1)
+    width = chosen.end[1] + 1
+    rows = iter(chosen.iter_rows())  # from row 1, from the first column used: padded back to column A
+    first = next(rows, None)
+    if first is None:
+        raise InvalidInput(N_("{filename} is empty."), field="file", filename=filename)
+    headers = _unique([_cell(c) or f"column_{i + 1}" for i, c in enumerate([""] * (width - len(first)) + first)])
+    schema = dict.fromkeys(headers, pl.String)
+    pieces: list[pl.DataFrame] = []
     booleans: dict[int, list[int]] = {}  # column -> rows whose cell is TRUE/FALSE
-    for number, r in enumerate(rows[1:], start=2):
-        cells = [_cell(c) for c in r]
-        if "True" in cells or "False" in cells:
-            for j, c in enumerate(r):
-                if isinstance(c, bool):
-                    booleans.setdefault(j, []).append(number)
-        body.append(cells + [None] * (width - len(cells)))
+    number = 1
+    while True:
+        body: list[list[str | None]] = []
+        for r in itertools.islice(rows, _XLSX_CHUNK):
+            number += 1
+            cells = [None] * (width - len(r)) + [_cell(c) for c in r]
+            if "True" in cells or "False" in cells:
+                for j, c in enumerate(r, start=width - len(r)):
+                    if isinstance(c, bool):
+                        booleans.setdefault(j, []).append(number)
+            body.append(cells)
+        if not body:
+            break
+        piece = pl.DataFrame(body, schema=schema, orient="row")
+        _check_xlsx_cells(piece, filename, number - len(body) + 1, limits)
+        pieces.append(piece)
     notes += [Note("cell_boolean", rows=tuple(found), column=headers[j]) for j, found in booleans.items()]
-    frame = (
-        pl.DataFrame(body, schema=dict.fromkeys(headers, pl.String), orient="row")
-        if body
-        else pl.DataFrame(schema=dict.fromkeys(headers, pl.String))
-    )
+    frame = pl.concat(pieces) if pieces else pl.DataFrame(schema=schema)
     formulas = _formulas_without_value(zf, names.index(sheet))
     return _finish(frame, "xlsx", filename=filename, notes=notes, formulas=formulas, sheet=sheet)
+
+
+def _check_xlsx_cells(piece: pl.DataFrame, filename: str, first_row: int, limits: ReadLimits) -> None:
+    """Refuse a sheet a cell of which is longer than ``limits.field_chars``, naming its row and column."""
+    lengths = piece.select(pl.nth(i).str.len_chars().max() for i in range(piece.width)).row(0)
+    for j, longest in enumerate(lengths):
+        if longest is not None and longest > limits.field_chars:
+            at = int(piece.select((pl.nth(j).str.len_chars() > limits.field_chars).arg_max()).item())
+            raise InvalidInput(
+                N_(
+                    "Row {row}, column {column} of {filename} holds a cell longer than {limit} characters (a name "
+                    "or an address never needs more): shorten it."
+                ),
+                field="file",
+                filename=filename,
+                row=first_row + at,
+                column=piece.columns[j],
+                limit=f"{limits.field_chars:,}",
+            )
 
 
 def _unique(headers: list[str]) -> list[str]:
@@ -870,20 +1074,27 @@ def _ranges(rows: list[int]) -> str:
     return ", ".join(parts)
 
 
+_ATTRS = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+
+
+def _sheet_entries(zf: zipfile.ZipFile) -> list[dict[bytes, bytes]]:
+    """The attributes of each ``<sheet>`` of ``xl/workbook.xml``, in order (name, state, relationship id)."""
+    return [dict(_ATTRS.findall(tag)) for tag in re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", zf.read("xl/workbook.xml"))]
+
+
 def _sheet_part(zf: zipfile.ZipFile, index: int) -> str | None:
     """The ZIP path of the workbook's ``index``-th sheet (``xl/workbook.xml`` lists the sheets in order, and its
     relationships give each one's part). Read with regular expressions: no XML parser sees a DOCTYPE here."""
-    attrs = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
-    sheets = re.findall(rb"<(?:\w+:)?sheet\b[^>]*>", zf.read("xl/workbook.xml"))
+    sheets = _sheet_entries(zf)
     if index >= len(sheets):
         return None
-    rid = next((v for k, v in attrs.findall(sheets[index]) if k.endswith(b":id")), None)
+    rid = next((v for k, v in sheets[index].items() if k.endswith(b":id")), None)
     try:
         rels = zf.read("xl/_rels/workbook.xml.rels")
     except KeyError:
         return None
     for tag in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
-        found = dict(attrs.findall(tag))
+        found = dict(_ATTRS.findall(tag))
         if rid is not None and found.get(b"Id") == rid:
             target = html.unescape(found.get(b"Target", b"").decode("utf-8", "replace"))
             path = posixpath.normpath(target.lstrip("/") if target.startswith("/") else "xl/" + target)
@@ -891,18 +1102,8 @@ def _sheet_part(zf: zipfile.ZipFile, index: int) -> str | None:
     return None
 
 
-def _finish(
-    frame: pl.DataFrame,
-    kind: str,
-    *,
-    filename: str,
-    notes: list[Note],
-    formulas: dict[int, set[int]] | None = None,
-    **meta: str,
-) -> RawTable:
-    headers = frame.columns
-    if not headers:
-        raise InvalidInput(N_("{filename} is empty."), field="file", filename=filename)
+def _check_headers(headers: list[str], filename: str) -> None:
+    """Refuse a column named like the pipeline's own or like a Polars pattern of column names."""
     for number, name in enumerate(headers, start=1):
         if name in RESERVED_COLUMNS:
             raise InvalidInput(
@@ -924,6 +1125,21 @@ def _finish(
                 column=number,
                 name=name,
             )
+
+
+def _finish(
+    frame: pl.DataFrame,
+    kind: str,
+    *,
+    filename: str,
+    notes: list[Note],
+    formulas: dict[int, set[int]] | None = None,
+    **meta: str,
+) -> RawTable:
+    headers = frame.columns
+    if not headers:
+        raise InvalidInput(N_("{filename} is empty."), field="file", filename=filename)
+    _check_headers(headers, filename)
     # Columns by position, not by name.
     cells = [pl.nth(i).str.strip_chars().replace("", None) for i in range(len(headers))]
     blank = frame.select(pl.all_horizontal([c.is_null() for c in cells])).to_series()
@@ -944,6 +1160,288 @@ def _finish(
     if formulas:
         notes = notes + _formula_notes(formulas, frame["__row"], headers)
     return RawTable(frame=frame, headers=headers, kind=kind, blank_rows=blank_rows, notes=notes, **meta)
+
+
+# --- preview ------------------------------------------------------------------------------------------------------
+
+#: Data rows a preview shows (the column-check page).
+PREVIEW_ROWS = 5
+#: Rows of a sheet a preview reads at most to find its first rows that are not blank.
+_PREVIEW_SCAN_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The header and the first rows of a file, as ``read_table`` would read them, for the column-check page."""
+
+    headers: list[str]
+    rows: list[list[str | None]]
+    kind: str
+    sheet: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"headers": self.headers, "rows": self.rows, "kind": self.kind, "sheet": self.sheet}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Preview:
+        return cls(headers=data["headers"], rows=data["rows"], kind=data["kind"], sheet=data.get("sheet", ""))
+
+
+def preview_table(
+    source: Path | bytes,
+    *,
+    filename: str,
+    sheet: str | None = None,
+    rows: int = PREVIEW_ROWS,
+    limits: ReadLimits | None = None,
+) -> Preview:
+    """The header and the first ``rows`` rows that are not blank, reading only what they need: a CSV's first lines
+    (at most ``rows + 2`` lines of the longest allowed), the first rows of an XLSX sheet streamed from its XML (the
+    shared strings only as far as those rows use them). The same refusals as ``read_table`` for what it reads (a
+    ZIP bomb, too many columns or cells declared, a line or a cell too long); what lies beyond is the job's."""
+    limits = limits or read_limits()
+    size = source.stat().st_size if isinstance(source, Path) else len(source)
+    check_size(filename, size)
+    stream: IO[bytes] = source.open("rb") if isinstance(source, Path) else io.BytesIO(source)
+    with stream:
+        if stream.read(4) == b"PK\x03\x04":
+            stream.seek(0)
+            return _preview_xlsx(stream, filename, sheet, rows, limits)
+        stream.seek(0)
+        budget = limits.line_bytes * (rows + 2) + 4
+        head = stream.read(budget)
+    if size > len(head):  # cut after the last whole line (UTF-16: the last whole line end of two bytes)
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            end = head.rfind(b"\n\x00" if head[:2] == b"\xff\xfe" else b"\x00\n")
+            cut = end + 2 if end > 0 and end % 2 == 0 else len(head) - len(head) % 2
+        else:
+            end = head.rfind(b"\n")
+            cut = end + 1 if end > 0 else len(head)
+        head = head[:cut]
+    table = _read_data(head, filename, None, limits)
+    body = table.frame.head(rows).select(table.headers).rows()
+    return Preview(headers=table.headers, rows=[list(r) for r in body], kind="csv")
+
+
+def cached_preview(path: Path, *, filename: str, sheet: str | None = None) -> Preview:
+    """``preview_table`` of an upload kept at ``path``, computed once: kept beside it (``<path>.preview.json``) and
+    read from there by every later view of the column-check page."""
+    kept = path.with_name(path.name + ".preview.json")
+    if kept.exists():
+        return Preview.from_dict(json.loads(kept.read_text(encoding="utf-8")))
+    found = preview_table(path, filename=filename, sheet=sheet)
+    kept.write_text(json.dumps(found.as_dict(), ensure_ascii=False), encoding="utf-8")
+    return found
+
+
+def _preview_xlsx(stream: IO[bytes], filename: str, sheet: str | None, rows: int, limits: ReadLimits) -> Preview:
+    try:
+        zf = zipfile.ZipFile(stream)
+    except zipfile.BadZipFile as exc:
+        raise InvalidInput(
+            N_("{filename} is not a CSV or XLSX file (it contains binary data)."), field="file", filename=filename
+        ) from exc
+    with zf:
+        if "xl/workbook.xml" not in zf.namelist():
+            raise InvalidInput(
+                N_("{filename} is a ZIP archive, not an XLSX workbook."), field="file", filename=filename
+            )
+        _check_unpacked(zf.infolist(), filename, limits)
+        try:
+            _check_declared_cells(zf, filename, limits)
+            return _preview_workbook(zf, filename, sheet, rows, limits)
+        except (ET.ParseError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError) as exc:
+            raise InvalidInput(
+                N_("{filename} is a damaged XLSX workbook: {reason}"),
+                field="file",
+                filename=filename,
+                reason=str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__,
+            ) from exc
+
+
+def _preview_workbook(zf: zipfile.ZipFile, filename: str, sheet: str | None, rows: int, limits: ReadLimits) -> Preview:
+    entries = _sheet_entries(zf)
+    names = [html.unescape(e.get(b"name", b"").decode("utf-8", "replace")) for e in entries]
+    state = {n: e.get(b"state", b"visible").decode("ascii", "replace") for n, e in zip(names, entries, strict=True)}
+    strings, dates = _SharedStrings(zf), _date_styles(zf)
+
+    def head(name: str, count: int) -> list[list[Any]]:
+        part = _sheet_part(zf, names.index(name))
+        return [] if part is None else _stream_rows(zf, part, strings, dates, count, limits)
+
+    def label(name: str) -> str:
+        return name if state.get(name, "visible") == "visible" else f"{name} ({state[name]})"
+
+    if sheet is None:  # chosen as ``_read_workbook`` chooses it
+        with_data = [n for n in names if any(any(c not in ("", None) for c in r) for r in head(n, 50))]
+        shown = [n for n in with_data if state.get(n, "visible") == "visible"]
+        hidden = [n for n in with_data if n not in shown]
+        if len(shown) > 1:
+            raise InvalidInput(
+                N_("{filename} has several sheets with data ({sheets}); choose one."),
+                field="sheet",
+                filename=filename,
+                sheets=", ".join(label(n) for n in with_data),
+            )
+        if hidden and not shown:
+            raise InvalidInput(
+                N_(
+                    "The sheets of {filename} that hold data are hidden in Excel ({sheets}; a very hidden sheet "
+                    "cannot even be unhidden from Excel's menu). If one of them is the list, choose it by name."
+                ),
+                field="sheet",
+                filename=filename,
+                sheets=", ".join(label(n) for n in hidden),
+            )
+        sheet = shown[0] if shown else names[0]
+    elif sheet not in names:
+        raise InvalidInput(
+            N_("{filename} has no sheet {sheet}; sheets: {sheets}."),
+            field="sheet",
+            filename=filename,
+            sheet=sheet,
+            sheets=", ".join(names),
+        )
+    found = head(sheet, _PREVIEW_SCAN_ROWS)
+    if not found or not any(c not in ("", None) for r in found for c in r):
+        raise InvalidInput(N_("{filename} is empty."), field="file", filename=filename)
+    width = max(len(r) for r in found)
+    first = found[0] + [None] * (width - len(found[0]))
+    headers = _unique([_cell(c) or f"column_{i + 1}" for i, c in enumerate(first)])
+    body: list[list[str | None]] = []
+    schema = dict.fromkeys(headers, pl.String)
+    for number, r in enumerate(found[1:], start=2):
+        cells = [_cell(c) for c in r] + [None] * (width - len(r))
+        if any(c is not None and c.strip() for c in cells):
+            _check_xlsx_cells(pl.DataFrame([cells], schema=schema, orient="row"), filename, number, limits)
+            body.append(cells)
+        if len(body) == rows:
+            break
+    _check_headers(headers, filename)
+    return Preview(headers=headers, rows=body, kind="xlsx", sheet=sheet)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _no_doctype(zf: zipfile.ZipFile, part: str) -> None:
+    """A workbook's XML never declares a DOCTYPE: one that does is refused before a parser sees its entities."""
+    with zf.open(part) as stream:
+        if b"<!DOCTYPE" in stream.read(4096).upper():
+            raise ValueError(f"{part} declares a DOCTYPE")
+
+
+class _SharedStrings:
+    """A workbook's shared strings, read from its XML only as far as the cells asked for need."""
+
+    def __init__(self, zf: zipfile.ZipFile) -> None:
+        self.found: list[str] = []
+        self.events: Iterable[tuple[str, Any]] = iter(())
+        if "xl/sharedStrings.xml" in zf.namelist():
+            _no_doctype(zf, "xl/sharedStrings.xml")
+            # No DOCTYPE (above): no entity to expand; expat limits amplification besides.
+            self.events = ET.iterparse(zf.open("xl/sharedStrings.xml"), events=("end",))  # noqa: S314
+
+    def __getitem__(self, index: int) -> str:
+        for _event, element in self.events:
+            if len(self.found) > index:
+                break
+            if _local(element.tag) == "si":
+                self.found.append(_unescape(_text_of(element)))
+                element.clear()
+        if len(self.found) <= index:
+            self.events = iter(())
+            raise ValueError(f"shared string {index} is missing")
+        return self.found[index]
+
+
+def _text_of(element: ET.Element) -> str:
+    """The text of a string item (``<si>``, ``<is>``): its ``<t>`` or its runs' (``<r><t>``), phonetic runs left out."""
+    parts: list[str] = []
+    for child in element:
+        name = _local(child.tag)
+        if name == "t":
+            parts.append(child.text or "")
+        elif name == "r":
+            parts.extend(t.text or "" for t in child if _local(t.tag) == "t")
+    return "".join(parts)
+
+
+def _unescape(text: str) -> str:
+    """Excel's escapes of characters XML cannot hold (``_x000D_``)."""
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+def _date_styles(zf: zipfile.ZipFile) -> set[int]:
+    """The indexes of the cell styles (``<c s="...">``) whose number format is a date."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+
+    if "xl/styles.xml" not in zf.namelist():
+        return set()
+    _no_doctype(zf, "xl/styles.xml")
+    root = ET.fromstring(zf.read("xl/styles.xml"))  # noqa: S314 - no DOCTYPE (above); expat limits amplification
+    formats: dict[int, str] = dict(BUILTIN_FORMATS)
+    for element in root.iter():
+        if _local(element.tag) == "numFmt":
+            formats[int(element.get("numFmtId", "0"))] = element.get("formatCode", "")
+    dated: set[int] = set()
+    for element in root.iter():
+        if _local(element.tag) == "cellXfs":
+            for index, xf in enumerate(x for x in element if _local(x.tag) == "xf"):
+                if is_date_format(formats.get(int(xf.get("numFmtId", "0")), "")):
+                    dated.add(index)
+    return dated
+
+
+def _stream_rows(
+    zf: zipfile.ZipFile, part: str, strings: _SharedStrings, dates: set[int], count: int, limits: ReadLimits
+) -> list[list[Any]]:
+    """The first ``count`` rows of a sheet (from row 1, blank rows kept as empty lists, cells from column A), read
+    from its XML as a stream: what lies after them is never read."""
+    from openpyxl.utils.datetime import from_excel
+
+    _no_doctype(zf, part)
+    found: list[list[Any]] = []
+    with zf.open(part) as xml:
+        for _event, element in ET.iterparse(xml, events=("end",)):  # noqa: S314 - no DOCTYPE (above)
+            if _local(element.tag) != "row":
+                continue
+            number = int(element.get("r") or len(found) + 1)
+            if number > count:
+                break
+            found.extend([] for _ in range(number - 1 - len(found)))
+            cells: list[Any] = []
+            for c in element:
+                if _local(c.tag) != "c":
+                    continue
+                ref = c.get("r")
+                column = _column_index(re.sub(r"[0-9]", "", ref)) if ref else len(cells)
+                if column >= limits.columns:
+                    raise _too_many_columns(part, column + 1, limits)
+                cells.extend([None] * (column - len(cells)))
+                kind, value = c.get("t", "n"), next((v.text for v in c if _local(v.tag) == "v"), None)
+                if kind == "inlineStr":
+                    inline = next((i for i in c if _local(i.tag) == "is"), None)
+                    cell: Any = _unescape(_text_of(inline)) if inline is not None else None
+                elif value is None:
+                    cell = None
+                elif kind == "s":
+                    cell = strings[int(value)]
+                elif kind == "b":
+                    cell = value.strip() == "1"
+                elif kind in ("str", "e"):
+                    cell = _unescape(value)
+                elif kind == "d":
+                    cell = value[:10]
+                elif int(c.get("s", "0")) in dates:
+                    cell = from_excel(float(value))
+                else:
+                    cell = float(value)
+                cells.append(cell)
+            found.append(cells)
+            element.clear()
+    return found
 
 
 # --- column mapping ---------------------------------------------------------------------------------------------

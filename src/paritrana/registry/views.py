@@ -34,12 +34,13 @@ from paritrana.core.errors import (
 )
 from paritrana.core.permissions import can, require
 from paritrana.core.privacy import looks_like_nik, refuse_nik_in_address
+from paritrana.core.views import attempt
 from paritrana.regions.queries import normalize_code
 from paritrana.registry import lifecycle, queries
 from paritrana.registry.actions import do_reveal_nik
 from paritrana.registry.choices import ImportKind, ImportStatus, WorkerStatus
 from paritrana.registry.forms import CHANGE_FORMS, DeathListForm, ImportForm, MappingForm, WorkerFilterForm
-from paritrana.registry.ingest import check_mapping, check_size, guess_mapping, mask_nik, read_table
+from paritrana.registry.ingest import cached_preview, check_mapping, check_size, guess_mapping, mask_nik
 from paritrana.registry.models import ImportJob, Worker
 from paritrana.registry.tasks import MAX_ATTEMPTS, import_workers_task
 
@@ -335,8 +336,12 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _check_columns(request: HttpRequest, job: ImportJob) -> HttpResponse:
-    """The column check: the guessed mapping and the first rows (NIKs masked); confirming queues the import."""
-    table = read_table(Path(job.stored_path), filename=job.filename, sheet=job.sheet or None)
+    """The column check: the guessed mapping and the first rows (NIKs masked); confirming queues the import. The rows
+    are the upload's preview, read once when it was uploaded (``ingest.cached_preview``), never the whole file."""
+    path, sheet = Path(job.stored_path), job.sheet or None
+    table, error = attempt(lambda: cached_preview(path, filename=job.filename, sheet=sheet))
+    if error:
+        return render(request, "registry/import_columns.html", {"job": job, "error": error}, status=422)
     form = MappingForm(request.POST or None, headers=table.headers, guess=guess_mapping(table.headers))
     error = ""
     if request.method == "POST" and form.is_valid():
@@ -350,10 +355,7 @@ def _check_columns(request: HttpRequest, job: ImportJob) -> HttpResponse:
             return redirect("registry:import", pk=job.pk)
     # Any long run of digits may be a NIK, whatever its column is called: masked in the preview. ``\d`` stays
     # Unicode-wide on purpose (it masks, it does not read): a NIK in Arabic-Indic digits is masked too.
-    preview = [
-        [mask_nik(v) if v and re.fullmatch(r"\s*\d{10,}\s*", v) else v for v in (row[h] for h in table.headers)]
-        for row in table.frame.head(5).iter_rows(named=True)
-    ]
+    preview = [[mask_nik(v) if v and re.fullmatch(r"\s*\d{10,}\s*", v) else v for v in row] for row in table.rows]
     context = {"job": job, "form": form, "headers": table.headers, "preview": preview, "error": error}
     return render(request, "registry/import_columns.html", context, status=422 if error else 200)
 
@@ -366,3 +368,14 @@ def import_report(request: HttpRequest, pk: int) -> FileResponse:
     return FileResponse(
         Path(job.report_path).open("rb"), as_attachment=True, filename=f"{Path(job.filename).stem}-laporan.xlsx"
     )
+        # The header and first rows only (bounded: the limits of the file, never the whole of it): a file refused
+        # there is refused here, at once, with nothing kept; the rest is read by the import job.
+        _preview, error = attempt(
+            lambda: cached_preview(stored, filename=upload.name, sheet=form.cleaned_data["sheet"] or None)
+        )
+        if error:
+            for kept in (stored, stored.with_name(stored.name + ".preview.json")):
+                kept.unlink(missing_ok=True)
+            jobs = ImportJob.objects.filter(created_by=cast(User, request.user))[:20]
+            context = {"form": form, "jobs": jobs, "error": error}
+            return render(request, "registry/import_new.html", context, status=422)
