@@ -307,6 +307,17 @@ def import_new(request: HttpRequest) -> HttpResponse:
         with stored.open("wb") as out:
             for chunk in upload.chunks():
                 out.write(chunk)
+        # The header and first rows only (bounded: the limits of the file, never the whole of it): a file refused
+        # there is refused here, at once, with nothing kept; the rest is read by the import job.
+        _preview, error = attempt(
+            lambda: cached_preview(stored, filename=upload.name, sheet=form.cleaned_data["sheet"] or None)
+        )
+        if error:
+            for kept in (stored, stored.with_name(stored.name + ".preview.json")):
+                kept.unlink(missing_ok=True)
+            jobs = ImportJob.objects.filter(created_by=cast(User, request.user))[:20]
+            context = {"form": form, "jobs": jobs, "error": error}
+            return render(request, "registry/import_new.html", context, status=422)
         job = ImportJob.objects.create(
             created_by=cast(User, request.user),
             filename=upload.name[:255],
@@ -368,14 +379,3 @@ def import_report(request: HttpRequest, pk: int) -> FileResponse:
     return FileResponse(
         Path(job.report_path).open("rb"), as_attachment=True, filename=f"{Path(job.filename).stem}-laporan.xlsx"
     )
-        # The header and first rows only (bounded: the limits of the file, never the whole of it): a file refused
-        # there is refused here, at once, with nothing kept; the rest is read by the import job.
-        _preview, error = attempt(
-            lambda: cached_preview(stored, filename=upload.name, sheet=form.cleaned_data["sheet"] or None)
-        )
-        if error:
-            for kept in (stored, stored.with_name(stored.name + ".preview.json")):
-                kept.unlink(missing_ok=True)
-            jobs = ImportJob.objects.filter(created_by=cast(User, request.user))[:20]
-            context = {"form": form, "jobs": jobs, "error": error}
-            return render(request, "registry/import_new.html", context, status=422)
