@@ -158,6 +158,25 @@ def test_the_command_line_names_the_row_and_what_happened(
     assert "row 3: nik: Excel turned the NIK into a number" in capsys.readouterr().out
 
 
+def test_the_command_line_says_what_the_reader_noticed_of_the_whole_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], db: Any
+) -> None:
+    """A note on the file (a cp1252 byte, an earlier report's columns) is said once, before the counts, and in the
+    JSON summary under ``file``: before, the command line only counted it among the warnings."""
+    path = tmp_path / "daftar.csv"
+    path.write_bytes(
+        f"{HEADER.strip()};alasan\n{NIK};Siti;{DESA};x\n".encode() + f"{NIK_2};André;{DESA};y\n".encode("cp1252")
+    )
+    assert main(["workers", "import", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("warning: ") and "(alasan)" in out and "warning: row 3: " in out
+    assert Worker.objects.get(nik=NIK_2).name == "André"
+    assert main(["workers", "import", str(path), "--format", "json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert {n["code"] for n in summary["file"]} == {"encoding_cp1252", "report_columns_ignored"}
+    assert all(n["severity"] == "warning" and n["message"] for n in summary["file"])
+
+
 # --- names ---------------------------------------------------------------------------------------------------------
 
 

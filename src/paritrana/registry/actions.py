@@ -63,8 +63,6 @@ class ImportResult:
 #: What a worksheet cannot hold (XML 1.0 forbids these control characters; openpyxl raises IllegalCharacterError):
 #: every C0 control character but tab, line feed and carriage return.
 XLSX_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
-#: The columns the report adds to the file's own (``ingest.error_report``).
-REPORT_COLUMNS = ("baris", "alasan", "reason")
 
 
 def _reportable(table: ingest.RawTable, fmt: str) -> ingest.RawTable:
@@ -76,9 +74,9 @@ def _reportable(table: ingest.RawTable, fmt: str) -> ingest.RawTable:
     renamed: dict[str, str] = {}
     for header in headers:
         name = re.sub(XLSX_ILLEGAL, "\ufffd", header) if fmt == "xlsx" else header
-        if name in REPORT_COLUMNS:
+        if name in ingest.REPORT_COLUMNS:
             name = f"{name} (berkas)"
-        while name != header and (name in headers or name in renamed.values() or name in REPORT_COLUMNS):
+        while name != header and (name in headers or name in renamed.values() or name in ingest.REPORT_COLUMNS):
             name += "'"
         if name != header:
             renamed[header] = name

@@ -104,9 +104,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     summary.update(
         status=result.summary["status"], warnings=result.summary["warnings"], blank_rows=result.summary["blank_rows"]
     )
+    # What the reader said of the whole file (a cp1252 byte, a hidden sheet, formula rows skipped): said once, first.
+    on_file = result.issues.filter(result.issues["field"] == "file").unique("code", keep="first", maintain_order=True)
+    notices = [
+        {"severity": n["severity"], "code": n["code"], "row": n["row"], "message": n["message_en"], "value": n["value"]}
+        for n in on_file.iter_rows(named=True)
+    ]
     if args.format == "json":
-        sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps({**summary, "file": notices}, ensure_ascii=False) + "\n")
     else:
+        for n in notices:  # row 1 is the header: a note there is on the whole file
+            where = f"row {n['row']}: " if n["row"] > 1 else ""
+            value = f" ({n['value']})" if n["value"] else ""
+            sys.stdout.write(f"{n['severity']}: {where}{n['message']}{value}\n")
         for key, value in summary.items():
             sys.stdout.write(f"{key:>11}: {value}\n")
         for issue in result.issues.filter(result.issues["severity"] == "error").head(20).iter_rows(named=True):
