@@ -41,6 +41,7 @@ NOT_BY_LINK = {
     "accounts:active": "POST",
     "accounts:password_reset": "POST",
     "followup:finding_status": "POST",
+    "followup:claim_workers": "POST: the worker search of the claim form (HTMX)",
     "registry:worker_change": "POST: a change to a worker, from the worker's page",
     "sponsorship:bill_step": "the same address as sponsorship:bill_detail (its older name)",
     "sponsorship:program_export": "a file, asked for by the program page's form",

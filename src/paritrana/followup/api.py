@@ -162,6 +162,41 @@ class HeirOut(Schema):
             return None
 
 
+class ClaimHeirIn(HeirIn):
+    school_level: str = Field(
+        "", description="a child receiving the scholarship: tk, sd, smp, sma, pt, or age (by age); blank: none"
+    )
+    grade: int = Field(1, ge=1, le=6, description="the year within that level")
+
+
+class ClaimWithHeirsIn(Schema):
+    worker_id: int | None = Field(None, description="the worker's id; or give the NIK")
+    nik: str = Field("", max_length=20, description="the worker's NIK (16 digits), when no worker_id is given")
+    kind: str = Field(description="jkk, jkk-death, jkm, jht or beasiswa")
+    event_date: date
+    amount_paid: int | str = Field(description="whole rupiah")
+    paid_on: date | None = None
+    contribution_years: float | None = Field(None, description="the worker's years of contributions (JKM deaths)")
+    heirs: list[ClaimHeirIn] = Field(default_factory=list, max_length=20, description="JKM and JKK death only")
+    note: str = Field("", max_length=2000, description="free text kept on the claim")
+
+
+class ClaimWithHeirsOut(Schema):
+    id: int
+    worker_id: int
+    program_id: int | None
+    kind: str
+    event_date: date
+    amount_paid: int
+    expected: int | None
+    flags: list[str]
+    heirs: list[HeirOut]
+
+    @staticmethod
+    def resolve_heirs(obj: Any) -> list[Heir]:
+        return list(queries.heirs_of(obj))
+
+
 class ChildIn(Schema):
     level: str = Field("", description="tk, sd, smp, sma or pt at the first scholarship year (blank: by age)")
     grade: int = Field(1, ge=1, le=6, description="the year within that level")
@@ -353,6 +388,19 @@ def post_finding_status(request: HttpRequest, finding_id: int, payload: StatusIn
 
 
 # Heirs and scholarships -----------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/claims/with-heirs",
+    response={201: ClaimWithHeirsOut},
+    summary="Register a claim and, for a death, its heirs in one transaction (an error in any heir writes nothing)",
+)
+def post_claim_with_heirs(request: HttpRequest, payload: ClaimWithHeirsIn) -> tuple[int, Any]:
+    data = payload.dict()
+    worker = queries.claim_worker(request.user, worker_id=data.pop("worker_id"), text=data.pop("nik"))
+    if data["contribution_years"] is not None:
+        data["contribution_years"] = str(data["contribution_years"])
+    return 201, actions.do_record_claim_with_heirs(actor=request.user, worker=worker, **data)
 
 
 @router.get("/claims/{claim_id}/heirs", response=list[HeirOut], summary="The heirs of a death claim (NIK masked)")

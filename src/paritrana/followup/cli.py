@@ -142,10 +142,56 @@ def cmd_sessions(args: argparse.Namespace) -> None:
         _refuse(args, "json, xlsx or pdf")
 
 
+HEIR_FIELDS = ("name", "relation", "birth_date", "nik", "school_level", "grade")
+
+
+def _heir_rows(texts: list[str] | None) -> list[dict[str, str]]:
+    """``--heir "NAME;RELATION;YYYY-MM-DD[;NIK[;SCHOOL_LEVEL[;GRADE]]]"`` per heir, as rows for the action."""
+    rows = []
+    for text in texts or []:
+        parts = [p.strip() for p in text.split(";")]
+        rows.append({k: v for k, v in zip(HEIR_FIELDS, parts, strict=False) if v})
+    return rows
+
+
+def _record_claim(args: argparse.Namespace, actor: Any) -> None:
+    """``heirs record``: a claim and its heirs in one transaction (``do_record_claim_with_heirs``), as the Klaim page
+    and ``POST /api/v1/claims/with-heirs`` record it."""
+    from paritrana.followup import actions, queries
+
+    worker = queries.claim_worker(actor, text=_need(args.nik, "--nik"))
+    claim = actions.do_record_claim_with_heirs(
+        actor=actor,
+        worker=worker,
+        kind=_need(args.kind, "--kind"),
+        event_date=_need(args.event_date, "--event-date"),
+        amount_paid=_need(args.amount, "--amount"),
+        paid_on=args.paid_on,
+        contribution_years=args.contribution_years,
+        heirs=_heir_rows(args.heir),
+    )
+    heirs = list(queries.heirs_of(claim))
+    _emit(
+        args,
+        {
+            "claim_id": claim.pk,
+            "kind": claim.kind,
+            "flags": ", ".join(claim.flags),
+            "heirs": len(heirs),
+            "scholarship_children": claim.scholarship_children.count(),
+        },
+        None,
+        f"Klaim {claim.pk}",
+    )
+
+
 def cmd_heirs(args: argparse.Namespace) -> None:
     from paritrana.followup import queries, reports
 
     actor = _actor(args)
+    if args.action == "record":
+        _record_claim(args, actor)
+        return
     if args.action == "missing":
         rows = [
             {
@@ -218,9 +264,22 @@ def register(add: Callable[..., Any]) -> None:
         add(
             "heirs",
             cmd_heirs,
-            "Heirs of death claims: a claim's scholarship schedule, or the children with missing or late years.",
+            "Heirs of death claims: a claim's scholarship schedule, the children with missing or late years, or "
+            "record a claim with its heirs.",
             ("table", "json", "xlsx"),
         )
     )
-    p.add_argument("action", choices=["schedule", "missing"])
+    p.add_argument("action", choices=["schedule", "missing", "record"])
     p.add_argument("--claim", type=int, help="the JKM or JKK death claim (schedule)")
+    p.add_argument("--nik", help="record: the worker's NIK (16 digits)")
+    p.add_argument("--kind", help="record: jkk, jkk-death, jkm, jht or beasiswa")
+    p.add_argument("--event-date", help="record: the event (the death), YYYY-MM-DD")
+    p.add_argument("--amount", help="record: the amount paid, whole rupiah")
+    p.add_argument("--paid-on", help="record: the day it was paid, YYYY-MM-DD")
+    p.add_argument("--contribution-years", help="record: the worker's years of contributions (JKM scholarship)")
+    p.add_argument(
+        "--heir",
+        action="append",
+        help='record: "NAME;RELATION;YYYY-MM-DD[;NIK[;SCHOOL_LEVEL[;GRADE]]]" per heir (relation: spouse, child, '
+        "parent, sibling, other; school level: tk, sd, smp, sma, pt or age); repeatable; any error writes nothing",
+    )

@@ -7,7 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from paritrana.followup.actions import BY_AGE, MAX_HEIRS
 from paritrana.followup.choices import FindingStatus, ReferralOutcome, Relation, SessionKind
+from paritrana.sponsorship.choices import ClaimKind
 
 LEVELS = [
     ("", _("By age")),
@@ -107,6 +109,62 @@ class OutcomeForm(forms.Form):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=ReferralOutcome.choices)
     outcome_on = forms.DateField(label=_("Outcome on"), widget=DATE, required=False)
     note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+
+
+class ClaimEntryForm(forms.Form):
+    """A claim as an officer enters it: the worker by NIK or by a name search (the pick arrives as ``worker``, an id,
+    from the search results), the claim, and for a JKM death the years of contributions the scholarship needs."""
+
+    worker_query = forms.CharField(
+        label=_("Worker: NIK or name"),
+        max_length=200,
+        required=False,
+        help_text=_("Type the 16-digit NIK, or at least 3 letters of the name and pick the worker from the list."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "search"}),
+    )
+    worker = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label=_("Kind"), choices=ClaimKind.choices)
+    event_date = forms.DateField(label=_("Event date (the death, for JKM and JKK death)"), widget=DATE)
+    amount_paid = forms.CharField(label=_("Amount paid (Rp)"), max_length=30)
+    paid_on = forms.DateField(label=_("Paid on"), required=False, widget=DATE)
+    contribution_years = forms.DecimalField(
+        label=_("Years of contributions (JKM, for the scholarship)"),
+        required=False,
+        max_digits=4,
+        decimal_places=1,
+        min_value=0,
+    )
+
+
+#: A child heir's school level at the first scholarship year; blank: no scholarship (yet).
+HEIR_LEVELS = [
+    ("", _("No scholarship")),
+    (BY_AGE, _("By age (not yet in school)")),
+    ("tk", "TK"),
+    ("sd", "SD"),
+    ("smp", "SMP"),
+    ("sma", "SMA"),
+    ("pt", _("Higher education or training")),
+]
+
+
+class HeirRowForm(forms.Form):
+    """One heir on the claim form. A row left empty is skipped; a row marked for removal is dropped."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    relation = forms.ChoiceField(label=_("Relation"), choices=[("", "—"), *Relation.choices])
+    birth_date = forms.DateField(label=_("Birth date"), widget=DATE)
+    nik = forms.CharField(label=_("NIK (optional)"), max_length=20, required=False)
+    school_level = forms.ChoiceField(label=_("Scholarship: school level"), choices=HEIR_LEVELS, required=False)
+    grade = forms.IntegerField(label=_("Year within the level"), min_value=1, max_value=6, required=False)
+
+    def row(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("DELETE", None)
+        return data
+
+
+HeirRowFormSet = forms.formset_factory(HeirRowForm, extra=2, max_num=MAX_HEIRS, validate_max=True, can_delete=True)
 
 
 def bound(form_class: type[forms.Form], request: Any, name: str, prefix: str | None = None, **kwargs: Any) -> Any:

@@ -6,6 +6,7 @@ candidate award indicators per region and year (sessions held, follow-ups comple
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -14,7 +15,8 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from paritrana.core.dates import today
-from paritrana.core.errors import N_, NotFound, ParitranaError
+from paritrana.core.digits import is_ascii_digits, refuse_non_ascii_digits
+from paritrana.core.errors import N_, InvalidInput, NotFound, ParitranaError
 from paritrana.core.permissions import can, require, scoped
 from paritrana.followup.actions import DEATH_KINDS, child_schedule
 from paritrana.followup.choices import OPEN_STATUSES, FindingStatus, YearState
@@ -34,6 +36,7 @@ __all__ = [
     "ChildYears",
     "award_indicators",
     "child_years",
+    "claim_worker",
     "death_claims_for",
     "findings_for",
     "get_claim",
@@ -44,6 +47,7 @@ __all__ = [
     "open_followups",
     "overdue_for",
     "sessions_for",
+    "workers_matching",
 ]
 
 logger = logging.getLogger(__name__)
@@ -113,6 +117,31 @@ def overdue_for(user: Any, *, on: date | None = None, limit: int = 10) -> list[F
         f.days_overdue = (on - f.due_date).days  # type: ignore[attr-defined]
         f.mine = f in mine  # type: ignore[attr-defined]
     return [*mine, *rest]
+
+
+#: Follow-ups due within this many days count as "due soon" on the dashboard.
+DUE_SOON_DAYS = 14
+
+
+def followups_due(user: Any, *, on: date | None = None, capability: str = "followup.manage") -> dict[str, int]:
+    """Open follow-ups in the user's scope for ``capability``, counted (one query): ``overdue`` (due date passed),
+    ``soon`` (due within ``DUE_SOON_DAYS``) and ``mine`` (overdue or soon, owned by the user)."""
+    from datetime import timedelta
+
+    from django.db.models import Count
+
+    from paritrana.core.permissions import scope_for
+
+    scope = scope_for(user, capability)
+    if scope.empty:
+        return {"overdue": 0, "soon": 0, "mine": 0}
+    on = on or today()
+    due = Q(due_date__lte=on + timedelta(days=DUE_SOON_DAYS))
+    return Finding.objects.filter(scope.q(SESSION_REGION), status__in=OPEN_STATUSES).aggregate(
+        overdue=Count("pk", filter=Q(due_date__lt=on)),
+        soon=Count("pk", filter=Q(due_date__gte=on) & due),
+        mine=Count("pk", filter=due & Q(owner_user_id=user.pk)) if user.pk else Count("pk", filter=Q(pk__in=[])),
+    )
 
 
 def minutes(session: Session) -> dict[str, Any]:
@@ -204,6 +233,68 @@ def get_referral(user: Any, pk: int, capability: str = "heirs.view") -> Training
         raise NotFound(N_("There is no referral {id}."), id=pk)
     require(user, capability, referral.heir.claim.desa_code)
     return referral
+
+
+#: The most workers a name search on the claim form lists.
+WORKER_MATCHES = 20
+#: The fewest characters of a name the claim form searches for (fewer would list half the registry).
+NAME_SEARCH_MIN = 3
+
+
+def _nik_digits(text: str) -> str:
+    """``text`` without the spaces, dots and dashes people type inside a NIK, when that leaves digits only."""
+    digits = re.sub(r"[\s.\-]", "", text)
+    return digits if digits and digits.isdigit() else ""
+
+
+def workers_matching(user: Any, text: str) -> list[Any]:
+    """The workers a claim may be for, as the claim form searches them: one NIK (16 digits 0-9) or part of a name,
+    through the registry's search (``registry.queries.workers_for``: the user's scope only), at most
+    ``WORKER_MATCHES``, by name. Part of a NIK, or a name shorter than ``NAME_SEARCH_MIN``, finds nothing."""
+    from paritrana.regions.models import Region
+    from paritrana.registry.queries import workers_for
+
+    text = " ".join(str(text or "").split())
+    digits = _nik_digits(text)
+    if digits:
+        found = list(workers_for(user, q=digits)[:1]) if is_ascii_digits(digits, 16) else []
+    elif len(text) < NAME_SEARCH_MIN:
+        found = []
+    else:
+        found = list(workers_for(user, q=text[:200]).order_by("name", "pk")[:WORKER_MATCHES])
+    names = dict(Region.objects.filter(code__in={w.desa_code for w in found}).values_list("code", "name"))
+    for worker in found:
+        worker.desa_name = names.get(worker.desa_code, "")  # type: ignore[attr-defined]  # shown beside the code
+    return found
+
+
+def claim_worker(user: Any, *, worker_id: int | None = None, text: str = "") -> Any:
+    """The worker a claim is entered for: the one picked from a name search (``worker_id``) or the one whose NIK is
+    typed (``text``), inside the user's registry scope. A NIK not found and a worker outside the scope give the same
+    answer (not found in your scope); a name asks to pick one of the workers it matches."""
+    from paritrana.core.privacy import mask_nik
+    from paritrana.registry.queries import workers_for
+
+    if worker_id is not None:
+        worker = workers_for(user).filter(pk=worker_id).first()
+        if worker is None:
+            raise NotFound(N_("There is no worker {id} in your scope."), field="worker", id=worker_id)
+        return worker
+    text = " ".join(str(text or "").split())
+    if not text:
+        raise InvalidInput(N_("Type the worker's NIK or part of the name, then pick the worker."), field="worker")
+    refuse_non_ascii_digits(text, field="worker")
+    digits = _nik_digits(text)
+    if digits:
+        if not is_ascii_digits(digits, 16):
+            raise InvalidInput(N_("A NIK has 16 digits."), field="worker")
+        worker = workers_for(user, q=digits).first()
+        if worker is None:
+            raise NotFound(N_("No worker with NIK {nik} in your scope."), field="worker", nik=mask_nik(digits))
+        return worker
+    raise InvalidInput(
+        N_("Pick the worker among those whose name matches {value}, or type the NIK."), field="worker", value=text[:40]
+    )
 
 
 def heirs_of(claim: Claim) -> QuerySet[Heir]:

@@ -10,6 +10,8 @@ urlpatterns = [
     path("findings/<int:pk>/status/", views.finding_status, name="finding_status"),
     path("followups/", views.followups, name="followups"),
     path("claims/", views.claim_list, name="claims"),
+    path("claims/new/", views.claim_new, name="claim_new"),
+    path("claims/new/workers/", views.claim_workers, name="claim_workers"),
     path("claims/<int:pk>/", views.claim_detail, name="claim"),
     path("referrals/", views.referrals, name="referrals"),
 ]

@@ -14,6 +14,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 
@@ -22,6 +24,7 @@ from paritrana.core.errors import N_, InvalidInput
 from paritrana.core.permissions import can, require
 from paritrana.core.views import attempt
 from paritrana.followup import actions, forms, queries, reports
+from paritrana.sponsorship.choices import ClaimFlag
 
 
 def _file(body: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -104,6 +107,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             )
             if done:
+                messages.success(request, gettext("Finding added: {text}").format(text=Truncator(done.text).chars(80)))
                 return redirect("followup:session", pk=pk)
     findings = list(session.findings.select_related("owner_user").prefetch_related("updates"))
     on = today()
@@ -170,7 +174,79 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     claims = queries.death_claims_for(request.user).prefetch_related("heir_records", "scholarship_children")
     page = Paginator(claims.order_by("-event_date", "-pk"), 50).get_page(request.GET.get("page"))
     flagged = {c.child.claim_id for c in queries.flagged_children(request.user, limit=500)}
-    return render(request, "followup/claim_list.html", {"page": page, "flagged": flagged})
+    context = {"page": page, "flagged": flagged, "can_record": can(request.user, "claims.record")}
+    return render(request, "followup/claim_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim_new(request: HttpRequest) -> HttpResponse:
+    """Register a claim: the worker by NIK or by a name search, and for a death its heirs as rows, in one action
+    (``do_record_claim_with_heirs``). Without JavaScript a NIK typed works, and a name typed lists the workers to
+    pick from on the next page; "add a row" submits the form back with one more heir row."""
+    require(request.user, "claims.record")
+    post = request.POST if request.method == "POST" else None
+    form = forms.ClaimEntryForm(post)
+    form.fields["worker_query"].widget.attrs.update(
+        {
+            "hx-post": reverse("followup:claim_workers"),
+            "hx-trigger": "input changed delay:400ms",
+            "hx-target": "#worker-matches",
+        }
+    )
+    heirs = forms.HeirRowFormSet(post, prefix="heirs")
+    error = ""
+    if post is not None and "add_heir" in post:
+        more = post.copy()
+        total = more.get("heirs-TOTAL_FORMS", "")
+        more["heirs-TOTAL_FORMS"] = str(min(int(total) + 1 if total.isdigit() else 1, actions.MAX_HEIRS))
+        heirs = forms.HeirRowFormSet(more, prefix="heirs")
+    elif post is not None:
+        if form.is_valid() and heirs.is_valid():
+            data = form.cleaned_data
+            rows = [f.row() for f in heirs.forms if f.has_changed() and f not in heirs.deleted_forms]
+
+            def record() -> Any:
+                worker = queries.claim_worker(request.user, worker_id=data["worker"], text=data["worker_query"])
+                return actions.do_record_claim_with_heirs(
+                    actor=request.user,
+                    worker=worker,
+                    kind=data["kind"],
+                    event_date=data["event_date"],
+                    amount_paid=data["amount_paid"],
+                    paid_on=data["paid_on"],
+                    contribution_years=data["contribution_years"],
+                    heirs=rows,
+                )
+
+            done, error = attempt(record)
+            if done:
+                messages.success(request, gettext("Claim registered."))
+                return redirect("followup:claim", pk=done.pk)
+        else:
+            error = gettext("Correct the form.")
+    query = form.data.get("worker_query", "") if post is not None else ""
+    context = {
+        "form": form,
+        "heirs": heirs,
+        "matches": queries.workers_matching(request.user, query),
+        "picked": form.data.get("worker", "") if post is not None else "",
+        "query": query,
+        "death_kinds": actions.DEATH_KINDS,
+        "error": error,
+    }
+    return render(request, "followup/claim_new.html", context, status=422 if error else 200)
+
+
+@login_required
+@require_http_methods(["POST"])
+def claim_workers(request: HttpRequest) -> HttpResponse:
+    """The workers matching what is typed in the claim form's worker field (HTMX; posted, so that a NIK typed stays
+    out of addresses and logs): at most 20, masked NIK, desa and birth date, to pick one."""
+    require(request.user, "claims.record")
+    query = request.POST.get("worker_query", "")
+    context = {"matches": queries.workers_matching(request.user, query), "picked": "", "query": query}
+    return render(request, "followup/_claim_workers.html", context)
 
 
 @login_required
@@ -214,6 +290,7 @@ def claim_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": can(request.user, "heirs.manage", claim.desa_code),
         "can_refer": can(request.user, "heirs.refer", claim.desa_code),
         "is_death": claim.kind in actions.DEATH_KINDS,
+        "flags": [ClaimFlag(f).label if f in ClaimFlag.values else f for f in claim.flags],
         "error": error,
     }
     return render(request, "followup/claim_detail.html", context, status=422 if error else 200)

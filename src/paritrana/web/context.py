@@ -37,6 +37,7 @@ NAVIGATION = [
 #: The menu groups, by task, in the order they are shown: (key, label).
 GROUPS = [
     ("workers", pgettext_lazy("menu", "Workers")),
+    ("claims", pgettext_lazy("menu", "Claims")),
     ("programs", pgettext_lazy("menu", "Programs and payments")),
     ("monitoring", pgettext_lazy("menu", "Monitoring")),
     ("award", pgettext_lazy("menu", "Award")),
@@ -47,8 +48,8 @@ GROUPS = [
 #: The group of each page; the dashboard stands alone at the front.
 GROUP_OF = {
     "registry:workers": "workers",
-    "sponsorship:claims": "workers",
-    "followup:claims": "workers",
+    "sponsorship:claims": "claims",
+    "followup:claims": "claims",
     "sponsorship:programs": "programs",
     "sponsorship:billing": "programs",
     "sponsorship:payments": "programs",
