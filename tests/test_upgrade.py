@@ -103,5 +103,8 @@ def test_the_previous_release_database_migrates_and_keeps_every_row(previous_rel
     assert {"admin", "disnaker.kabtangerang", "juri.banten"} <= {u["username"] for u in users}
     events = json.loads(_run(env, "audit", "--format", "json", "--limit", "5").stdout)
     assert len(events) == 5
+    # the demo's five programs: four last year, this year the renewal of the APBD one (monev shows one year)
     monev = json.loads(_run(env, "monev", "--format", "json").stdout)
-    assert (monev["totals"]["programs"], monev["totals"]["pagu"]) == (5, 862_848_000)  # the demo's five programs
+    last = json.loads(_run(env, "monev", "--year", str(monev["fiscal_year"] - 1), "--format", "json").stdout)
+    assert (monev["totals"]["programs"], last["totals"]["programs"]) == (1, 4)
+    assert monev["totals"]["pagu"] + last["totals"]["pagu"] == 862_848_000

@@ -74,8 +74,10 @@ def test_a_payment_file_through_the_page_the_api_and_the_command_line(bill: Bill
     assert refused.status_code == 422 and not Payment.objects.filter(reference="W2").exists()
 
     api = client.post("/api/v1/payments/import", {"file": SimpleUploadedFile("b.csv", bad.encode())})
-    assert api.status_code == 200 and api.json()["errors"][0]["row"] == 2
-    assert api.json()["errors"][0]["field"] == "amount"
+    assert api.status_code == 422 and api.json()["code"] == "invalid_rows"
+    assert api.json()["details"]["errors"][0]["row"] == 2
+    assert api.json()["details"]["errors"][0]["field"] == "amount"
+    assert not Payment.objects.filter(reference="W2").exists()
     ok = client.post(
         "/api/v1/payments/import",
         {"file": SimpleUploadedFile("b.csv", (HEAD + f"{bill.number};W3;05/04/2024;IDR 8.400\n").encode())},
@@ -104,6 +106,11 @@ def test_a_claim_file_reads_the_amount_paid_with_the_same_parser(bill: Bill) -> 
     assert [(e["row"], e["field"]) for e in refused.errors] == [(2, "amount_paid")]
     assert not Claim.objects.exists()
     client = client_for(make_user("bpjs.claims", "bpjs_officer", "36.03"))
+    api = client.post(
+        "/api/v1/claims/import", {"file": SimpleUploadedFile("k.csv", _claims_file(worker, "Rp42.000.000,50"))}
+    )
+    assert api.status_code == 422 and api.json()["details"]["errors"][0]["field"] == "amount_paid"
+    assert not Claim.objects.exists()
     answer = client.post(
         "/api/v1/claims/import", {"file": SimpleUploadedFile("k.csv", _claims_file(worker, "Rp42.000.000,-"))}
     )

@@ -94,14 +94,14 @@ def two_programs() -> Monev:
     return Monev([petani, nelayan], ON)
 
 
-def test_the_workbook_has_the_three_sheets_with_a_title_and_date() -> None:
+def test_the_workbook_has_the_four_sheets_with_a_title_and_date() -> None:
     book = load_workbook(io.BytesIO(monev_xlsx(two_programs(), title=TITLE)))
-    assert book.sheetnames == ["Ringkasan", "Bulanan", "Desa di bawah minimum"]
+    assert book.sheetnames == ["Ringkasan", "Bulanan", "Desa di bawah minimum", "Kumulatif bulanan"]
     assert book.properties.title == TITLE
     for sheet in book.worksheets:
         assert sheet["A1"].value == TITLE
-        assert sheet["A2"].value == "per tanggal 20 Maret 2025"
-        assert sheet["A4"].value == "Program"
+        assert sheet["A2"].value == "tahun anggaran 2025, per tanggal 20 Maret 2025"
+        assert sheet["A4"].value == ("Bulan" if sheet.title == "Kumulatif bulanan" else "Program")
         assert sheet.freeze_panes == "B5"
 
 

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
 
@@ -162,7 +163,13 @@ class ClaimOut(Schema):
 
 
 class MonevFilter(Schema):
-    fiscal_year: int | None = None
+    fiscal_year: int | None = Field(
+        None,
+        ge=2000,
+        le=2100,
+        description="the fiscal year; by default the program's year when `program` is given, else the current one "
+        "(the calendar year of today in WIB). A monev covers one fiscal year: two are never added up.",
+    )
     sponsor: int | None = None
     program: int | None = None
     opd: str = Field("", max_length=200)
@@ -321,15 +328,28 @@ def post_payment(request: HttpRequest, payload: PaymentIn) -> tuple[int, Payment
     return 201, actions.do_record_payment(actor=request.user, **payload.dict())
 
 
-@router.post("/payments/import", summary="Import a payment file (CSV/XLSX); errors write nothing")
+def _rows_refused(result: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """A file with rows in error wrote nothing: 422, in the API's one error shape, with the rows named."""
+    if not result["errors"]:
+        return 200, result
+    message = gettext("Nothing was imported: {n} rows have errors; correct them and send the file again.")
+    body = {"code": "invalid_rows", "message": message.format(n=len(result["errors"])), "details": result}
+    return 422, body
+
+
+@router.post(
+    "/payments/import",
+    response={200: dict[str, Any], 422: dict[str, Any]},
+    summary="Import a payment file (CSV/XLSX); any row in error writes nothing (422 naming the rows)",
+)
 def post_payment_file(
     request: HttpRequest, file: File[UploadedFile], source: Form[str] = "bpjs_receipt"
-) -> dict[str, Any]:
+) -> tuple[int, dict[str, Any]]:
     check_size(file.name or "", file.size)
     result = actions.do_import_payments(
         actor=request.user, source=file.read(), filename=file.name or "payments.csv", kind=source
     )
-    return result.as_dict()
+    return _rows_refused(result.as_dict())
 
 
 class CoverageOut(Schema):
@@ -372,16 +392,23 @@ def post_claim(request: HttpRequest, payload: ClaimIn) -> tuple[int, Claim]:
     return 201, actions.do_record_claim(actor=request.user, worker=worker, **data)
 
 
-@router.post("/claims/import", summary="Import claims paid (CSV/XLSX); any row in error writes nothing")
-def post_claim_file(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
+@router.post(
+    "/claims/import",
+    response={200: dict[str, Any], 422: dict[str, Any]},
+    summary="Import claims paid (CSV/XLSX); any row in error writes nothing (422 naming the rows)",
+)
+def post_claim_file(request: HttpRequest, file: File[UploadedFile]) -> tuple[int, dict[str, Any]]:
     check_size(file.name or "", file.size)
-    return actions.do_import_claims(
-        actor=request.user, source=file.read(), filename=file.name or "claims.csv"
-    ).as_dict()
+    result = actions.do_import_claims(actor=request.user, source=file.read(), filename=file.name or "claims.csv")
+    return _rows_refused(result.as_dict())
 
 
 @router.get("/monev", summary="Budget monev: pagu, committed, billed, paid, serapan, forecast, lapses, villages")
 def get_monev(request: HttpRequest, filters: Query[MonevFilter]) -> dict[str, Any]:
+    """Monev of ONE fiscal year (``fiscal_year``, by default the current one): per program and in total, and
+    ``monthly``: pagu, committed, billed and paid cumulative month by month with serapan (paid / pagu), beside
+    ``earlier_years``: the same for up to three earlier years that have programs (filtered alike). ``years`` lists
+    the fiscal years that have programs in your scope."""
     return queries.monev(request.user, **filters.dict()).as_dict()
 
 

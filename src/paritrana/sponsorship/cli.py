@@ -184,7 +184,7 @@ def cmd_monev(args: argparse.Namespace) -> None:
         }
         for r in report.rows
     ]
-    _emit(args, rows, None, f"Monev {report.on}")
+    _emit(args, rows, None, f"Monev {report.fiscal_year} ({report.on})")
 
 
 def cmd_plan(args: argparse.Namespace) -> None:
@@ -325,7 +325,7 @@ def register(add: Callable[..., Any]) -> None:
     p = user(
         add("monev", cmd_monev, "Budget monev per program, sponsor, OPD or region.", ("table", "json", "xlsx", "pdf"))
     )
-    p.add_argument("--year", type=int)
+    p.add_argument("--year", type=int, help="fiscal year (default: the program's year with --program, else this year)")
     p.add_argument("--sponsor", type=int)
     p.add_argument("--program", type=int)
     p.add_argument("--opd")

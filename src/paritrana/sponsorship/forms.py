@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from paritrana.registry.choices import Funder, Occupation
-from paritrana.sponsorship.choices import ClaimKind, Package, PaymentSource, SponsorKind
+from paritrana.sponsorship.choices import Package, PaymentSource, SponsorKind
 
 MODES = [("all-or-nothing", _("All or nothing")), ("valid-only", _("Enroll the eligible, list the others"))]
 
@@ -86,19 +86,6 @@ class PaymentFileForm(forms.Form):
     source = forms.ChoiceField(label=_("Source"), choices=PaymentSource.choices)
 
 
-class ClaimForm(forms.Form):
-    worker = forms.IntegerField(label=_("Worker (id)"))
-    kind = forms.ChoiceField(label=_("Kind"), choices=ClaimKind.choices)
-    event_date = forms.DateField(
-        label=_("Event date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    amount_paid = forms.CharField(label=_("Amount paid (Rp)"), max_length=30)
-    paid_on = forms.DateField(
-        label=_("Paid on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    heirs = forms.CharField(label=_("Heirs"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
 class ClaimFileForm(forms.Form):
     file = forms.FileField(label=_("Claims file (CSV/XLSX)"))
 
@@ -116,5 +103,9 @@ class PlanForm(forms.Form):
 
 
 class MonevFilterForm(forms.Form):
-    fiscal_year = forms.IntegerField(label=_("Fiscal year"), required=False)
+    #: A select of the years that have programs in the user's scope (the view fills it); the default is the
+    #: current fiscal year, so that a monev never adds two years up.
+    fiscal_year = forms.IntegerField(
+        label=_("Fiscal year"), required=False, min_value=2000, max_value=2100, widget=forms.Select
+    )
     sponsor = forms.IntegerField(label=_("Sponsor"), required=False, widget=forms.Select)

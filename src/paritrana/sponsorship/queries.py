@@ -22,6 +22,7 @@ from paritrana.core.permissions import region_q, require, scoped
 from paritrana.regions.models import Region
 from paritrana.sponsorship.choices import FUNDER, Coverage
 from paritrana.sponsorship.models import Bill, Claim, Enrollment, Payment, Program, Sponsor
+from paritrana.sponsorship.monev import MonthFigures, absorbed, cumulative_series, serapan
 
 __all__ = [
     "MonevRow",
@@ -29,6 +30,7 @@ __all__ = [
     "coverage_of_month",
     "get_program",
     "monev",
+    "monev_years",
     "programs_for",
     "sponsors_for",
     "worker_coverage",
@@ -263,6 +265,216 @@ def lapse_alerts(user: Any, on: date | None = None, limit: int = 10) -> list[Bil
     return [b for b in overdue[: limit * 4] if coverage_status(b, b.program.grace_days, on) == Coverage.LAPSED][:limit]
 
 
+# Dashboards (web/home): what each role must act on, as counts from aggregate queries -----------------------------
+#
+# Each reads a role's work through the capability that work needs (``scope_for``), so a national scope with
+# millions of rows costs a handful of COUNT/SUM queries; the lists that go with them stop at ``limit`` rows.
+
+#: Programs ending within this many months (or already past their last month while still active) and not renewed.
+ENDING_WITHIN_MONTHS = 2
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A count of things to act on, with the money and the workers they concern."""
+
+    count: int = 0
+    amount: Decimal = Decimal(0)
+    workers: int = 0
+
+
+@dataclass(frozen=True)
+class DeathToConfirm:
+    worker: Any
+    source: str  # "claim" | "bpjs"
+    on: date | None
+
+
+@dataclass(frozen=True)
+class OperatorTodo:
+    arrears: Tally  # bills past their due date, not paid in full
+    lapsed: Tally  # of those, past the grace days too: their workers were not covered
+    ending: list[Program]  # active programs ending soon (or ended) and not renewed, soonest first
+    ending_count: int
+    death_claims: int  # death claims (JKM, JKK death) whose worker is still alive in the registry
+    dead_there: int  # open BPJS differences "deceased at BPJS, active here"
+    dead_there_run: int | None  # the latest reconcile holding one of them
+    deaths: list[DeathToConfirm]
+
+    @property
+    def deaths_to_confirm(self) -> int:
+        return self.death_claims + self.dead_there
+
+
+def _outstanding() -> Any:
+    from django.db.models import DecimalField, ExpressionWrapper, F
+
+    return ExpressionWrapper(F("amount") - F("paid"), output_field=DecimalField(max_digits=18, decimal_places=0))
+
+
+def _month_index() -> Any:
+    """A program's last month as ``year * 12 + month - 1``, computed in the database."""
+    from django.db.models import F, IntegerField
+    from django.db.models.functions import Cast
+
+    return Cast("fiscal_year", IntegerField()) * 12 + F("first_month") + F("months") - 2
+
+
+def operator_todo(user: Any, *, on: date | None = None, limit: int = 10) -> OperatorTodo:
+    """A Disnaker operator's work in its scope: arrears and lapses, programs to renew, deaths to confirm."""
+    from django.db.models import Max
+
+    from paritrana.core.permissions import scope_for
+    from paritrana.registry.choices import WorkerStatus
+    from paritrana.sponsorship.choices import ClaimKind, ProgramStatus
+    from paritrana.sponsorship.models import DifferenceKind, ReconcileDifference, Resolution
+
+    on = on or today()
+    money = scope_for(user, "sponsorship.approve")
+    people = scope_for(user, "registry.import")
+    overdue = Bill.objects.filter(money.q("program__" + SPONSOR_FIELD), paid_on__isnull=True, due_date__lt=on)
+    graces = set(
+        Program.objects.filter(money.q(SPONSOR_FIELD), bills__paid_on__isnull=True, bills__due_date__lt=on)
+        .order_by()
+        .values_list("grace_days", flat=True)
+        .distinct()
+    )
+    lapsed_q = Q(pk__in=[])
+    for grace in graces:
+        lapsed_q |= Q(program__grace_days=grace, due_date__lt=on - timedelta(days=grace))
+    figures = overdue.aggregate(
+        n=Count("pk"),
+        owed=Sum(_outstanding()),
+        people=Sum("workers"),
+        lapsed_n=Count("pk", filter=lapsed_q),
+        lapsed_owed=Sum(_outstanding(), filter=lapsed_q),
+        lapsed_people=Sum("workers", filter=lapsed_q),
+    )
+    ending = (
+        Program.objects.filter(money.q(SPONSOR_FIELD), status=ProgramStatus.ACTIVE, renewals__isnull=True)
+        .annotate(last_index=_month_index())
+        .filter(last_index__lte=on.year * 12 + on.month - 1 + ENDING_WITHIN_MONTHS)
+        .select_related("sponsor")
+        .order_by("last_index", "pk")
+    )
+    death_claims = (
+        Claim.objects.filter(people.q("desa_code"), kind__in=(ClaimKind.JKM, ClaimKind.JKK_DEATH))
+        .exclude(worker__status=WorkerStatus.DECEASED)
+        .select_related("worker")
+    )
+    dead_there = ReconcileDifference.objects.filter(
+        people.q("region_code"), kind=DifferenceKind.DEAD_THERE, resolution=Resolution.OPEN
+    )
+    there = dead_there.aggregate(n=Count("pk"), run=Max("run_id"))
+    deaths = [DeathToConfirm(c.worker, "claim", c.event_date) for c in death_claims.order_by("event_date")[:limit]]
+    if len(deaths) < limit:
+        rows = dead_there.filter(worker__isnull=False).select_related("worker").order_by("-run_id", "row")
+        deaths += [DeathToConfirm(d.worker, "bpjs", d.died_on) for d in rows[: limit - len(deaths)]]
+    return OperatorTodo(
+        arrears=Tally(figures["n"], figures["owed"] or Decimal(0), figures["people"] or 0),
+        lapsed=Tally(figures["lapsed_n"], figures["lapsed_owed"] or Decimal(0), figures["lapsed_people"] or 0),
+        ending=list(ending[:limit]),
+        ending_count=ending.count(),
+        death_claims=death_claims.count(),
+        dead_there=there["n"],
+        dead_there_run=there["run"],
+        deaths=deaths,
+    )
+
+
+@dataclass(frozen=True)
+class ProgramMonth:
+    program: Program
+    workers: int  # enrolled for the month inside the user's desa
+    status: str  # Coverage of the month: its bill paid on time, pending, lapsed or not billed
+    label: str
+
+
+@dataclass(frozen=True)
+class VillageCoverage:
+    month: date
+    covered: int  # distinct workers enrolled for the month
+    programs: list[ProgramMonth]
+
+
+def village_coverage(user: Any, *, on: date | None = None, limit: int = 10) -> VillageCoverage:
+    """A village operator's programs this month: those enrolling workers of its desa and those it sponsors, each
+    with the workers enrolled for the month and the state of the month's bill."""
+    from paritrana.core.permissions import scope_for
+    from paritrana.sponsorship.choices import OPEN_FOR_ENROLLMENT
+
+    on = on or today()
+    month = first_of_month(on)
+    scope = scope_for(user, "registry.import")
+    enrolled = Enrollment.objects.filter(scope.q("desa_code"), first_month__lte=month, last_month__gte=month)
+    per_program = dict(
+        enrolled.values("program_id").annotate(n=Count("pk")).order_by("-n").values_list("program_id", "n")[:limit]
+    )
+    programs = list(
+        Program.objects.filter(
+            Q(pk__in=list(per_program)) | (scope.q(SPONSOR_FIELD) & Q(status__in=OPEN_FOR_ENROLLMENT))
+        )
+        .select_related("sponsor")
+        .order_by("-fiscal_year", "name", "pk")[:limit]
+    )
+    bills = {b.program_id: b for b in Bill.objects.filter(program__in=programs, month=month)}
+    rows = []
+    for program in programs:
+        state = (
+            coverage_status(bills.get(program.pk), program.grace_days, on)
+            if program.start <= month <= program.end
+            else Coverage.NOT_BILLED
+        )
+        rows.append(ProgramMonth(program, per_program.get(program.pk, 0), state, str(Coverage(state).label)))
+    covered = enrolled.values("worker_id").distinct().count()
+    return VillageCoverage(month, covered, rows)
+
+
+@dataclass(frozen=True)
+class BpjsTodo:
+    partial: Tally  # bills partly paid: money received, some still owed
+    awaiting: Tally  # bills paid in full, waiting for the branch to reconcile them
+    unmatched: Tally  # payments whose bill number matched no bill
+    differences: int  # open differences of the participation reconciles
+    differences_run: int | None
+    flagged_claims: int  # claims that do not agree with coverage or the rules
+
+
+def bpjs_todo(user: Any) -> BpjsTodo:
+    """A BPJS branch officer's work in its scope: payments and bills to reconcile, differences and flagged claims."""
+    from django.db.models import F, Max
+
+    from paritrana.core.permissions import scope_for
+    from paritrana.sponsorship.choices import BillStatus
+    from paritrana.sponsorship.models import ReconcileDifference, Resolution
+
+    money = scope_for(user, "payments.reconcile")
+    claims = scope_for(user, "claims.record")
+    partial_q = Q(paid__gt=0, paid__lt=F("amount"))
+    awaiting_q = Q(status=BillStatus.AWAITING_RECONCILIATION)
+    bills = Bill.objects.filter(money.q("program__" + SPONSOR_FIELD)).aggregate(
+        partial=Count("pk", filter=partial_q),
+        partial_owed=Sum(_outstanding(), filter=partial_q),
+        awaiting=Count("pk", filter=awaiting_q),
+        awaiting_total=Sum("amount", filter=awaiting_q),
+    )
+    unmatched = Payment.objects.filter(money.q("region_code"), bill__isnull=True).aggregate(
+        n=Count("pk"), total=Sum("amount")
+    )
+    differences = ReconcileDifference.objects.filter(claims.q("region_code"), resolution=Resolution.OPEN).aggregate(
+        n=Count("pk"), run=Max("run_id")
+    )
+    flagged = Claim.objects.filter(claims.q("desa_code")).exclude(flags=[]).count()
+    return BpjsTodo(
+        partial=Tally(bills["partial"], bills["partial_owed"] or Decimal(0)),
+        awaiting=Tally(bills["awaiting"], bills["awaiting_total"] or Decimal(0)),
+        unmatched=Tally(unmatched["n"], unmatched["total"] or Decimal(0)),
+        differences=differences["n"],
+        differences_run=differences["run"],
+        flagged_claims=flagged,
+    )
+
+
 # Monev ----------------------------------------------------------------------------------------------------------
 
 
@@ -299,10 +511,17 @@ class MonevRow:
     villages_below_minimum: list[dict[str, Any]] = field(default_factory=list)
     months: list[MonthRow] = field(default_factory=list)
     benefits_paid: Decimal = Decimal(0)
+    #: The name of the sponsor's region (``region_code``), from the regions table; empty when it is not known.
+    region_name: str = ""
+
+    @property
+    def region_label(self) -> str:
+        """The region by name with its code beside it: "Kabupaten Tangerang (36.03)"."""
+        return region_label(self.region_name, self.region_code)
 
     @property
     def absorption_pct(self) -> float:
-        return float(self.paid * 100 / self.pagu) if self.pagu else 0.0
+        return serapan(self.paid, self.pagu)
 
     @property
     def committed_pct(self) -> float:
@@ -333,6 +552,11 @@ class MonevRow:
         return data
 
 
+def region_label(name: str, code: str) -> str:
+    """A region as monev shows it: its name with the code beside it, or the code alone when the name is unknown."""
+    return f"{name} ({code})" if name else code
+
+
 def _villages_below(program: Program) -> list[dict[str, Any]]:
     """Desa and kelurahan of the program's area holding fewer enrolled workers than its minimum (zero included)."""
     if not program.min_workers_per_desa:
@@ -343,7 +567,13 @@ def _villages_below(program: Program) -> list[dict[str, Any]]:
     area = program.area
     desas = Region.objects.filter(level=4).filter(Q(code=area) | Q(code__startswith=area + ".")).order_by("code")
     return [
-        {"code": d.code, "name": d.name, "workers": counts.get(d.code, 0), "minimum": program.min_workers_per_desa}
+        {
+            "code": d.code,
+            "name": d.name,
+            "label": region_label(d.name, d.code),
+            "workers": counts.get(d.code, 0),
+            "minimum": program.min_workers_per_desa,
+        }
         for d in desas.only("code", "name")
         if counts.get(d.code, 0) < program.min_workers_per_desa
     ]
@@ -354,7 +584,7 @@ def monev_row(program: Program, on: date | None = None) -> MonevRow:
     bills = list(program.bills.order_by("month"))
     by_month = {b.month: b for b in bills}
     billed = sum((b.amount for b in bills), Decimal(0))
-    paid = sum((min(b.paid, b.amount) for b in bills), Decimal(0))
+    paid = sum((absorbed(b.amount, b.paid) for b in bills), Decimal(0))
     months = []
     lapsed = 0
     for month in months_between(program.start, program.end):
@@ -367,7 +597,7 @@ def monev_row(program: Program, on: date | None = None) -> MonevRow:
                 month=month,
                 workers=bill.workers if bill else 0,
                 billed=bill.amount if bill else Decimal(0),
-                paid=min(bill.paid, bill.amount) if bill else Decimal(0),
+                paid=absorbed(bill.amount, bill.paid) if bill else Decimal(0),
                 status=bill.status if bill else "",
                 coverage=state,
             )
@@ -409,10 +639,24 @@ def monev_row(program: Program, on: date | None = None) -> MonevRow:
 
 @dataclass
 class Monev:
-    """Monev of a set of programs: one row each, and their totals."""
+    """Monev of the programs of one fiscal year: one row each, their totals, the year month by month (cumulative,
+    ``monthly``) and, to compare, the same figures of up to three earlier years (``earlier``, newest first).
+    Rows of two fiscal years are refused: their totals would count the same workers twice."""
 
     rows: list[MonevRow]
     on: date
+    fiscal_year: int | None = None
+    monthly: list[MonthFigures] = field(default_factory=list)
+    earlier: dict[int, list[MonthFigures]] = field(default_factory=dict)
+    #: The fiscal years that have programs in the user's scope (newest first), for the year selector.
+    years: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        years = {r.fiscal_year for r in self.rows}
+        if len(years) > 1 or (self.fiscal_year is not None and years - {self.fiscal_year}):
+            raise ValueError(f"a monev covers one fiscal year, not {sorted(years)}")
+        if self.fiscal_year is None and years:
+            self.fiscal_year = years.pop()
 
     def total(self, name: str) -> Decimal:
         return sum((getattr(r, name) for r in self.rows), Decimal(0))
@@ -428,7 +672,7 @@ class Monev:
             "billed": int(self.total("billed")),
             "paid": int(paid),
             "forecast": int(self.total("forecast")),
-            "absorption_pct": round(float(paid * 100 / pagu), 2) if pagu else 0.0,
+            "absorption_pct": round(serapan(paid, pagu), 2),
             "workers": sum(r.workers for r in self.rows),
             "target_workers": sum(r.target_workers for r in self.rows),
             "lapsed_workers": sum(r.lapsed_workers for r in self.rows),
@@ -437,7 +681,42 @@ class Monev:
         }
 
     def as_dict(self) -> dict[str, Any]:
-        return {"on": self.on.isoformat(), "totals": self.totals, "programs": [r.as_dict() for r in self.rows]}
+        return {
+            "on": self.on.isoformat(),
+            "fiscal_year": self.fiscal_year,
+            "years": self.years,
+            "totals": self.totals,
+            "programs": [r.as_dict() for r in self.rows],
+            "monthly": [m.as_dict() for m in self.monthly],
+            "earlier_years": [
+                # serapan only: the committed line is drawn for the chosen year (see ``_yearly_series``)
+                {"fiscal_year": year, "monthly": [_without(m.as_dict(), "committed") for m in months]}
+                for year, months in self.earlier.items()
+            ],
+        }
+
+
+def _without(data: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k != key}
+
+
+#: Earlier fiscal years whose serapan the monev compares month by month with the chosen one.
+EARLIER_YEARS = 3
+
+
+def monev_years(user: Any) -> list[int]:
+    """The fiscal years that have programs inside the user's scope, newest first."""
+    return sorted(set(programs_for(user).values_list("fiscal_year", flat=True).order_by()), reverse=True)
+
+
+def default_fiscal_year(user: Any, program: int | None = None, on: date | None = None) -> int:
+    """The year a monev shows when none is chosen: the chosen program's, else the current fiscal year (the
+    calendar year of today in WIB)."""
+    if program:
+        year = programs_for(user).filter(pk=program).values_list("fiscal_year", flat=True).first()
+        if year:
+            return int(year)
+    return (on or today()).year
 
 
 def monev(
@@ -450,10 +729,65 @@ def monev(
     region: str = "",
     on: date | None = None,
 ) -> Monev:
-    """Monev of the programs inside the user's scope, filtered by year, sponsor, program, OPD or region."""
-    programs = _monev_programs(user, fiscal_year, program, region, sponsor, opd)
+    """Monev of one fiscal year of the programs inside the user's scope, filtered by sponsor, program, OPD or region.
+    With no year: :func:`default_fiscal_year`. Two fiscal years are never added up. The earlier years compared are
+    filtered alike (a chosen program is compared with its sponsor's programs of those years)."""
     on = on or today()
-    return Monev([monev_row(p, on) for p in programs.order_by("sponsor__region_code", "name")], on)
+    year = fiscal_year or default_fiscal_year(user, program, on)
+    programs = list(_monev_programs(user, year, program, region, sponsor, opd).order_by("sponsor__region_code", "name"))
+    rows = [monev_row(p, on) for p in programs]
+    names = dict(Region.objects.filter(code__in={r.region_code for r in rows}).values_list("code", "name"))
+    for row in rows:
+        row.region_name = names.get(row.region_code, "")
+    chosen = _yearly_series(_monev_programs(user, year, program, region, sponsor, opd), [year])
+    earlier: dict[int, list[MonthFigures]] = {}
+    if programs or not program:
+        compare_sponsor = programs[0].sponsor_id if program else sponsor
+        wanted = list(range(year - 1, year - 1 - EARLIER_YEARS, -1))
+        earlier = _yearly_series(
+            _monev_programs(user, None, None, region, compare_sponsor, opd), wanted, with_commitments=False
+        )
+    return Monev(rows, on, fiscal_year=year, monthly=chosen.get(year, []), earlier=earlier, years=monev_years(user))
+
+
+def _yearly_series(
+    programs: QuerySet[Program], years: list[int], *, with_commitments: bool = True
+) -> dict[int, list[MonthFigures]]:
+    """Per fiscal year of ``years`` that has programs among ``programs``: its cumulative month-by-month figures
+    (``monev.cumulative_series``), newest year first. Three aggregate queries; the one over the enrollments (for
+    the committed line) reads every enrollment of those years, so the earlier years compared, which show serapan
+    only, go without it (``with_commitments=False``: their committed stays 0)."""
+    from django.db.models.functions import Least
+
+    programs = programs.filter(fiscal_year__in=years)
+    pagu = {
+        r["fiscal_year"]: r["pagu"] or Decimal(0)
+        for r in programs.order_by().values("fiscal_year").annotate(pagu=Sum("pagu"))
+    }
+    commitments: dict[int, list[tuple[date, date, Decimal]]] = {y: [] for y in pagu}
+    groups = (
+        Enrollment.objects.filter(program__in=programs.values("pk"))
+        .values("program__fiscal_year", "first_month", "last_month")
+        .annotate(cost_sum=Sum("cost"))
+        .order_by()
+    )
+    for g in groups if with_commitments else []:
+        commitments[g["program__fiscal_year"]].append((g["first_month"], g["last_month"], g["cost_sum"] or Decimal(0)))
+    bills: dict[int, list[tuple[date, Decimal, Decimal]]] = {y: [] for y in pagu}
+    months = (
+        Bill.objects.filter(program__in=programs.values("pk"))
+        .values("program__fiscal_year", "month")
+        .annotate(billed_sum=Sum("amount"), paid_sum=Sum(Least("paid", "amount")))
+        .order_by()
+    )
+    for m in months:
+        bills[m["program__fiscal_year"]].append(
+            (m["month"], m["billed_sum"] or Decimal(0), m["paid_sum"] or Decimal(0))
+        )
+    return {
+        y: cumulative_series(fiscal_year=y, pagu=pagu[y], commitments=commitments[y], bills=bills[y])
+        for y in sorted(pagu, reverse=True)
+    }
 
 
 def _monev_programs(

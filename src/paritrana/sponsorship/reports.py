@@ -4,19 +4,25 @@ Both take a :class:`~paritrana.sponsorship.queries.Monev` (the figures are compu
 so a view, an API endpoint, a CLI command or a background job can serve or store them alike. The documents are in
 Bahasa Indonesia whatever the request language: they are filed with the Pemda and the BPJS branch.
 
-- ``monev_xlsx``: sheets "Ringkasan" (a row per program and a totals row), "Bulanan" (program x month) and
-  "Desa di bawah minimum". Money is written as whole-rupiah integers formatted ``#,##0``; percentages as numbers
+- ``monev_xlsx``: sheets "Ringkasan" (a row per program and a totals row), "Bulanan" (program x month),
+  "Desa di bawah minimum" and "Kumulatif bulanan" (the fiscal year month by month, cumulative, with the serapan
+  of the earlier years). Money is written as whole-rupiah integers formatted ``#,##0``; percentages as numbers
   formatted ``0.00``; values, not formulas, so any reader (pandas, LibreOffice, openpyxl) sees the figures.
 - ``monev_pdf``: WeasyPrint renders ``sponsorship/monev_report.html`` (A4 portrait, 15 mm margins, "Halaman X dari
   Y" in the footer) with two Vega-Lite charts drawn to inline SVG by vl-convert.
 - ``chart_specs``: the two Vega-Lite specs as plain dicts (pure, no rendering), which the PDF draws and tests read.
+- ``year_chart_specs``, ``year_chart_svgs`` and ``year_table``: the chosen fiscal year month by month, cumulative
+  (pagu, committed, billed, paid) and its serapan against up to three earlier years, as charts and as the table
+  under them; the monev page draws them too (server-side SVG, like the analytics pages: no script in the browser).
 
 weasyprint, altair and vl_convert take seconds to import, so they are imported inside the functions that need them.
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import json
 import logging
 from datetime import date
 from decimal import Decimal
@@ -26,12 +32,14 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.dateformat import format as format_date
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, gettext_noop
 
+from paritrana.core.dates import add_months
 from paritrana.core.tables import titled_sheet
 from paritrana.sponsorship.choices import BillStatus, Coverage, ProgramStatus, SponsorKind
 from paritrana.sponsorship.queries import Monev, MonevRow
 
-__all__ = ["chart_specs", "monev_pdf", "monev_xlsx"]
+__all__ = ["chart_specs", "monev_pdf", "monev_xlsx", "year_chart_specs", "year_chart_svgs", "year_table"]
 
 logger = logging.getLogger(__name__)
 
@@ -159,15 +167,148 @@ def chart_specs(report: Monev) -> dict[str, dict[str, Any]]:
     }
 
 
-def chart_svgs(report: Monev) -> dict[str, SafeString]:
-    """The charts as SVG markup for inline embedding. Vega's SVG renderer escapes text (program names are user
-    input), so the markup is safe to mark as such."""
+@functools.lru_cache(maxsize=64)
+def _svg_of(spec_json: str) -> str:
+    """A spec drawn to SVG, remembered by its JSON (data included): drawing takes a few hundred milliseconds and the
+    monev page is opened again and again on the same figures."""
     import vl_convert as vlc
 
+    return str(vlc.vegalite_to_svg(json.loads(spec_json), format_locale=CHART_FORMAT_LOCALE))
+
+
+def _svg(spec: dict[str, Any]) -> SafeString:
+    """Vega's SVG renderer escapes text (program names are user input), so the markup is safe to mark as such."""
+    return mark_safe(_svg_of(json.dumps(spec, sort_keys=True)))  # noqa: S308 - Vega escapes text
+
+
+def chart_svgs(report: Monev) -> dict[str, SafeString]:
+    """The charts as SVG markup for inline embedding."""
+    return {name: _svg(spec) for name, spec in chart_specs(report).items()}
+
+
+# The fiscal year month by month (issue 21 §7) -------------------------------------------------------------------
+
+#: Series of the cumulative chart, in drawing order, with a colour each; the names are translated when drawn.
+YEAR_SERIES = (
+    ("pagu", gettext_noop("Pagu"), "#9ca3af"),
+    ("committed", gettext_noop("Committed"), "#2563eb"),
+    ("billed", gettext_noop("Billed"), "#f59e0b"),
+    ("paid", gettext_noop("Paid"), "#16a34a"),
+)
+#: The chosen year's serapan line, then the earlier years' (lighter the older).
+SERAPAN_COLOURS = ("#16a34a", "#6b7280", "#9ca3af", "#d1d5db")
+
+
+def index_label(fiscal_year: int, index: int) -> str:
+    """The month of place ``index`` in a fiscal year as the charts and tables name it: "Jan" .. "Des", and with
+    its year for a month of the next year ("Jan 2027"), in the active language."""
+    month = add_months(date(fiscal_year, 1, 1), index - 1)
+    return format_date(month, "M" if month.year == fiscal_year else "M Y")
+
+
+def _reached(report: Monev, month: date) -> bool:
+    """Has the month begun on the report's date? Later months of the chosen year are not drawn as realised."""
+    return month <= report.on.replace(day=1)
+
+
+def year_table(report: Monev) -> dict[str, Any]:
+    """The chosen year month by month, cumulative, with the serapan of the earlier years at the same place of the
+    year: what the web page, the PDF and the XLSX list under the charts (the charts' data, for screen readers and
+    phones). ``rows``: label, the month's :class:`~paritrana.sponsorship.monev.MonthFigures` and the earlier
+    serapan percentages (None where that year has no such month)."""
+    if report.fiscal_year is None or not report.monthly:
+        return {"years": [], "rows": []}
+    earlier = {year: {m.index: m.serapan_pct for m in months} for year, months in report.earlier.items()}
     return {
-        name: mark_safe(vlc.vegalite_to_svg(spec, format_locale=CHART_FORMAT_LOCALE))  # noqa: S308 - Vega escapes text
-        for name, spec in chart_specs(report).items()
+        "years": list(earlier),
+        "rows": [
+            {
+                "label": index_label(report.fiscal_year, m.index),
+                "figures": m,
+                "earlier": [earlier[year].get(m.index) for year in earlier],
+            }
+            for m in report.monthly
+        ],
     }
+
+
+def year_chart_specs(report: Monev) -> dict[str, dict[str, Any]]:
+    """Two Vega-Lite specs of the chosen year, month by month: ``cumulative`` (pagu, committed, billed and paid,
+    cumulative, in rupiah) and ``serapan`` (paid / pagu in percent, the chosen year against up to three earlier
+    years at the same month of their year). Labels follow the active language. Empty without a chosen year."""
+    import altair as alt
+
+    if report.fiscal_year is None or not report.monthly:
+        return {}
+    year = report.fiscal_year
+    order = [index_label(year, m.index) for m in report.monthly]
+    names = {key: gettext(name) for key, name, _ in YEAR_SERIES}
+    cumulative_values = [
+        {"label": index_label(year, m.index), "series": names[key], "amount": int(getattr(m, key))}
+        for m in report.monthly
+        for key, _, _ in YEAR_SERIES
+        if key in ("pagu", "committed") or _reached(report, m.month)
+    ]
+    x = alt.X("label:N", title=None, sort=order, axis=alt.Axis(labelAngle=0))
+    in_millions = "format(datum.value / 1000000, ',.0f')"
+    cumulative = (
+        alt.Chart(
+            alt.Data(values=cumulative_values),
+            title=gettext("Pagu, committed, billed and paid in %(year)s, cumulative") % {"year": year},
+        )
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y=alt.Y("amount:Q", axis=alt.Axis(title=gettext("Rupiah (millions)"), labelExpr=in_millions)),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=list(names.values()), range=[c for *_, c in YEAR_SERIES]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+        )
+        .properties(width=CHART_WIDTH, height=220)
+    )
+    years = [str(year), *(str(y) for y in report.earlier)]
+    serapan_values: list[dict[str, Any]] = [
+        {"label": index_label(year, m.index), "year": str(year), "serapan": round(m.serapan_pct, 2)}
+        for m in report.monthly
+        if _reached(report, m.month)
+    ]
+    serapan_values += [
+        {"label": index_label(year, m.index), "year": str(earlier), "serapan": round(m.serapan_pct, 2)}
+        for earlier, months in report.earlier.items()
+        for m in months
+    ]
+    order += [v["label"] for v in serapan_values if v["label"] not in order]
+    serapan_chart = (
+        alt.Chart(
+            alt.Data(values=serapan_values),
+            title=gettext("Serapan (paid / pagu) in %(year)s against earlier years") % {"year": year},
+        )
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("label:N", title=None, sort=order, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("serapan:Q", title=gettext("Serapan (%)")),
+            color=alt.Color(
+                "year:N",
+                title=gettext("Fiscal year"),
+                scale=alt.Scale(domain=years, range=list(SERAPAN_COLOURS[: len(years)])),
+                legend=alt.Legend(orient="bottom"),
+            ),
+        )
+        .properties(width=CHART_WIDTH, height=200)
+    )
+    config = {"font": "DejaVu Sans", "background": "white", "view": {"stroke": None}, "mark": {"aria": False}}
+    return {
+        "cumulative": {**cumulative.to_dict(), "config": config},
+        "serapan": {**serapan_chart.to_dict(), "config": config},
+    }
+
+
+def year_chart_svgs(report: Monev) -> dict[str, SafeString]:
+    """The year's charts as inline SVG (see :func:`chart_svgs`), in the active language."""
+    return {name: _svg(spec) for name, spec in year_chart_specs(report).items()}
 
 
 # XLSX -----------------------------------------------------------------------------------------------------------
@@ -180,6 +321,7 @@ SUMMARY_COLUMNS: list[tuple[str, int, str | None, Any]] = [
     ("Sumber dana", 12, None, lambda r: r.funder),
     ("OPD", 20, None, lambda r: r.opd),
     ("Kode wilayah", 13, None, lambda r: r.region_code),
+    ("Nama wilayah", 24, None, lambda r: r.region_name),
     ("Tahun anggaran", 10, None, lambda r: r.fiscal_year),
     ("Status", 12, None, lambda r: _label(ProgramStatus, r.status)),
     ("Pagu (Rp)", 18, MONEY_FORMAT, lambda r: int(r.pagu)),
@@ -227,12 +369,15 @@ def _summary_totals(report: Monev) -> list[Any]:
 
 
 def monev_xlsx(report: Monev, *, title: str) -> bytes:
-    """The monev workbook: "Ringkasan", "Bulanan" and "Desa di bawah minimum" (see the module docstring)."""
+    """The monev workbook: "Ringkasan", "Bulanan", "Desa di bawah minimum" and "Kumulatif bulanan" (see the module
+    docstring)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     with translation.override(LANGUAGE):
         subtitle = f"per tanggal {format_date(report.on, 'j F Y')}"
+        if report.fiscal_year:
+            subtitle = f"tahun anggaran {report.fiscal_year}, {subtitle}"
         workbook = Workbook()
         workbook.properties.title = title
         workbook.properties.subject = f"Monev anggaran {subtitle}"
@@ -285,6 +430,30 @@ def monev_xlsx(report: Monev, *, title: str) -> bytes:
         ]
         titled_sheet(workbook.create_sheet("Desa di bawah minimum"), title, subtitle, village_columns, village_rows)
 
+        table = year_table(report)
+        year_columns: list[tuple[str, int, str | None]] = [
+            ("Bulan", 10, MONTH_FORMAT),
+            ("Pagu (Rp)", 18, MONEY_FORMAT),
+            ("Komitmen kumulatif (Rp)", 18, MONEY_FORMAT),
+            ("Ditagih kumulatif (Rp)", 18, MONEY_FORMAT),
+            ("Dibayar kumulatif (Rp)", 18, MONEY_FORMAT),
+            ("Serapan (%)", 11, PERCENT_FORMAT),
+            *((f"Serapan {year} (%)", 11, PERCENT_FORMAT) for year in table["years"]),
+        ]
+        year_rows = [
+            [
+                row["figures"].month,
+                int(row["figures"].pagu),
+                int(row["figures"].committed),
+                int(row["figures"].billed),
+                int(row["figures"].paid),
+                round(row["figures"].serapan_pct, 2),
+                *(None if pct is None else round(pct, 2) for pct in row["earlier"]),
+            ]
+            for row in table["rows"]
+        ]
+        titled_sheet(workbook.create_sheet("Kumulatif bulanan"), title, subtitle, year_columns, year_rows)
+
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -301,6 +470,7 @@ def _program_context(row: MonevRow) -> dict[str, Any]:
     return {
         "row": row,
         "kind": _label(SponsorKind, row.sponsor_kind),
+        "region": row.region_label,
         "status": _label(ProgramStatus, row.status),
         "months": [
             {
@@ -328,7 +498,9 @@ def monev_html(report: Monev, *, title: str) -> str:
             "forecast_pct": _pct(totals["forecast"], totals["pagu"]),
             "target_pct": _pct(totals["workers"], totals["target_workers"]),
             "programs": [_program_context(row) for row in report.rows],
-            "charts": chart_svgs(report) if report.rows else {},
+            "charts": {**chart_svgs(report), **year_chart_svgs(report)} if report.rows else {},
+            "fiscal_year": report.fiscal_year,
+            "year_table": year_table(report),
             "village_limit": PDF_VILLAGE_LIMIT,
         }
         return render_to_string(TEMPLATE, context)
