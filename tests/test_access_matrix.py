@@ -1013,6 +1013,10 @@ ROWS: list[Row] = [
     ("followup:claim", "get", lambda o: f"/followup/claims/{o['claim_in'].pk}/", 302, roles(HV)),
     ("followup:claim", "get", lambda o: f"/followup/claims/{o['claim_out'].pk}/", 302, NATIONAL_ONLY),
     ("followup:claim", "post", lambda o: f"/followup/claims/{o['claim_in'].pk}/", 302, roles(HM, ok=302)),
+    ("followup:claim_new", "get", lambda o: "/followup/claims/new/", 302, roles(BPJS)),
+    ("followup:claim_new", "post", lambda o: "/followup/claims/new/", 302, roles(BPJS, ok=302)),
+    ("followup:claim_workers", "post", lambda o: "/followup/claims/new/workers/", 302, roles(BPJS)),
+    ("POST /api/v1/claims/with-heirs", "post", lambda o: "/api/v1/claims/with-heirs", 401, roles(BPJS, ok=201)),
     ("followup:referrals", "get", lambda o: "/followup/referrals/", 302, roles(HV)),
     ("followup:referrals", "post", lambda o: "/followup/referrals/", 302, roles(HR, ok=302)),
     ("GET /api/v1/sessions", "get", lambda o: "/api/v1/sessions", 401, roles(FV)),
@@ -1467,7 +1471,15 @@ def _followup_objects() -> dict[str, Any]:
 
 
 BODIES = {
-    "registry:worker_change": {"form": "death", "death-died_on": "2024-03-01", "death-source": "desa"},
+    # confirmed=1: the second step of an irreversible web action (core.views.confirm_first), the one that writes
+    "registry:worker_change": {
+        "form": "death",
+        "death-died_on": "2024-03-01",
+        "death-source": "desa",
+        "confirmed": "1",
+    },
+    "web:group_delete": {"confirmed": "1"},
+    "accounts:password_reset": {"confirmed": "1"},
     "POST /api/v1/workers/{worker_id}/death": {"died_on": "2024-03-01", "source": "desa"},
     "POST /api/v1/workers/{worker_id}/move": {"desa_code": "36.03.01.2005", "moved_on": "2024-03-01"},
     "POST /api/v1/workers/{worker_id}/correct": {"name": "Siti Rahayu", "reason": "KTP"},
@@ -1499,7 +1511,12 @@ BODIES = {
         "amount_paid": 1,
     },
     "POST /api/v1/plan": {"budget": 201600, "date": "2024-01-01"},
-    "sponsorship:reconcile_run": lambda o: {"difference": o["difference_in"].pk, "action": "review", "note": "cek"},
+    "sponsorship:reconcile_run": lambda o: {
+        "difference": o["difference_in"].pk,
+        "action": "review",
+        "note": "cek",
+        "confirmed": "1",
+    },
     "POST /api/v1/bpjs/differences/{difference_id}/resolve": {"action": "review", "note": "cek"},
     "POST /api/v1/indicators/definitions": {
         "text": "{id: matrix_ind, name: {id: a, en: b}, numerator: {source: participants}, "
@@ -1552,6 +1569,21 @@ BODIES = {
     "followup:session": {"form": "finding", "f-text": "x", "f-owner": "BPKAD", "f-due_date": "2025-12-01"},
     "followup:finding_status": {"status": "in_progress"},
     "followup:claim": {"form": "heir", "h-name": "Ani", "h-relation": "spouse", "h-birth_date": "1990-01-01"},
+    "followup:claim_new": lambda o: {
+        "worker": o["worker_in"].pk,
+        "kind": "jkk",
+        "event_date": "2024-03-01",
+        "amount_paid": "1000000",
+        "heirs-TOTAL_FORMS": "0",
+        "heirs-INITIAL_FORMS": "0",
+    },
+    "followup:claim_workers": {"worker_query": "Sit"},
+    "POST /api/v1/claims/with-heirs": lambda o: {
+        "worker_id": o["worker_in"].pk,
+        "kind": "jkk",
+        "event_date": "2024-03-01",
+        "amount_paid": 1_000_000,
+    },
     "followup:referrals": lambda o: {"form": "outcome", "referral": o["referral_in"].pk, "outcome": "completed"},
     "POST /api/v1/sessions": {
         "kind": "asistensi",

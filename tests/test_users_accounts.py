@@ -105,7 +105,7 @@ def test_only_the_user_changes_their_own_password(kab_operator, admin_user) -> N
 @pytest.mark.django_db
 def test_an_administrator_resets_a_password_that_is_shown_once_and_must_be_changed(admin_user, kab_operator) -> None:  # type: ignore[no-untyped-def]
     logged_in = login("op.kabtangerang", PASSWORD)
-    response = client_for(admin_user).post(f"/users/{kab_operator.pk}/password/")
+    response = client_for(admin_user).post(f"/users/{kab_operator.pk}/password/", {"confirmed": "1"})
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     page = response.content.decode()
     temporary = page.split('<code class="secret">')[1].split("</code>")[0]

@@ -124,6 +124,7 @@ def test_an_executable_renamed_pdf_is_refused_with_the_message(setup: dict[str, 
         {"form": "evidence", "criterion": "perda", "document": "Perda/Perbup", "file": _file(b"MZ\0\0", "perda.pdf")},
     )
     assert indonesian.status_code == 422 and "perda.pdf bukan PDF" in indonesian.content.decode()
+    assert "program Windows" in indonesian.content.decode()  # the kind of file in the reader's language too
 
 
 def test_a_wrong_answer_is_shown_beside_its_question(setup: dict[str, Any]) -> None:  # noqa: F811
@@ -187,7 +188,7 @@ def test_the_committee_runs_the_round_with_the_buttons(setup: dict[str, Any]) ->
         p = _participant(category, code)
         form = client.get(f"/award/participants/{p.pk}/").content.decode()
         assert 'data-testid="verify-form"' in form
-        done = client.post(f"/award/participants/{p.pk}/", {"form": "verify", "decision": "accept"})
+        done = client.post(f"/award/participants/{p.pk}/", {"form": "verify", "decision": "accept", "confirmed": "1"})
         assert done.status_code == 302
     assert set(category.participants.filter(status="verified").values_list("region_code", flat=True)) == {
         "36.03",
@@ -213,7 +214,7 @@ def test_the_committee_runs_the_round_with_the_buttons(setup: dict[str, Any]) ->
             actions.do_score(
                 actor=judge, participant=_participant(category, code), criterion="kepala_daerah", score=mark
             )
-    assert client.post(url, {"form": "lock"}).status_code == 302  # every check holds: no reason needed
+    assert client.post(url, {"form": "lock", "confirmed": "1"}).status_code == 302  # every check holds: no reason
     shown = client.get(f"/award/categories/{category.pk}/ranking/").content.decode()
     assert 'data-testid="ranking"' in shown and 'data-testid="not-saved"' in shown and "Terbaik I" in shown
     assert not Category.objects.get(pk=category.pk).ranked_at  # a read: nothing saved
@@ -221,15 +222,16 @@ def test_the_committee_runs_the_round_with_the_buttons(setup: dict[str, Any]) ->
     text = client.get(url).content.decode()
     assert 'data-testid="results"' in text and "Terbaik I" in text and 'data-testid="approve"' in text
     assert "Not published: only the committee sees these results." in text
-    assert client.post(url, {"form": "approve"}).status_code == 302
+    assert client.post(url, {"form": "approve", "confirmed": "1"}).status_code == 302
     text = client.get(url).content.decode()
     assert 'data-testid="publish"' in text and 'data-check="turnout" data-ok="0"' in text
     early = client.post(url, {"form": "publish", "reason": REASON})  # the edition is still judging: not yet
     assert early.status_code == 422 and "Close the edition" in early.content.decode()  # this client reads English
-    assert client.post(f"/award/editions/{edition.pk}/", {"form": "status", "status": "closed"}).status_code == 302
+    closing = {"form": "status", "status": "closed", "confirmed": "1"}
+    assert client.post(f"/award/editions/{edition.pk}/", closing).status_code == 302
     no_reason = client.post(url, {"form": "publish"})
     assert no_reason.status_code == 422 and "Most invited regions submitted (3 of 8)" in no_reason.content.decode()
-    assert client.post(url, {"form": "publish", "reason": REASON}).status_code == 302
+    assert client.post(url, {"form": "publish", "reason": REASON, "confirmed": "1"}).status_code == 302
     category.refresh_from_db()
     assert category.approved_at and category.published_at
     again = client.post(url, {"form": "save"})
@@ -287,7 +289,8 @@ def test_the_national_committee_manages_zones_on_the_zones_page(setup: dict[str,
     page = provincial.get("/award/zones/").content.decode()
     assert "Zona Jawa-Bali" in page and 'data-testid="zone-form"' not in page  # it reads, it does not edit
     assert provincial.post("/award/zones/", {"form": "delete", "slug": "zona-jawa-bali"}).status_code == 403
-    assert national.post("/award/zones/", {"form": "delete", "slug": "zona-jawa-bali"}).status_code == 302
+    confirmed = {"form": "delete", "slug": "zona-jawa-bali", "confirmed": "1"}
+    assert national.post("/award/zones/", confirmed).status_code == 302
     assert set(setup["category"].participants.values_list("zone", flat=True)) == {""}
 
 

@@ -42,9 +42,13 @@ def test_a_new_user_gets_a_region_a_reset_password_and_chooses_their_own(browser
         page.click("main button[type=submit]")
     assert "36.03.01.2003" in page.inner_text("[data-testid=roles]")
 
-    page.locator("[data-testid=reset-password] summary").click()  # a second step, not a browser alert
     with page.expect_navigation():
         page.locator("[data-testid=reset-password] button[type=submit]").click()
+    # a second step, not a browser alert: a page that says what happens, its "Yes" button focused (Enter confirms)
+    assert "e2e.petugas" in page.inner_text("[data-testid=confirm]")
+    assert page.evaluate("document.activeElement.dataset.testid") == "confirm-yes"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     temporary = page.locator("[data-testid=temporary-password] code").inner_text().strip()
     assert len(temporary) == 19
     if os.environ.get("PARITRANA_SCREENSHOT_DIR"):

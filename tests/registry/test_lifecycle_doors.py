@@ -55,7 +55,13 @@ def test_the_worker_page_records_a_death_and_shows_it_in_the_history(desas: list
     assert 'data-testid="change-death"' in body and 'data-testid="change-nik"' in body
     response = client.post(
         f"/workers/{worker.pk}/change/",
-        {"form": "death", "death-died_on": "2024-06-10", "death-source": "Desa", "death-reason": "sakit"},
+        {
+            "form": "death",
+            "death-died_on": "2024-06-10",
+            "death-source": "Desa",
+            "death-reason": "sakit",
+            "confirmed": "1",
+        },
         follow=True,
     )
     assert response.status_code == 200
@@ -98,7 +104,13 @@ def test_the_page_merges_a_duplicate_and_lists_the_candidates(desas: list[str], 
     assert 'data-testid="candidates"' in client.get(f"/workers/{keep.pk}/").content.decode()
     response = client.post(
         f"/workers/{keep.pk}/change/",
-        {"form": "merge", "merge-other": str(other.pk), "merge-keep": "this", "merge-reason": "satu orang"},
+        {
+            "form": "merge",
+            "merge-other": str(other.pk),
+            "merge-keep": "this",
+            "merge-reason": "satu orang",
+            "confirmed": "1",
+        },
     )
     assert response.status_code == 302 and response["Location"] == f"/workers/{keep.pk}/"
     assert Worker.objects.get(pk=other.pk).merged_into_id == keep.pk
@@ -121,7 +133,7 @@ def test_the_death_list_page_runs_the_list_and_shows_its_summary_and_report(desa
         f"NIK;Tanggal Meninggal;Sumber\n{a.nik};10/06/2025;Desa\n3603019999990001;10/06/2025;Desa\n".encode(),
     )
     client = client_for(operator)
-    response = client.post("/workers/deaths/", {"file": upload, "mode": "valid-only"})
+    response = client.post("/workers/deaths/", {"file": upload, "mode": "valid-only", "confirmed": "1"})
     job = ImportJob.objects.get(kind="deaths")
     assert response.status_code == 302 and response["Location"] == f"/workers/import/{job.pk}/"
     assert (job.status, job.summary["recorded"], job.summary["unknown"]) == ("done", 1, 1)

@@ -49,10 +49,10 @@ def test_monev_page_and_downloads(kab_operator: Any) -> None:
     program = make_program()
     do_enroll(actor=SYSTEM, program=program, workers=[make_worker(DESA)])
     client = client_for(kab_operator)
-    assert program.name in client.get("/programs/monev/").content.decode()
-    xlsx = client.get("/programs/monev/?format=xlsx")
+    assert program.name in client.get("/programs/monev/?fiscal_year=2024").content.decode()
+    xlsx = client.get("/programs/monev/?fiscal_year=2024&format=xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
-    pdf = client.get("/programs/monev/?format=pdf")
+    pdf = client.get("/programs/monev/?fiscal_year=2024&format=pdf")
     assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF"
 
 
@@ -96,7 +96,7 @@ def test_dashboard_alerts_lapsed_bills_and_monev_shows_benefits_against_premiums
     client = client_for(kab_operator)
     home = client.get("/").content.decode()
     assert 'data-testid="lapses"' in home and april.number in home and march.number not in home
-    monev = client.get("/api/v1/monev").json()
+    monev = client.get("/api/v1/monev?fiscal_year=2024").json()
     assert monev["totals"]["paid"] == 33_600 and monev["totals"]["benefits_paid"] == 42_000_000
     cilegon = client_for(make_user_in("36.72"))
     assert 'data-testid="lapses"' not in cilegon.get("/").content.decode()  # another region's bills stay there
@@ -140,7 +140,9 @@ def test_ending_an_enrollment_through_the_api_and_the_page_returns_months_to_the
         f"/api/v1/enrollments/{one.pk}/end", {"last_month": "2024-06-15"}, content_type="application/json"
     )
     assert response.status_code == 200 and response.json()["cost"] == 6 * 16_800
-    page = client.post(f"/programs/{program.pk}/", {"form": "end", "enrollment": two.pk, "last_month": "2024-03"})
+    page = client.post(
+        f"/programs/{program.pk}/", {"form": "end", "enrollment": two.pk, "last_month": "2024-03", "confirmed": "1"}
+    )
     assert page.status_code == 302
     program.refresh_from_db()
     assert program.committed == 9 * 16_800

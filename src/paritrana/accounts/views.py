@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -26,6 +27,7 @@ from paritrana.accounts.forms import PasswordChangeForm, RoleForm, UserCreateFor
 from paritrana.accounts.models import PasswordReset, RoleAssignment
 from paritrana.core.errors import N_, NotFound, ParitranaError
 from paritrana.core.permissions import require_national
+from paritrana.core.views import confirm_first
 from paritrana.regions.queries import normalize_code
 
 
@@ -86,10 +88,17 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = RoleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            do_assign_role(user=user, role=form.cleaned_data["role"], region_code=_region(form), actor=request.user)
+            assignment = do_assign_role(
+                user=user, role=form.cleaned_data["role"], region_code=_region(form), actor=request.user
+            )
         except ParitranaError as exc:
             _attach(form, exc)
         else:
+            messages.success(
+                request,
+                _("%(name)s is now %(role)s in %(region)s.")
+                % {"name": user.username, "role": assignment.get_role_display(), "region": _scope_label(assignment)},
+            )
             return redirect("accounts:detail", pk=user.pk)
     return _detail(request, user, form)
 
@@ -113,7 +122,16 @@ def role_remove(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
     if assignment is None:
         raise NotFound(N_("There is no such role assignment."))
     do_remove_role(assignment=assignment, actor=request.user)
+    messages.success(
+        request,
+        _("%(name)s is no longer %(role)s in %(region)s.")
+        % {"name": assignment.user.username, "role": assignment.get_role_display(), "region": _scope_label(assignment)},
+    )
     return redirect("accounts:detail", pk=pk)
+
+
+def _scope_label(assignment: RoleAssignment) -> str:
+    return assignment.region_code or _("all of Indonesia")
 
 
 @login_required
@@ -121,7 +139,11 @@ def role_remove(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
 def user_active(request: HttpRequest, pk: int) -> HttpResponse:
     require_national(request.user, "users.manage")
     user = _user_or_404(pk)
-    do_set_active(user=user, active=request.POST.get("active") == "1", actor=request.user)
+    done = do_set_active(user=user, active=request.POST.get("active") == "1", actor=request.user)
+    if done.is_active:
+        messages.success(request, _("%(name)s can log in again.") % {"name": done.username})
+    else:
+        messages.success(request, _("%(name)s is deactivated and can no longer log in.") % {"name": done.username})
     return redirect("accounts:detail", pk=pk)
 
 
@@ -132,7 +154,21 @@ def password_reset(request: HttpRequest, pk: int) -> HttpResponse:
     would travel in the session); the user chooses their own at the next login."""
     require_national(request.user, "users.manage")
     user = _user_or_404(pk)
+    page = confirm_first(
+        request,
+        title=_("Reset the password of %(name)s?") % {"name": user.username},
+        consequences=[
+            _("The current password stops working at once and the user's sessions end."),
+            _("A temporary password is shown once; the user chooses their own at the next login."),
+        ],
+        verb=_("reset the password"),
+        back=reverse("accounts:detail", args=[user.pk]),
+        check=lambda: do_reset_password(user=user, actor=request.user),
+    )
+    if page is not None:
+        return page
     temporary = do_reset_password(user=user, actor=request.user)
+    messages.success(request, _("The password of %(name)s is reset.") % {"name": user.username})
     response = _detail(request, user, RoleForm(), temporary=temporary)
     response["Cache-Control"] = "no-store"
     return response

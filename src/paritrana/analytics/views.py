@@ -31,7 +31,7 @@ from paritrana.analytics.queries import effective_region, indicator_series, indi
 from paritrana.analytics.sources import all_indicators
 from paritrana.core.errors import N_, InvalidInput, PayloadTooLarge
 from paritrana.core.permissions import require, require_national, scope_for
-from paritrana.core.views import attempt
+from paritrana.core.views import attempt, confirm_first
 
 #: Periods drawn on a region's charts.
 SERIES_PERIODS = 12
@@ -434,6 +434,25 @@ def reference(request: HttpRequest) -> HttpResponse:
                 return redirect("analytics:reference")
         elif action == "delete-target":
             target = Target.objects.filter(pk=request.POST.get("target") or 0).first()
+            if target is not None and can_manage:
+                page = confirm_first(
+                    request,
+                    title=gettext("Remove the target of {indicator} for {year}?").format(
+                        indicator=target.indicator, year=target.year
+                    ),
+                    consequences=[
+                        gettext("Target {value} for {region} (source: {source}) is removed.").format(
+                            value=target.value,
+                            region=target.region_code or gettext("national"),
+                            source=target.source or "-",
+                        ),
+                        gettext("Indicators that compare against it show no target until one is saved again."),
+                    ],
+                    verb=gettext("remove the target"),
+                    check=lambda: do_delete_target(target=target, actor=request.user),
+                )
+                if page is not None:
+                    return page
             if target is not None:
                 done, error = attempt(lambda: do_delete_target(target=target, actor=request.user))
                 if not error:

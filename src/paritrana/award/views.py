@@ -47,7 +47,7 @@ from paritrana.award.models import (
 from paritrana.core.dates import today
 from paritrana.core.errors import N_, InvalidInput, NotFound, PermissionDenied
 from paritrana.core.permissions import can, require, scope_for
-from paritrana.core.views import attempt
+from paritrana.core.views import attempt, confirm_first
 from paritrana.registry.ingest import check_size
 
 FLOW = [s.value for s in EditionStatus]
@@ -154,6 +154,8 @@ def edition(request: HttpRequest, pk: int) -> HttpResponse:
     )
     error = ""
     if request.method == "POST":
+        if step == "status" and (page := _confirm_stage(request, edition, committee)) is not None:
+            return page
         if step == "status":
             done, error = attempt(
                 lambda: actions.do_set_edition_status(
@@ -208,6 +210,85 @@ def edition(request: HttpRequest, pk: int) -> HttpResponse:
         "flow": [(EditionStatus(s), i < here, i == here) for i, s in enumerate(FLOW)],
     }
     return render(request, "award/edition.html", context, status=422 if error else 200)
+
+
+def _confirm_stage(request: HttpRequest, edition: Edition, committee: bool) -> HttpResponse | None:
+    """Moving an edition on is undone by moving it back one stage, with a reason, until a category's results are
+    approved: from then on a move forward cannot be taken back, and is confirmed first."""
+    status = request.POST.get("status", "")
+    if not committee or status not in FLOW or FLOW.index(status) <= FLOW.index(edition.status):
+        return None
+    if not edition.categories.filter(approved_at__isnull=False).exists():
+        return None
+    stage = EditionStatus(status).label
+    return confirm_first(
+        request,
+        title=gettext("Move {edition} on to: {stage}?").format(edition=edition.name, stage=stage),
+        consequences=[
+            gettext("Results of this edition are approved: it cannot be moved back to {stage_now} afterwards.").format(
+                stage_now=edition.get_status_display()
+            ),
+            gettext("Reason given: {reason}").format(reason=request.POST["reason"])
+            if request.POST.get("reason", "").strip()
+            else "",
+        ],
+        verb=gettext("move it on"),
+        check=lambda: actions.do_set_edition_status(
+            actor=request.user, edition=edition, status=status, reason=request.POST.get("reason", "")
+        ),
+    )
+
+
+#: The category steps that cannot be taken back, and what each does, said before it is done.
+CONFIRMED_STEPS = {
+    "lock": (
+        N_("Lock the panel of {category}?"),
+        N_("lock the panel"),
+        [
+            N_("The judges' scores, the answers, the indicator values and the verification are fixed."),
+            N_("Nobody can score or change an input of the ranking afterwards; the panel is not unlocked again."),
+        ],
+    ),
+    "approve": (
+        N_("Approve the results of {category}?"),
+        N_("approve the results"),
+        [
+            N_("The saved ranking becomes the approved result and is locked."),
+            N_("Nothing in the category can change afterwards, and the edition cannot go back a stage."),
+        ],
+    ),
+    "publish": (
+        N_("Publish the results of {category}?"),
+        N_("publish the results"),
+        [
+            N_("Everybody sees the ranking, the titles and each participant's aspect scores, without logging in."),
+            N_("Published results are not withdrawn."),
+        ],
+    ),
+}
+
+
+def _confirm_step(request: HttpRequest, category: Category, step: str) -> HttpResponse | None:
+    if step not in CONFIRMED_STEPS or not queries.is_committee(request.user, category.edition):
+        return None
+    title, verb, lines = CONFIRMED_STEPS[step]
+    name = f"{category.name} ({category.edition.name})"
+    consequences = [gettext(line) for line in lines]
+    if request.POST.get("reason", "").strip():
+        consequences.append(gettext("Reason given: {reason}").format(reason=request.POST["reason"].strip()))
+    user, reason = request.user, request.POST.get("reason", "")
+    checks: dict[str, Callable[[], Any]] = {
+        "lock": lambda: actions.do_lock_panel(actor=user, category=category, reason=reason),
+        "approve": lambda: actions.do_approve(actor=user, category=category),
+        "publish": lambda: actions.do_publish(actor=user, category=category, reason=reason),
+    }
+    return confirm_first(
+        request,
+        title=gettext(title).format(category=name),
+        consequences=consequences,
+        verb=gettext(verb),
+        check=checks[step],
+    )
 
 
 # --- committee: a category --------------------------------------------------------------------------------------
@@ -398,6 +479,8 @@ def category(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         step = request.POST.get("form", "")
+        if (page := _confirm_step(request, category, step)) is not None:
+            return page
         done, error = _category_step(request, category, step)
         if not error:
             message = gettext(STEP_MESSAGES.get(step, N_("Done.")))
@@ -493,9 +576,26 @@ def zones(request: HttpRequest) -> HttpResponse:
                 error = _first_error(form)
         elif step == "delete":
             slug = request.POST.get("slug", "")
+            zone = next((z for z in queries.award_zones(user) if z["slug"] == slug), None)
+            if zone is not None and scope_for(user, "award.manage").national:
+                page = confirm_first(
+                    request,
+                    title=gettext("Remove the zone {zone}?").format(zone=zone["name"]),
+                    consequences=[
+                        gettext("The zone is removed with its list of provinces: {provinces}.").format(
+                            provinces=", ".join(zone["regions"]) or "-"
+                        ),
+                        gettext("Participants of categories not yet approved lose this zone."),
+                    ],
+                    verb=gettext("remove the zone"),
+                    check=lambda: actions.do_delete_zone(actor=user, slug=slug),
+                )
+                if page is not None:
+                    return page
             _, error = attempt(lambda: actions.do_delete_zone(actor=user, slug=slug))
             if not error:
-                messages.success(request, gettext("The zone is removed."))
+                name = zone["name"] if zone is not None else slug
+                messages.success(request, gettext("The zone {zone} is removed.").format(zone=name))
                 return redirect("award:zones")
         else:
             raise PermissionDenied()
@@ -677,6 +777,19 @@ def participant(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("form") != "verify":
             raise PermissionDenied()
+        if committee and request.POST.get("decision") == "accept":
+            page = confirm_first(
+                request,
+                title=gettext("Accept the submission of {participant}?").format(participant=participant.name),
+                consequences=[
+                    gettext("The participant is verified and goes on to the jury and the ranking."),
+                    gettext("An accepted submission is not returned for corrections afterwards."),
+                ],
+                verb=gettext("accept"),
+                check=lambda: _verify(request, participant),
+            )
+            if page is not None:
+                return page
         done, error = attempt(lambda: _verify(request, participant))
         if done:
             label = gettext("accepted") if done.status == ParticipantStatus.VERIFIED else gettext("returned")

@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
@@ -34,7 +35,7 @@ from paritrana.core.errors import (
 )
 from paritrana.core.permissions import can, require
 from paritrana.core.privacy import looks_like_nik, refuse_nik_in_address
-from paritrana.core.views import attempt
+from paritrana.core.views import attempt, confirm_first, confirm_uploads
 from paritrana.regions.queries import normalize_code
 from paritrana.registry import lifecycle, queries
 from paritrana.registry.actions import do_reveal_nik
@@ -168,8 +169,81 @@ EFFECT_MESSAGES = {
 }
 
 
+def _running(worker: Worker, on: Any) -> int:
+    """The worker's enrollments still running in the month of ``on`` or later (those a change ends)."""
+    return worker.enrollments.filter(status="active", last_month__gte=on.replace(day=1)).count()
+
+
+def _confirm_change(request: HttpRequest, worker: Worker, kind: str, data: dict[str, Any]) -> HttpResponse | None:
+    """The changes that cannot be taken back (a death, a new NIK, a merge, an inactive worker: the enrollments they
+    end do not come back) are said in words before they are made; the others are made at once."""
+    who = f"{worker.name} ({worker.masked_nik})"
+    ended = gettext(
+        "Enrollments still running then end with that month: {n}; the months not billed go back to "
+        "the pagu, and they do not come back if the change is reversed later."
+    )
+    if kind == "death":
+        title = gettext("Record the death of {worker}?").format(worker=worker.name)
+        verb = gettext("record the death")
+        consequences = [
+            gettext("{worker} is recorded as dead on {date}.").format(worker=who, date=data["died_on"].isoformat()),
+            ended.format(n=_running(worker, data["died_on"])),
+            gettext("The worker is no longer a candidate for any program."),
+        ]
+    elif kind == "status" and data.get("status") == WorkerStatus.INACTIVE:
+        title = gettext("Make {worker} inactive?").format(worker=worker.name)
+        verb = gettext("make inactive")
+        consequences = [
+            gettext("{worker} is inactive from {date}.").format(worker=who, date=data["on"].isoformat()),
+            ended.format(n=_running(worker, data["on"])),
+        ]
+    elif kind == "nik":
+        title = gettext("Correct the NIK of {worker}?").format(worker=worker.name)
+        verb = gettext("correct the NIK")
+        consequences = [
+            gettext("The NIK {old} becomes {new}; check every digit.").format(
+                old=worker.masked_nik, new=str(data["nik"]).strip()
+            ),
+            gettext("Birth date and sex are read again from the new NIK; the old NIK stays in the history."),
+        ]
+    elif kind == "merge":
+        other = queries.get_worker(request.user, data["other"])
+        keep, gone = (worker, other) if data.get("keep") != "other" else (other, worker)
+        title = gettext("Merge two records of {worker}?").format(worker=keep.name)
+        verb = gettext("merge the records")
+        consequences = [
+            gettext("{gone} is merged into {keep}, which is kept.").format(
+                gone=f"{gone.name} ({gone.masked_nik}, #{gone.pk})", keep=f"{keep.name} ({keep.masked_nik}, #{keep.pk})"
+            ),
+            gettext("Its enrollments and claims move to the record kept; the merged record can no longer change."),
+        ]
+    else:
+        return None
+    back = reverse("registry:worker", args=[worker.pk])
+    return confirm_first(
+        request,
+        title=title,
+        consequences=consequences,
+        verb=verb,
+        back=back,
+        check=lambda: _apply(request, worker, kind, data),
+    )
+
+
+#: The message after each change of a worker, naming them.
+CHANGE_MESSAGES = {
+    "death": N_("The death of {name} is recorded."),
+    "move": N_("The move of {name} is recorded."),
+    "correct": N_("The details of {name} are corrected."),
+    "nik": N_("The NIK of {name} is corrected."),
+    "merge": N_("The records are merged into {name}."),
+    "status": N_("{name} is now {status}."),
+}
+
+
 @login_required
 @require_http_methods(["POST"])
+@confirm_uploads
 def worker_change(request: HttpRequest, pk: int) -> HttpResponse:
     """One change of the worker (``form``: death, move, correct, nik, merge, status) through its action. A refusal
     is shown on the worker page beside the form as it was filled (422); nothing was written."""
@@ -186,12 +260,14 @@ def worker_change(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _worker_page(request, worker, bound=(kind, form), error=gettext("Check the fields of the form."))
     try:
+        if (page := _confirm_change(request, worker, kind, form.cleaned_data)) is not None:
+            return page
         shown, effects = _apply(request, worker, kind, form.cleaned_data)
     except (PermissionDenied, NotAuthenticated):
         raise
     except ParitranaError as refusal:
         return _worker_page(request, worker, bound=(kind, form), error=refusal.render_message(gettext))
-    messages.success(request, gettext("Saved."))
+    messages.success(request, gettext(CHANGE_MESSAGES[kind]).format(name=shown.name, status=shown.get_status_display()))
     for key, message in EFFECT_MESSAGES.items():
         if effects.get(key):
             value = format_rupiah(Decimal(effects[key])) if key == "committed_returned" else effects[key]
@@ -225,6 +301,7 @@ def event_evidence(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@confirm_uploads
 def deaths(request: HttpRequest) -> HttpResponse:
     """Upload a death list: checked and recorded while the page waits (it only updates workers), kept as an import
     with its summary and report, shown on the import's page."""
@@ -233,6 +310,19 @@ def deaths(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         check_size(upload.name or "", upload.size)
+        if not form.cleaned_data["dry_run"]:  # a dry run writes nothing: no second step
+            page = confirm_first(
+                request,
+                title=gettext("Record the deaths of {file}?").format(file=upload.name),
+                consequences=[
+                    gettext("Every worker of the list is recorded as dead on the date of their row."),
+                    gettext("Their enrollments still running then end with that month; they do not come back."),
+                    gettext("To see what would change first, go back and tick the dry run."),
+                ],
+                verb=gettext("record the deaths"),
+            )
+            if page is not None:
+                return page
         folder = Path(settings.MEDIA_ROOT) / "imports"
         folder.mkdir(parents=True, exist_ok=True)
         stored = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()[:6]}"
@@ -253,7 +343,9 @@ def deaths(request: HttpRequest) -> HttpResponse:
             heartbeat_at=timezone.now(),
             attempts=MAX_ATTEMPTS,
         )
-        run_death_list(job, request.user, list_source=form.cleaned_data["source"])
+        job = run_death_list(job, request.user, list_source=form.cleaned_data["source"])
+        if job.status == ImportStatus.DONE:
+            messages.success(request, gettext("Death list {file} processed.").format(file=job.filename))
         return redirect("registry:import", pk=job.pk)
     jobs = ImportJob.objects.filter(created_by=cast(User, request.user), kind=ImportKind.DEATHS)[:20]
     return render(request, "registry/deaths.html", {"form": form, "jobs": jobs}, status=422 if form.errors else 200)
@@ -329,6 +421,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
         )
         if job.status == "queued":
             import_workers_task.enqueue(job.pk)
+            messages.success(request, gettext("The import of {file} is queued.").format(file=job.filename))
         return redirect("registry:import", pk=job.pk)
     jobs = ImportJob.objects.filter(created_by=cast(User, request.user))[:20]
     return render(request, "registry/import_new.html", {"form": form, "jobs": jobs}, status=422 if form.errors else 200)
@@ -363,6 +456,7 @@ def _check_columns(request: HttpRequest, job: ImportJob) -> HttpResponse:
         else:
             ImportJob.objects.filter(pk=job.pk, status="mapping").update(mapping=mapping, status="queued")
             import_workers_task.enqueue(job.pk)
+            messages.success(request, gettext("The import of {file} is queued.").format(file=job.filename))
             return redirect("registry:import", pk=job.pk)
     # Any long run of digits may be a NIK, whatever its column is called: masked in the preview. ``\d`` stays
     # Unicode-wide on purpose (it masks, it does not read): a NIK in Arabic-Indic digits is masked too.

@@ -12,13 +12,15 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods
+from lokal import format_rupiah
 
 from paritrana.core.dates import today
-from paritrana.core.permissions import can, owns, require
-from paritrana.core.views import attempt
-from paritrana.registry import queries as registry_queries
+from paritrana.core.permissions import can, owns, require, scope_for
+from paritrana.core.views import attempt, confirm_first
 from paritrana.registry.ingest import check_size
 from paritrana.sponsorship import actions, forms, queries
 from paritrana.sponsorship.lifecycle import ended_by_worker_changes
@@ -53,6 +55,9 @@ def program_list(request: HttpRequest) -> HttpResponse:
 
             done, error = attempt(create)
             if done:
+                messages.success(
+                    request, gettext("Program {name} {year} created.").format(name=done.name, year=done.fiscal_year)
+                )
                 return redirect("sponsorship:program", pk=done.pk)
     context = {
         "programs": programs,
@@ -77,10 +82,18 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         step = request.POST.get("form")
         if step == "status":
+            if (confirm := _confirm_advance(request, program)) is not None:
+                return confirm
             done, error = attempt(
-                lambda: actions.do_advance_program(actor=request.user, program=program, to=request.POST["to"])
+                lambda: actions.do_advance_program(actor=request.user, program=program, to=request.POST.get("to", ""))
             )
             if done:
+                messages.success(
+                    request,
+                    gettext("Program {name} {year} is now {status}.").format(
+                        name=done.name, year=done.fiscal_year, status=done.get_status_display()
+                    ),
+                )
                 return redirect("sponsorship:program", pk=pk)
         elif step == "pagu" and pagu_form.is_valid():
             done, error = attempt(
@@ -89,10 +102,22 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 ),
             )
             if done:
+                messages.success(
+                    request,
+                    gettext("The pagu of {name} is now {pagu}.").format(name=done.name, pagu=format_rupiah(done.pagu)),
+                )
                 return redirect("sponsorship:program", pk=pk)
         elif step == "end":
             done, error = attempt(lambda: _end(request, program))
+            if isinstance(done, HttpResponse):  # the confirmation page
+                return done
             if done:
+                messages.success(
+                    request,
+                    gettext("The enrollment of {worker} in {program} ends after {month}.").format(
+                        worker=done.worker.name, program=program.name, month=done.last_month.isoformat()[:7]
+                    ),
+                )
                 return redirect("sponsorship:program", pk=pk)
         elif step == "renew" and renew_form.is_valid():
             done, error = attempt(
@@ -101,10 +126,23 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 ),
             )
             if done:
+                messages.success(
+                    request,
+                    gettext("Program {name} {year} created as a draft from this one.").format(
+                        name=done.name, year=done.fiscal_year
+                    ),
+                )
                 return redirect("sponsorship:program", pk=done.pk)
         elif step == "enroll" and enroll_form.is_valid():
             result, error = attempt(lambda: _enroll(request, program, enroll_form.cleaned_data))
             program.refresh_from_db()
+            if result is not None and result.enrolled:
+                messages.success(
+                    request,
+                    ngettext(
+                        "{n} worker enrolled in {program}.", "{n} workers enrolled in {program}.", result.enrolled
+                    ).format(n=result.enrolled, program=program.name),
+                )
     enrollments = queries.enrollments_for(request.user, program) if can(request.user, "registry.view") else None
     page = Paginator(enrollments, 50).get_page(request.GET.get("page")) if enrollments is not None else None
     context = {
@@ -128,8 +166,53 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "sponsorship/program_detail.html", context, status=status)
 
 
+def _confirm_advance(request: HttpRequest, program: Any) -> HttpResponse | None:
+    """Approving, activating and closing a program are one-way: say what each means before it is done."""
+    to = request.POST.get("to", "")
+    what = f"{program.name} {program.fiscal_year}"
+    if to == "approved":
+        title = gettext("Approve program {program}?").format(program=what)
+        verb = gettext("approve")
+        consequences = [
+            gettext(
+                "Its terms are fixed: afterwards only the name, pagu, target, minimum per desa and grace days "
+                "can change."
+            ),
+            gettext("Workers can be enrolled from then on; it cannot go back to draft."),
+        ]
+    elif to == "active":
+        title = gettext("Activate program {program}?").format(program=what)
+        verb = gettext("activate")
+        consequences = [
+            gettext("Its enrolled workers are billed from the next billing run; it cannot go back to approved."),
+        ]
+    elif to == "closed":
+        running = program.enrollments.filter(status="active", last_month__gte=today().replace(day=1)).count()
+        title = gettext("Close program {program}?").format(program=what)
+        verb = gettext("close the program")
+        consequences = [
+            gettext("No more workers can be enrolled and nothing in it can change any more."),
+            ngettext(
+                "{n} enrollment still runs after this month: its later months are no longer billed.",
+                "{n} enrollments still run after this month: their later months are no longer billed.",
+                running,
+            ).format(n=running),
+            gettext("A closed program cannot be reopened; renew it into a new program instead."),
+        ]
+    else:
+        return None  # an unknown status: the action refuses it
+    return confirm_first(
+        request,
+        title=title,
+        consequences=consequences,
+        verb=verb,
+        check=lambda: actions.do_advance_program(actor=request.user, program=program, to=to),
+    )
+
+
 def _end(request: HttpRequest, program: Any) -> Any:
-    """End one enrollment of this program after the month given (YYYY-MM)."""
+    """End one enrollment of this program after the month given (YYYY-MM), once confirmed (the confirmation page
+    is returned first)."""
     from datetime import date
 
     from paritrana.core.errors import InvalidInput
@@ -142,6 +225,23 @@ def _end(request: HttpRequest, program: Any) -> Any:
     enrollment = queries.get_enrollment(request.user, enrollment_id)
     if enrollment.program_id != program.pk:
         raise InvalidInput(gettext("Give the enrollment and the last month (YYYY-MM)."), field="enrollment")
+    page = confirm_first(
+        request,
+        title=gettext("End the enrollment of {worker}?").format(worker=enrollment.worker.name),
+        consequences=[
+            gettext("{worker} ({nik}) is no longer covered by {program} after {month}.").format(
+                worker=enrollment.worker.name,
+                nik=enrollment.worker.masked_nik,
+                program=program.name,
+                month=last.isoformat()[:7],
+            ),
+            gettext("The months not billed yet go back to the pagu."),
+        ],
+        verb=gettext("end the enrollment"),
+        check=lambda: actions.do_end_enrollment(actor=request.user, enrollment=enrollment, last_month=last),
+    )
+    if page is not None:
+        return page
     return actions.do_end_enrollment(actor=request.user, enrollment=enrollment, last_month=last)
 
 
@@ -176,7 +276,33 @@ def billing(request: HttpRequest) -> HttpResponse:
     form = forms.BillingForm(request.POST or None, initial={"month": today().strftime("%Y-%m")})
     result, error = None, ""
     if request.method == "POST" and form.is_valid():
-        result, error = attempt(lambda: actions.do_run_billing(actor=request.user, month=form.cleaned_data["month"]))
+        month = form.cleaned_data["month"]
+        active = queries.programs_for(request.user, "sponsorship.manage").filter(status="active")
+        waiting = sum(1 for p in active.exclude(bills__month=month) if p.start <= month <= p.end)
+        page = confirm_first(
+            request,
+            title=gettext("Bill {month}?").format(month=month.isoformat()[:7]),
+            consequences=[
+                ngettext(
+                    "A bill for {month} is made for {n} active program that covers it and is not billed yet.",
+                    "A bill for {month} is made for each of {n} active programs that cover it and are not billed yet.",
+                    waiting,
+                ).format(month=month.isoformat()[:7], n=waiting),
+                gettext("A bill cannot be withdrawn; its enrollments and pagu are charged with it."),
+            ],
+            verb=gettext("make the bills"),
+            check=lambda: actions.do_run_billing(actor=request.user, month=month),
+        )
+        if page is not None and waiting:
+            return page
+        result, error = attempt(lambda: actions.do_run_billing(actor=request.user, month=month))
+        if result is not None:
+            messages.success(
+                request,
+                ngettext("{n} bill made for {month}.", "{n} bills made for {month}.", len(result.bills)).format(
+                    n=len(result.bills), month=month.isoformat()[:7]
+                ),
+            )
     bills = Paginator(queries.bills_for(request.user), 50).get_page(request.GET.get("page"))
     context = {
         "form": form,
@@ -192,11 +318,40 @@ def billing(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 def bill_step(request: HttpRequest, pk: int) -> HttpResponse:
     bill = queries.get_bill(request.user, pk)
-    step = actions.do_reconcile_bill if request.POST.get("to") == "reconciled" else actions.do_submit_bill
-    _, error = attempt(lambda: step(actor=request.user, bill=bill))
+    reconciling = request.POST.get("to") == "reconciled"
+    step = actions.do_reconcile_bill if reconciling else actions.do_submit_bill
+    back = request.POST.get("next") or reverse("sponsorship:billing")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("sponsorship:billing")
+    page = confirm_first(
+        request,
+        title=(gettext("Reconcile bill {number}?") if reconciling else gettext("Hand bill {number} to BPJS?")).format(
+            number=bill.number
+        ),
+        consequences=[
+            gettext("{program}, {month}: {workers} workers, {amount}.").format(
+                program=bill.program.name,
+                month=bill.month.isoformat()[:7],
+                workers=bill.workers,
+                amount=format_rupiah(bill.amount),
+            ),
+            gettext("You confirm that the money arrived at BPJS Ketenagakerjaan; the bill is closed.")
+            if reconciling
+            else gettext("The bill waits for the BPJS branch to confirm that the money arrived."),
+        ],
+        verb=gettext("reconcile") if reconciling else gettext("hand it over"),
+        back=back,
+        check=lambda: step(actor=request.user, bill=bill),
+    )
+    if page is not None:
+        return page
+    done, error = attempt(lambda: step(actor=request.user, bill=bill))
     if error:
         messages.error(request, error)
-    return redirect(request.POST.get("next") or "sponsorship:billing")
+    else:
+        status = done.get_status_display()
+        messages.success(request, gettext("Bill {number} is now {status}.").format(number=done.number, status=status))
+    return redirect(back)
 
 
 @login_required
@@ -225,6 +380,8 @@ def payments(request: HttpRequest) -> HttpResponse:
                     kind=file_form.cleaned_data["source"],
                 ),
             )
+            if imported is not None and not imported.errors:
+                messages.success(request, gettext("Payments of {file} imported.").format(file=upload.name))
     context = {
         "form": form,
         "file_form": file_form,
@@ -240,37 +397,30 @@ def payments(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def claims(request: HttpRequest) -> HttpResponse:
+    """The claims list (each row opens its claim page where the user may see heirs) and the claims file import.
+    One claim is registered on the Klaim page of the follow-up app (``followup:claim_new``), which records the
+    heirs of a death in the same transaction."""
     require(request.user, "registry.view")
-    form = forms.ClaimForm(request.POST if request.POST.get("form") == "one" else None)
     file_form = forms.ClaimFileForm(
         request.POST if request.POST.get("form") == "file" else None, request.FILES or None, prefix="file"
     )
     error, imported = "", None
     if request.method == "POST":
         require(request.user, "claims.record")
-        if form.is_bound and form.is_valid():
-            data = dict(form.cleaned_data)
-
-            def record() -> Any:
-                worker = registry_queries.get_worker(request.user, data.pop("worker"))
-                return actions.do_record_claim(actor=request.user, worker=worker, **data)
-
-            done, error = attempt(record)
-            if done:
-                messages.success(request, gettext("Claim registered."))
-                return redirect("sponsorship:claims")
-        elif file_form.is_bound and file_form.is_valid():
+        if file_form.is_bound and file_form.is_valid():
             upload = file_form.cleaned_data["file"]
             check_size(upload.name or "", upload.size)
             imported, error = attempt(
                 lambda: actions.do_import_claims(actor=request.user, source=upload.read(), filename=upload.name),
             )
+    claims = list(queries.claims_for(request.user)[:200])
+    heir_scope = scope_for(request.user, "heirs.view")  # the claim page shows the heirs: their capability
     context = {
-        "form": form,
         "file_form": file_form,
         "imported": imported,
         "error": error,
-        "claims": queries.claims_for(request.user)[:200],
+        "claims": claims,
+        "openable": {c.pk for c in claims if heir_scope.contains(c.desa_code)},
         "can_record": can(request.user, "claims.record"),
     }
     failed = error or (imported and imported.errors)
@@ -279,10 +429,17 @@ def claims(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def monev(request: HttpRequest) -> HttpResponse:
-    form = forms.MonevFilterForm(request.GET or None)
+    """Monev of one fiscal year: the one chosen (kept in the URL), else the current one. The exports follow it."""
+    data = request.GET.copy()
+    data.pop("format", None)
+    if not data.get("fiscal_year"):
+        data["fiscal_year"] = str(queries.default_fiscal_year(request.user))
+    form = forms.MonevFilterForm(data)
     form.fields["sponsor"].widget.choices = [("", "—"), *_sponsor_choices(request.user)]
     filters = {k: v for k, v in (form.cleaned_data if form.is_valid() else {}).items() if v}
     report = queries.monev(request.user, **filters)
+    years = sorted({*report.years, report.fiscal_year or 0} - {0}, reverse=True)
+    form.fields["fiscal_year"].widget.choices = [(str(y), str(y)) for y in years]
     fmt = request.GET.get("format")
     if fmt in ("xlsx", "pdf"):
         from paritrana.sponsorship import reports
@@ -295,19 +452,23 @@ def monev(request: HttpRequest) -> HttpResponse:
             body = reports.monev_pdf(report, title=title)
             kind = "application/pdf"
         response = HttpResponse(body, content_type=kind)
-        response["Content-Disposition"] = f'attachment; filename="monev-{report.on.isoformat()}.{fmt}"'
+        name = f"monev-{report.fiscal_year}-{report.on.isoformat()}.{fmt}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    query = request.GET.copy()
-    query.pop("format", None)
+    from paritrana.sponsorship import reports
+
+    data["fiscal_year"] = str(report.fiscal_year)
     context = {
         "form": form,
         "report": report,
-        "query": query.urlencode(),
+        "query": data.urlencode(),
+        "charts": reports.year_chart_svgs(report),
+        "year_table": reports.year_table(report),
         # Bill lines for months after a worker's death: per sponsor and program, to recover (issue 19).
-        "overpayments": queries.overpayments(request.user, **filters),
+        "overpayments": queries.overpayments(request.user, **{**filters, "fiscal_year": report.fiscal_year}),
         "can_list_overpaid": can(request.user, "registry.view"),
     }
-    return render(request, "sponsorship/monev.html", context)
+    return render(request, "sponsorship/monev.html", context, status=200 if form.is_valid() else 422)
 
 
 @login_required
@@ -438,6 +599,7 @@ def reconcile(request: HttpRequest) -> HttpResponse:
 
         result, error = attempt(run)
         if result is not None and result.run is not None:
+            messages.success(request, gettext("Participation list {file} compared.").format(file=result.run.filename))
             return redirect("sponsorship:reconcile_run", pk=result.run.pk)
     context = {
         "runs": queries.reconcile_runs_for(request.user)[:50],
@@ -474,18 +636,30 @@ def reconcile_run(request: HttpRequest, pk: int) -> HttpResponse:
             difference = queries.get_difference(request.user, difference_id)
             if difference.run_id != run.pk:
                 raise InvalidInput(N_("That difference is not of this reconcile."), field="difference")
-            return bpjs.do_follow_up(
-                actor=request.user,
-                difference=difference,
-                action=request.POST.get("action", ""),
-                note=request.POST.get("note", ""),
-                died_on=died_on,
-                last_month=last_month,
-            )
+
+            def do() -> Any:
+                return bpjs.do_follow_up(
+                    actor=request.user,
+                    difference=difference,
+                    action=request.POST.get("action", ""),
+                    note=request.POST.get("note", ""),
+                    died_on=died_on,
+                    last_month=last_month,
+                )
+
+            page = _confirm_follow_up(request, difference, died_on=died_on, last_month=last_month, check=do)
+            return page if page is not None else do()
 
         done, error = attempt(follow_up)
+        if isinstance(done, HttpResponse):  # the confirmation page
+            return done
         if done:
-            messages.success(request, gettext("Followed up."))
+            messages.success(
+                request,
+                gettext("Row {row} followed up: {resolution}.").format(
+                    row=done.row, resolution=done.get_resolution_display()
+                ),
+            )
             return redirect(request.get_full_path())
     kind = request.GET.get("kind", "")
     kind = kind if kind in DifferenceKind.values else ""
@@ -504,3 +678,35 @@ def reconcile_run(request: HttpRequest, pk: int) -> HttpResponse:
         "summary": run.summary,
     }
     return render(request, "sponsorship/reconcile_run.html", context, status=422 if error else 200)
+
+
+def _confirm_follow_up(
+    request: HttpRequest, difference: Any, *, died_on: Any, last_month: Any, check: Any
+) -> HttpResponse | None:
+    """A follow-up is done once and cannot be taken back: say what it will do to whom first."""
+    action = request.POST.get("action", "")
+    who = difference.worker.name if difference.worker is not None else gettext("row {row}").format(row=difference.row)
+    if action == "record_death":
+        when = died_on or difference.died_on
+        consequences = [
+            gettext("{worker} is recorded as dead on {date} (source: BPJS).").format(
+                worker=who, date=when.isoformat() if when else "-"
+            ),
+            gettext("The worker's enrollments end with the month of death; a death is not undone with them."),
+        ]
+        verb = gettext("record the death")
+    elif action == "end_enrollment":
+        month = last_month.isoformat()[:7] if last_month else gettext("the last month billed")
+        consequences = [gettext("The enrollment of {worker} ends after {month}.").format(worker=who, month=month)]
+        verb = gettext("end the enrollment")
+    else:
+        consequences = [gettext("The difference of {worker} is closed as reviewed, with your note.").format(worker=who)]
+        verb = gettext("close it as reviewed")
+    consequences.append(gettext("A difference is followed up once: this cannot be changed afterwards."))
+    return confirm_first(
+        request,
+        title=gettext("Follow up row {row} of {file}?").format(row=difference.row, file=difference.run.filename),
+        consequences=consequences,
+        verb=verb,
+        check=check,
+    )
