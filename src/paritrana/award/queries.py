@@ -4,6 +4,7 @@ until the panel locks; the public sees results once published."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +22,21 @@ from paritrana.award.models import (
     Result,
 )
 from paritrana.core import audit
-from paritrana.core.errors import N_, InvalidInput, NotFound, OutOfScope, PermissionDenied
+from paritrana.core.errors import N_, InvalidInput, NotFound, OutOfScope, ParitranaError, PermissionDenied
 from paritrana.core.permissions import can, require, scope_for
 
 __all__ = [
     "award_zones",
     "category_checks_for",
     "category_for",
+    "committee_todo",
     "conflict_for",
     "edition_checks_for",
     "edition_for",
     "editions_for",
     "evidence_file",
     "is_committee",
+    "jury_todo",
     "missing_for",
     "panel_judge",
     "participant_for",
@@ -230,6 +233,133 @@ def missing_for(user: Any, category: Category, *, unresolved_only: bool = False)
     _committee_only(user, category.edition)
     found = missing_values(category)
     return [m for m in found if not m.resolved] if unresolved_only else found
+
+
+@dataclass(frozen=True)
+class PanelTodo:
+    """One category a judge sits on: how much of its scoring is still the judge's to do."""
+
+    category: Category
+    participants: int  # verified participants the judge may score (a declared conflict takes one out)
+    rubrics: int  # the category's jury-scored criteria
+    scored: int  # the judge's scores given on them
+    conflicts: int
+
+    @property
+    def missing(self) -> int:
+        return max(self.participants * self.rubrics - self.scored, 0)
+
+    @property
+    def locked(self) -> bool:
+        return self.category.panel_locked_at is not None
+
+
+def jury_todo(user: Any, *, limit: int = 10) -> list[PanelTodo]:
+    """The panels the user sits on, each with the scores still missing: rounds being scored first, then the other
+    open ones, then the locked panels and closed rounds (for the record), newest first."""
+    from django.db.models import Case, F, IntegerField, Value, When
+
+    from paritrana.award import scoring
+    from paritrana.award.models import EditionStatus, ParticipantStatus
+
+    if not getattr(user, "is_authenticated", False) or user.pk is None:
+        return []
+    members = (
+        PanelMember.objects.filter(user=user)
+        .select_related("category__edition")
+        .annotate(
+            stage=Case(
+                When(category__edition__status=EditionStatus.CLOSED, then=Value(3)),
+                When(category__panel_locked_at__isnull=False, then=Value(2)),
+                When(category__edition__status=EditionStatus.JUDGING, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("stage", F("category__edition__year").desc(), "category__edition__region_code", "category__key")[
+            :limit
+        ]
+    )
+    out = []
+    for member in members:
+        category = member.category
+        try:
+            rubrics = [c.key for c in scoring.leaves(scoring.parse_framework(category.framework)) if c.method == "jury"]
+        except ParitranaError:  # a framework that no longer parses: its page says why
+            rubrics = []
+        conflicted = member.conflicts.filter(withdrawn_at__isnull=True).values("participant_id")
+        to_score = category.participants.filter(status=ParticipantStatus.VERIFIED).exclude(pk__in=conflicted)
+        out.append(
+            PanelTodo(
+                category=category,
+                participants=to_score.count(),
+                rubrics=len(rubrics),
+                scored=member.scores.filter(participant__in=to_score, criterion__in=rubrics).count(),
+                conflicts=conflicted.count(),
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class EditionTodo:
+    """A round the user's committee runs: its stage, the self-assessments waiting, the conflicts declared."""
+
+    edition: Edition
+    waiting: int  # self-assessments submitted, not yet verified or returned
+    verified: int
+    invited: int  # invited or returned: not submitted yet
+    conflicts: int  # conflicts of interest in force
+
+    @property
+    def deadline_passed(self) -> bool:
+        from django.utils import timezone
+
+        return timezone.now() > self.edition.submission_deadline
+
+
+def committee_todo(user: Any, *, limit: int = 10) -> list[EditionTodo]:
+    """The rounds of the newest award year the user's committee runs (the national round for a national scope, the
+    provincial rounds inside its regions), with counts by one GROUP BY each."""
+    from django.db.models import Count
+
+    from paritrana.award.models import ParticipantStatus
+
+    scope = scope_for(user, "award.manage")
+    if scope.empty:
+        return []
+    editions = Edition.objects.all() if scope.national else Edition.objects.filter(scope.q("region_code"))
+    newest = editions.order_by("-year").values_list("year", flat=True).first()
+    if newest is None:
+        return []
+    current = list(editions.filter(year=newest).order_by("region_code", "pk")[:limit])
+    by_status: dict[tuple[int, str], int] = {}
+    for row in (
+        Participant.objects.filter(category__edition__in=current)
+        .order_by()
+        .values("category__edition_id", "status")
+        .annotate(n=Count("pk"))
+    ):
+        by_status[(row["category__edition_id"], row["status"])] = row["n"]
+    conflicts = dict(
+        ConflictOfInterest.objects.active()
+        .filter(participant__category__edition__in=current)
+        .order_by()
+        .values("participant__category__edition_id")
+        .annotate(n=Count("pk"))
+        .values_list("participant__category__edition_id", "n")
+    )
+    return [
+        EditionTodo(
+            edition=e,
+            waiting=by_status.get((e.pk, ParticipantStatus.SUBMITTED), 0),
+            verified=by_status.get((e.pk, ParticipantStatus.VERIFIED), 0),
+            invited=by_status.get((e.pk, ParticipantStatus.INVITED), 0)
+            + by_status.get((e.pk, ParticipantStatus.RETURNED), 0),
+            conflicts=conflicts.get(e.pk, 0),
+        )
+        for e in current
+    ]
 
 
 def award_zones(user: Any) -> list[dict[str, Any]]:

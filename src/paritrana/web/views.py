@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +12,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -20,6 +23,8 @@ from paritrana.core.dates import today
 from paritrana.core.errors import N_, BadRequest, NotFound, ParitranaError
 from paritrana.core.models import AuditEvent
 from paritrana.core.permissions import require, require_national, scope_for, scoped
+from paritrana.core.roles import Role
+from paritrana.core.views import confirm_first
 from paritrana.regions import queries
 from paritrana.regions.actions import do_delete_region_group, do_save_region_group
 from paritrana.regions.models import Region, RegionGroup
@@ -47,22 +52,49 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The dashboard: one block per role the user holds, each a count of what that role must act on with a link to
+    the page where it is done, read in the user's scope (issue 21 §6); then the roles and the regions."""
     scope = require(request.user, "regions.view")
     if scope.national:
         regions = list(Region.objects.filter(level=1))
     else:
         regions = list(Region.objects.filter(code__in=scope.codes))
     roles = list(request.user.roles.all())  # type: ignore[union-attr]
-    from paritrana.sponsorship.queries import lapse_alerts
-
-    context = {"regions": regions, "roles": roles, "national": scope.national, "lapses": lapse_alerts(request.user)}
+    held = {r.role for r in roles} | ({Role.SYSTEM_ADMIN} if getattr(request.user, "is_superuser", False) else set())
+    context: dict[str, Any] = {"regions": regions, "roles": roles, "national": scope.national, "held": held}
+    context.update(_role_blocks(request.user, held))
     from paritrana.followup.queries import flagged_children, overdue_for
 
     context["overdue_followups"] = overdue_for(request.user)
     context["missed_scholarships"] = [c for c in flagged_children(request.user, limit=10) if c.missing]
-    if any(r.role == "system_admin" for r in roles):
-        context["book_warnings"] = book_warnings(today())
     return render(request, "web/home.html", context)
+
+
+def _role_blocks(user: Any, held: set[str]) -> dict[str, Any]:
+    """What each held role's block of the dashboard shows; the reads live in the apps' ``queries``."""
+    from paritrana.award import queries as award
+    from paritrana.followup import queries as followup
+    from paritrana.registry import queries as registry
+    from paritrana.sponsorship import queries as sponsorship
+
+    blocks: dict[str, Any] = {}
+    if Role.SYSTEM_ADMIN in held:
+        blocks["book_warnings"] = book_warnings(today())
+    if Role.REGIONAL_OPERATOR in held:
+        blocks["operator"] = sponsorship.operator_todo(user)
+        blocks["lapses"] = sponsorship.lapse_alerts(user)
+        blocks["followups_due"] = followup.followups_due(user)
+    if Role.VILLAGE_OPERATOR in held:
+        blocks["village_workers"] = registry.worker_counts(user)
+        blocks["village_total"] = sum(blocks["village_workers"].values())
+        blocks["village"] = sponsorship.village_coverage(user)
+    if Role.BPJS_OFFICER in held:
+        blocks["bpjs"] = sponsorship.bpjs_todo(user)
+    if Role.JURY in held:
+        blocks["panels"] = award.jury_todo(user)
+    if Role.AWARD_COMMITTEE in held:
+        blocks["editions"] = award.committee_todo(user)
+    return blocks
 
 
 @login_required
@@ -146,6 +178,26 @@ def group_delete(request: HttpRequest, pk: int) -> HttpResponse:
     group = RegionGroup.objects.filter(pk=pk).first()
     if group is None:
         raise NotFound(N_("There is no zone or branch area {id}."), id=pk)
+    codes = list(group.regions.order_by("code").values_list("code", flat=True))
+    page = confirm_first(
+        request,
+        title=_("Delete %(name)s?") % {"name": group.name},
+        consequences=[
+            _("%(kind)s %(name)s and its list of %(count)s regions are deleted: %(codes)s.")
+            % {
+                "kind": group.get_kind_display(),
+                "name": group.name,
+                "count": len(codes),
+                "codes": ", ".join(codes[:20]) + (" …" if len(codes) > 20 else ""),
+            },
+            _("Saving a group again makes a new one; its regions must be given again."),
+        ],
+        verb=_("delete"),
+        back=reverse("web:group_edit", args=[group.pk]),
+        check=lambda: do_delete_region_group(group=group, actor=request.user),
+    )
+    if page is not None:
+        return page
     do_delete_region_group(group=group, actor=request.user)
     messages.success(request, _("Deleted %(name)s.") % {"name": group.name})
     return redirect("web:groups")
