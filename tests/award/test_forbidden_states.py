@@ -743,3 +743,18 @@ def test_a_role_that_may_not_is_refused_by_every_committee_action(
 def test_the_table_names_every_state_changing_action() -> None:
     enumerated = {c.action for c in CASES}
     assert enumerated == {*actions.__all__, "do_import_sheet"}, sorted({*actions.__all__} ^ enumerated)
+
+
+@pytest.mark.parametrize(("language", "month"), [("id", "Okt"), ("en", "Oct")])
+def test_the_closed_deadline_is_written_in_the_readers_language_and_wib(
+    setup: dict[str, Any],  # noqa: F811
+    language: str,
+    month: str,
+) -> None:
+    """Before: "31-10-2026 23:59" in both languages; now as the pages write dates ("15 Okt 2025 14.30")."""
+    deadline = timezone.make_aware(timezone.datetime(2025, 10, 15, 14, 30), timezone.get_fixed_timezone(420))
+    Edition.objects.filter(pk=setup["edition"].pk).update(submission_deadline=deadline)
+    operator = make_user("op.late", "regional_operator", "36.01")
+    with translation.override(language), pytest.raises(ParitranaError) as refused:
+        actions.do_save_answer(actor=operator, participant=_p(setup, "36.01"), criterion="perda", value="ya")
+    assert f"15 {month} 2025 14" in refused.value.render_message(str)

@@ -414,3 +414,12 @@ def test_claims_file_is_checked_row_by_row_and_a_bad_row_writes_nothing(desas: l
     good = head + f"{worker.nik};jkm;10/03/2024;42.000.000;Istri\n{worker.nik};jkm;10 Mei 2024;42.000.000;Istri\n"
     result = do_import_claims(actor=SYSTEM, source=good.encode(), filename="klaim.csv")
     assert result.recorded == 2 and result.flagged == [{"row": 3, "flags": ["not_covered"]}]
+
+
+@pytest.mark.django_db
+def test_grace_days_beyond_a_year_are_refused_naming_the_field_and_a_year_is_kept() -> None:
+    """Before: 100,000 passed the action and overflowed PostgreSQL's small integer column (a 500 on that engine)."""
+    with pytest.raises(InvalidInput) as refused:
+        make_program(grace_days=366)
+    assert refused.value.details["field"] == "grace_days" and not Program.objects.exists()
+    assert make_program("36.71", grace_days=365).grace_days == 365

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from paritrana.award import scoring
@@ -412,7 +413,8 @@ def _answering(actor: Any, participant: Participant) -> None:
     if timezone.now() > category.edition.submission_deadline:
         raise Conflict(
             N_("The self-assessment closed on {deadline}."),
-            deadline=timezone.localtime(category.edition.submission_deadline).strftime("%d-%m-%Y %H:%M"),
+            # in the reader's language and WIB, as the pages write it ("15 Okt 2025 14.30")
+            deadline=date_format(timezone.localtime(category.edition.submission_deadline), "DATETIME_FORMAT"),
         )
     if participant.status not in (ParticipantStatus.INVITED, ParticipantStatus.RETURNED):
         raise Conflict(

@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 from paritrana.core.config import get_settings
-from paritrana.core.errors import N_, InvalidInput, PayloadTooLarge
+from paritrana.core.errors import N_, InvalidInput, PayloadTooLarge, Words
 
 __all__ = ["MAX_EVIDENCE_BYTES", "evidence_root", "sniff", "store"]
 
@@ -20,10 +20,10 @@ _OOXML = {
     "ppt/": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "pptx"),
 }
 _WHAT = [  # what a refused file looks like, to say so
-    (b"MZ", "a Windows program"),
-    (b"\x7fELF", "a Linux program"),
-    (b"#!", "a script"),
-    (b"<", "a web page or XML"),
+    (b"MZ", Words(N_("a Windows program"))),
+    (b"\x7fELF", Words(N_("a Linux program"))),
+    (b"#!", Words(N_("a script"))),
+    (b"<", Words(N_("a web page or XML"))),
 ]
 
 
@@ -51,7 +51,9 @@ def sniff(data: bytes, filename: str) -> tuple[str, str]:
                             return kind
         except zipfile.BadZipFile:
             pass
-    looks = next((what for magic, what in _WHAT if data.lstrip()[: len(magic)] == magic), "another kind of file")
+    looks = next(
+        (what for magic, what in _WHAT if data.lstrip()[: len(magic)] == magic), Words(N_("another kind of file"))
+    )
     raise InvalidInput(
         N_("{filename} is not a PDF, an image (PNG, JPEG) or an office document: it looks like {kind}."),
         field="file",

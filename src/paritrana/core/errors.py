@@ -45,6 +45,7 @@ __all__ = [
     "ParitranaError",
     "PayloadTooLarge",
     "PermissionDenied",
+    "Words",
     "N_",
 ]
 
@@ -69,8 +70,9 @@ class ParitranaError(Exception):
     def render_message(self, translate: Callable[[str], str] | None = None) -> str:
         """The message in the language of ``translate`` (a gettext), placeholders filled from the details."""
         template = translate(self.message) if translate else self.message
+        details = {k: translate(v) if translate and isinstance(v, Words) else v for k, v in self.details.items()}
         try:
-            return template.format_map(_Safe(self.details))
+            return template.format_map(_Safe(details))
         except (ValueError, IndexError):  # a translator's typo must not hide the error itself
             return template
 
@@ -158,6 +160,11 @@ class ConfigurationError(ParitranaError):
     status = 500
     code = "configuration_error"
     default_message = N_("The configuration is invalid: {problem}")
+
+
+class Words(str):
+    """A detail that is words, not data (``Words(N_("a Windows program"))``): translated with the message it fills,
+    where a name or a value is shown as it is."""
 
 
 class _Safe(dict[str, Any]):

@@ -225,9 +225,10 @@ def _clean_program(sponsor: Sponsor, values: dict[str, Any]) -> dict[str, Any]:
             out[name] = _int(out[name], name, low, high)
         elif name in out:
             out[name] = None
-    for name in ("min_workers_per_desa", "grace_days"):
+    # Grace beyond a year would keep an unpaid bill "covered" into the next fiscal year (and overflows the column).
+    for name, high in (("min_workers_per_desa", 100_000), ("grace_days", 365)):
         if name in out:
-            out[name] = _int(out[name], name, 0, 100_000)
+            out[name] = _int(out[name], name, 0, high)
     if "occupations" in out:
         wrong = [o for o in out["occupations"] or [] if o not in Occupation.values]
         if wrong:
