@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -153,3 +155,23 @@ def test_openapi_document_lists_the_error_body_and_endpoints(client) -> None:  #
     doc = client.get("/api/v1/openapi.json").json()
     assert doc["info"]["title"] == "Paritrana API"
     assert "/api/v1/regions" in doc["paths"]
+
+
+def test_openapi_document_has_no_key_twice_and_reads_as_yaml_as_swagger_ui_reads_it(client) -> None:  # type: ignore[no-untyped-def]
+    """Before: declaring a 422 response beside the one every operation gets wrote "422" twice (an int and a str key);
+    JSON parsers keep the last, Swagger UI's YAML parser refuses the whole document and the docs page was empty."""
+    import json
+
+    import yaml
+
+    text = client.get("/api/v1/openapi.json").content.decode()
+    twice: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in items]
+        twice.extend(k for k in set(keys) if keys.count(k) > 1)
+        return dict(items)
+
+    json.loads(text, object_pairs_hook=pairs)
+    assert twice == []
+    assert yaml.safe_load(text)["info"]["title"] == "Paritrana API"

@@ -17,7 +17,8 @@ from paritrana.core.pagination import MAX_OFFSET
 from paritrana.registry.models import ImportJob
 from tests.factories import make_user, make_worker
 
-CSV = b"nik,nama,tanggal_lahir,jenis_kelamin,desa\n"
+# A list with one row: a list with its header only is refused at upload (the preview reads its first rows).
+CSV = b"nik,nama,tanggal_lahir,jenis_kelamin,desa\n3603014507900001,Siti,1990-07-05,P,3603012003\n"
 
 
 def _list_paths() -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-import bench_load  # noqa: E402
+import bench_load
 
 pytestmark = pytest.mark.slow
 

@@ -53,7 +53,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from gunicorn.app.wsgiapp import WSGIApplication
 
     if not args.no_worker:  # imports run in the background: start their worker beside the web server
-        worker = subprocess.Popen([sys.executable, "-m", "paritrana.cli", "worker"])  # noqa: S603 - our own command
+        worker = subprocess.Popen([sys.executable, "-m", "paritrana.cli", "worker"])
         atexit.register(worker.terminate)
 
     sys.argv = [
@@ -134,7 +134,7 @@ def cmd_users(args: argparse.Namespace) -> Any:
     from paritrana.accounts.actions import do_assign_role, do_create_token, do_create_user
     from paritrana.core.errors import NotFound
 
-    User = get_user_model()  # noqa: N806 - a class
+    User = get_user_model()
     if args.action == "list":
         rows = [
             {

@@ -129,7 +129,7 @@ def test_evidence_is_served_only_to_those_allowed_and_audited(setup: dict[str, A
     refused = client_for(operator).post(
         f"/api/v1/award/participants/{p.pk}/evidence", {"criterion": "perda", "document": "Perda/Perbup", "file": fake}
     )
-    assert refused.status_code == 422 and "Windows program" in refused.json()["message"]
+    assert refused.status_code == 422 and "program Windows" in refused.json()["message"]  # in Indonesian
 
 
 def test_cli_ranks_and_prints_json(setup: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811

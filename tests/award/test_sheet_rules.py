@@ -16,14 +16,14 @@ from paritrana.cli import main
 from paritrana.core.audit import AuditEvent
 from paritrana.core.errors import Conflict, InvalidInput, PermissionDenied
 from tests.award.test_workflow import REASON, _answer_and_submit, _participant
-from tests.award.test_workflow import setup as setup  # noqa: F401, PLW0127 - the shared fixture
+from tests.award.test_workflow import setup as setup
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def judging(setup: dict[str, Any]) -> dict[str, Any]:  # noqa: F811 - uses the shared fixture
+def judging(setup: dict[str, Any]) -> dict[str, Any]:
     committee, edition, category = setup["committee"], setup["edition"], setup["category"]
     for code in ("36.03", "36.74"):
         _answer_and_submit(category, code, True)
@@ -101,7 +101,7 @@ def test_a_score_sheet_outside_the_judging_stage_is_refused(judging: dict[str, A
     assert not JuryScore.objects.exists()
 
 
-def test_a_region_answering_no_submits_without_the_document(setup: dict[str, Any]) -> None:  # noqa: F811
+def test_a_region_answering_no_submits_without_the_document(setup: dict[str, Any]) -> None:
     category = setup["category"]
     operator = make_user("op.3672", "regional_operator", "36.72")
     participant = _participant(category, "36.72")

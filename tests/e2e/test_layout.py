@@ -41,7 +41,7 @@ def _overflow(page: Any, app_url: str, starts: list[str], limit: int = 120) -> t
         page.set_viewport_size({"width": WIDTHS[-1], "height": 900})
         try:
             response = page.goto(f"{app_url}{path}")
-        except Exception:  # noqa: BLE001, S112 - a download that the address did not announce: not a page
+        except Exception:  # noqa: S112 - a download that the address did not announce: not a page
             continue
         if response is None or "text/html" not in (response.headers.get("content-type") or ""):
             continue

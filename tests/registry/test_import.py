@@ -174,6 +174,7 @@ def test_command_line_import(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         "status": "rejected",
         "warnings": 0,
         "blank_rows": 0,
+        "file": [],  # nothing noticed of the whole file
     }
     assert report.stat().st_size > 0
     assert main(["workers", "import", str(path), "--mode", "valid-only", "--format", "json"]) == 1
@@ -234,3 +235,29 @@ def test_the_worker_search_form_posts_so_a_nik_stays_out_of_the_address(kab_oper
     assert "3603**********02" in found and "3603010507900002" not in found
     assert client.get("/workers/?q=3603010507900002").status_code == 422
     assert "Siti" in client.get("/workers/?q=siti").content.decode()  # a name may still be linked to
+
+
+@pytest.mark.django_db
+def test_queuing_an_import_and_confirming_its_columns_are_audited_through_the_page_and_the_api() -> None:
+    """Before: the page and the API wrote the job themselves, with no audit record; both now call do_queue_import
+    (and the column check do_confirm_columns), which keep the file, check its first rows and record who did it."""
+    operator = make_user("op.queue", "regional_operator", "36.03")
+    client = client_for(operator)
+    page = client.post(
+        "/workers/import/",
+        {"file": SimpleUploadedFile("daftar.csv", GOOD.encode()), "mode": "all-or-nothing", "check_columns": "on"},
+    )
+    held = ImportJob.objects.get()
+    assert page.status_code == 302 and held.status == "mapping"
+    queued = AuditEvent.objects.get(action="workers.import.queued")
+    assert (queued.actor_id, queued.object_id, queued.after["status"]) == (operator.pk, str(held.pk), "mapping")
+    mapping = {"nik": "NIK", "name": "Nama", "desa_code": "Kode Desa"}
+    confirmed = client.post(f"/workers/import/{held.pk}/", mapping)
+    held.refresh_from_db()
+    assert confirmed.status_code == 302 and held.status in ("queued", "running", "done")
+    assert AuditEvent.objects.filter(action="workers.import.columns", object_id=str(held.pk)).exists()
+    again = client.post(f"/workers/import/{held.pk}/", mapping)
+    assert again.status_code == 409  # queued once only
+    api = client.post("/api/v1/imports", {"file": SimpleUploadedFile("lagi.csv", GOOD.encode())})
+    assert api.status_code == 202
+    assert AuditEvent.objects.filter(action="workers.import.queued", object_id=str(api.json()["id"])).exists()

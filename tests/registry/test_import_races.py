@@ -97,7 +97,7 @@ def test_two_overlapping_imports_started_together_both_finish_and_each_nik_is_th
         barrier.wait()
         try:
             outcomes[first] = _import(first, last)
-        except BaseException as exc:  # noqa: BLE001 - the test reports whatever escapes
+        except BaseException as exc:
             escaped.append(exc)
         finally:
             conn.close()

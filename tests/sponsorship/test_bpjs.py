@@ -97,7 +97,8 @@ def test_posting_to_the_bill_page_still_moves_the_bill_a_step(kab_operator: Any)
     _, _, bill = _billed(1)
     _pay(bill, 16_800, "R-1")
     response = client_for(kab_operator).post(
-        f"/programs/bills/{bill.pk}/", {"to": "awaiting_reconciliation", "next": f"/programs/bills/{bill.pk}/"}
+        f"/programs/bills/{bill.pk}/",
+        {"to": "awaiting_reconciliation", "next": f"/programs/bills/{bill.pk}/", "confirmed": "1"},
     )
     assert response.status_code == 302 and response["Location"] == f"/programs/bills/{bill.pk}/"
     bill.refresh_from_db()
@@ -460,7 +461,8 @@ def test_web_upload_shows_the_differences_and_follows_one_up(kab_operator: Any) 
     assert "3603**********01" in page  # the unregistered NIK, masked
     dead = run.differences.get(kind="dead_there")
     done = client.post(
-        f"/programs/bpjs/{run.pk}/", {"difference": dead.pk, "action": "record_death", "died_on": "2024-05-10"}
+        f"/programs/bpjs/{run.pk}/",
+        {"difference": dead.pk, "action": "record_death", "died_on": "2024-05-10", "confirmed": "1"},
     )
     assert done.status_code == 302
     assert Worker.objects.get(pk=s["dead"].pk).status == "deceased"

@@ -84,7 +84,8 @@ def test_operator_sees_arrears_lapses_programs_to_renew_deaths_and_follow_ups_of
     march = _bill(lapsing, 3)
     do_record_payment(actor=SYSTEM, bill_number=march.number, reference="R-1", paid_on=date(2024, 3, 5), amount=16_800)
     # A program with a long grace period: its bill is in arrears, its workers are not lapsed yet.
-    _billed("36.03", DESA, 1, (3,), grace_days=20_000, name="Program dengan masa tenggang")
+    graced, _ = _billed("36.03", DESA, 1, (3,), grace_days=30, name="Program dengan masa tenggang")
+    graced.bills.update(due_date=today() - timedelta(days=2))  # due two days ago: in arrears, within its grace
     # A program of next year: not ending soon.
     make_program("36.03", fiscal_year=today().year + 1, name="Tahun depan")
     # Kota Cilegon's bills, programs and deaths are not Kabupaten Tangerang's.
@@ -186,7 +187,7 @@ def test_overdue_follow_ups_are_counted_for_the_operator() -> None:
         followup.do_add_finding(actor=SYSTEM, session=session, text="Tindak lanjut", owner="Disnaker", due_date=due)
     page = _home(operator)
     assert _count(page, "op-followups-overdue") == 1
-    assert "1 jatuh tempo dalam dua minggu" in page or "1 due within two weeks" in page
+    assert "1 bertenggat dalam dua minggu" in page
 
 
 # The village operator -------------------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def do_create_user(
 ) -> Any:
     """Create a user with its ``roles`` (role, region code) at once: a bad role or region leaves no user behind.
     The password passes Django's validators unless ``check_password`` is off (demo data)."""
-    User = get_user_model()  # noqa: N806 - a class
+    User = get_user_model()
     if not username.strip():
         raise InvalidInput(field="username")
     if User.objects.filter(username=username).exists():

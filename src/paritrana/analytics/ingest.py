@@ -150,7 +150,7 @@ def _read_parquet(data: bytes, filename: str, lists: tuple[str, ...]) -> pl.Data
         frame = pl.read_parquet(io.BytesIO(data))
     except InvalidInput:
         raise
-    except Exception as error:  # noqa: BLE001 - any reader failure is the file's fault, said as such
+    except Exception as error:
         raise InvalidInput(
             N_("{filename} cannot be read as Parquet: {reason}"),
             field="file",

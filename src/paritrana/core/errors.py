@@ -35,6 +35,7 @@ __all__ = [
     "ConfigurationError",
     "Conflict",
     "InvalidInput",
+    "InvalidRows",
     "NotAuthenticated",
     "NotFound",
     "MakerChecker",
@@ -50,7 +51,7 @@ __all__ = [
 ]
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional name of gettext_noop
+def N_(message: str) -> str:
     """Mark a string for translation without translating it here (gettext_noop)."""
     return message
 
@@ -96,6 +97,13 @@ class InvalidInput(ParitranaError):
 class OutOfRange(InvalidInput):
     code = "out_of_range"
     default_message = N_("{field} must be between {minimum} and {maximum}; got {value}.")
+
+
+class InvalidRows(InvalidInput):
+    """A file whose rows have errors, refused whole: ``details["errors"]`` names each row and field."""
+
+    code = "invalid_rows"
+    default_message = N_("Nothing was imported: {count} rows have errors; correct them and send the file again.")
 
 
 class NotInForce(InvalidInput):

@@ -122,7 +122,7 @@ def load_demo(*, actor: Any = None) -> dict[str, Any]:
         if not RegionGroup.objects.filter(kind="branch_area", name=name).exists():
             do_save_region_group(kind="branch_area", name=name, region_codes=codes, actor=actor)
             zones += 1
-    User = get_user_model()  # noqa: N806 - a class
+    User = get_user_model()
     users = []
     for demo in DEMO_USERS:
         if User.objects.filter(username=demo.username).exists():

@@ -15,6 +15,7 @@ from paritrana.core.pagination import Page
 from paritrana.core.permissions import require
 from paritrana.followup import actions, queries, reports
 from paritrana.followup.models import Finding, Heir, ScholarshipChild, ScholarshipYear, Session, TrainingReferral
+from paritrana.sponsorship.api import ClaimOut
 
 router = Router(tags=["followup"])
 
@@ -181,15 +182,7 @@ class ClaimWithHeirsIn(Schema):
     note: str = Field("", max_length=2000, description="free text kept on the claim")
 
 
-class ClaimWithHeirsOut(Schema):
-    id: int
-    worker_id: int
-    program_id: int | None
-    kind: str
-    event_date: date
-    amount_paid: int
-    expected: int | None
-    flags: list[str]
+class ClaimWithHeirsOut(ClaimOut):
     heirs: list[HeirOut]
 
     @staticmethod
@@ -308,7 +301,7 @@ def get_session(request: HttpRequest, session_id: int) -> Session:
     summary="The berita acara: JSON, XLSX or PDF (Bahasa Indonesia)",
     response={200: dict[str, Any]},
 )
-def get_minutes(request: HttpRequest, session_id: int, format: str = "json") -> Any:  # noqa: A002 - the query name
+def get_minutes(request: HttpRequest, session_id: int, format: str = "json") -> Any:
     session = queries.get_session(request.user, session_id)
     data = queries.minutes(session)
     if format == "json":
@@ -434,7 +427,7 @@ def post_scholarship_child(request: HttpRequest, claim_id: int, heir_id: int, pa
     summary="The scholarship schedule of a claim's children, with missing and late years: JSON or XLSX",
     response={200: list[dict[str, Any]]},
 )
-def get_claim_schedule(request: HttpRequest, claim_id: int, format: str = "json") -> Any:  # noqa: A002
+def get_claim_schedule(request: HttpRequest, claim_id: int, format: str = "json") -> Any:
     claim = queries.get_claim(request.user, claim_id)
     children = [queries.child_years(c) for c in claim.scholarship_children.select_related("heir", "claim")]
     if format == "json":

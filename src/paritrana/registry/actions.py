@@ -18,7 +18,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,12 +32,12 @@ from django.utils import timezone
 from paritrana.core import audit
 from paritrana.core.bulk import insert_frame, read_frame, sql_now
 from paritrana.core.dates import today
-from paritrana.core.errors import InvalidInput
+from paritrana.core.errors import N_, Conflict, InvalidInput
 from paritrana.core.permissions import Scope, require
 from paritrana.regions.queries import known_codes
 from paritrana.registry import ingest
-from paritrana.registry.choices import ImportMode
-from paritrana.registry.models import Worker
+from paritrana.registry.choices import ImportMode, ImportStatus
+from paritrana.registry.models import ImportJob, Worker
 
 __all__ = ["ImportResult", "do_import_workers", "do_reveal_nik"]
 
@@ -369,3 +370,85 @@ def do_reveal_nik(*, worker: Worker, actor: Any) -> str:
         after={"nik": ingest.mask_nik(worker.nik)},
     )
     return worker.nik
+
+
+# Queued imports (the web page and the API): the file is kept, checked at its start, and read by the job ----------
+
+
+def do_queue_import(
+    *,
+    actor: Any,
+    chunks: Iterable[bytes],
+    filename: str,
+    size: int | None,
+    mode: str = ImportMode.ALL_OR_NOTHING,
+    dry_run: bool = False,
+    sheet: str = "",
+    check_columns: bool = False,
+) -> ImportJob:
+    """Keep an uploaded worker list and queue its import (or hold it for the column check). The mode and size are
+    checked, and the header and first rows read (bounded, ``ingest.cached_preview``), before anything is queued: a
+    file refused there is refused now, with nothing kept. The job itself runs ``do_import_workers``."""
+    from django.conf import settings
+
+    from paritrana.registry.tasks import import_workers_task
+
+    require(actor, "registry.import")
+    if mode not in ImportMode.values:  # refused now, not by the job after a 202 (and it must fit the job's column)
+        raise InvalidInput(
+            N_("Unknown {field} {value}; use one of {valid}."),
+            field="mode",
+            value=str(mode)[:40],
+            valid=", ".join(ImportMode.values),
+        )
+    ingest.check_size(filename, size)
+    folder = Path(settings.MEDIA_ROOT) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = folder / f"{uuid.uuid4().hex}{Path(filename).suffix.lower()[:6]}"
+    with stored.open("wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
+    try:
+        ingest.cached_preview(stored, filename=filename, sheet=sheet or None)
+    except Exception:
+        for kept in (stored, stored.with_name(stored.name + ".preview.json")):
+            kept.unlink(missing_ok=True)
+        raise
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            created_by=actor,
+            filename=filename[:255],
+            stored_path=str(stored),
+            mode=mode,
+            dry_run=dry_run,
+            sheet=sheet,
+            status=ImportStatus.MAPPING if check_columns else ImportStatus.QUEUED,
+        )
+        audit.record(
+            actor=actor,
+            action="workers.import.queued",
+            obj=job,
+            after={"filename": job.filename, "mode": mode, "dry_run": dry_run, "status": job.status},
+        )
+    if job.status == ImportStatus.QUEUED:  # once the job is written: the worker may pick it up at once
+        import_workers_task.enqueue(job.pk)
+    return job
+
+
+def do_confirm_columns(*, actor: Any, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
+    """The columns of a held import, checked against its header, and the import queued with them. Only once: a job
+    already queued or started is refused."""
+    from paritrana.registry.tasks import import_workers_task
+
+    require(actor, "registry.import")
+    preview = ingest.cached_preview(Path(job.stored_path), filename=job.filename, sheet=job.sheet or None)
+    mapping = ingest.check_mapping(mapping, preview.headers)
+    with transaction.atomic():
+        if not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.MAPPING).update(
+            mapping=mapping, status=ImportStatus.QUEUED
+        ):
+            raise Conflict(N_("This import has already started."))
+        audit.record(actor=actor, action="workers.import.columns", obj=job, after={"mapping": mapping})
+    import_workers_task.enqueue(job.pk)
+    job.refresh_from_db()
+    return job

@@ -1,28 +1,22 @@
 """Registry API: workers (masked NIKs) and imports; a worker's death, move, corrections, merge and status, and its
 history; death lists. Every endpoint calls the same actions as the pages and the command line."""
 
-import uuid
 from datetime import date, datetime
-from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
-from django.conf import settings
-from django.contrib.auth.models import User
 from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
 from pydantic import WithJsonSchema
 
-from paritrana.core.errors import N_, InvalidInput, ParitranaError
 from paritrana.core.pagination import Page
-from paritrana.core.permissions import require
 from paritrana.core.privacy import refuse_nik_in_address
 from paritrana.regions.queries import normalize_code
 from paritrana.registry import lifecycle, queries
+from paritrana.registry.actions import do_queue_import
 from paritrana.registry.choices import ImportMode
-from paritrana.registry.ingest import cached_preview, check_size
+from paritrana.registry.ingest import check_size
 from paritrana.registry.models import ImportJob, Worker
-from paritrana.registry.tasks import import_workers_task
 
 router = Router(tags=["registry"])
 
@@ -149,39 +143,15 @@ def post_import(
     dry_run: Form[bool] = False,
     sheet: str = Form("", max_length=100, description="the sheet of an XLSX with several (blank: the first)"),
 ) -> tuple[int, ImportJob]:
-    require(request.user, "registry.import")
-    # Refused here, at once, rather than by the background job after a 202 (and it must fit the job's column).
-    if mode not in ImportMode.values:
-        raise InvalidInput(
-            N_("Unknown {field} {value}; use one of {valid}."),
-            field="mode",
-            value=mode[:40],
-            valid=", ".join(ImportMode.values),
-        )
-    check_size(file.name or "", file.size)
-    folder = Path(settings.MEDIA_ROOT) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = folder / f"{uuid.uuid4().hex}{Path(file.name or 'list').suffix.lower()[:6]}"
-    with stored.open("wb") as out:
-        for chunk in file.chunks():
-            out.write(chunk)
-    # The header and first rows, bounded by the limits (``ingest.preview_table``): a file refused there gets its 4xx
-    # now, with nothing kept; the rest is read by the job.
-    try:
-        cached_preview(stored, filename=file.name or "list", sheet=sheet or None)
-    except ParitranaError:
-        for kept in (stored, stored.with_name(stored.name + ".preview.json")):
-            kept.unlink(missing_ok=True)
-        raise
-    job = ImportJob.objects.create(
-        created_by=cast(User, request.user),
-        filename=(file.name or "list")[:255],
-        stored_path=str(stored),
+    job = do_queue_import(
+        actor=request.user,
+        chunks=file.chunks(),
+        filename=file.name or "list",
+        size=file.size,
         mode=mode,
         dry_run=dry_run,
         sheet=sheet,
     )
-    import_workers_task.enqueue(job.pk)
     job.refresh_from_db()
     return 202, job
 

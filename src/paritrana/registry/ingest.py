@@ -53,10 +53,10 @@ import json
 import posixpath
 import re
 import threading
-import xml.etree.ElementTree as ET  # noqa: N817 - the usual name
+import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -853,6 +853,38 @@ _STATES = {"Visible": "visible", "Hidden": "hidden", "VeryHidden": "veryHidden"}
 _XLSX_CHUNK = 20_000
 
 
+def _sheet_label(name: str, state: dict[str, str]) -> str:
+    return name if state.get(name, "visible") == "visible" else f"{name} ({state[name]})"
+
+
+def _choose_sheet(
+    filename: str, names: list[str], state: dict[str, str], has_data: Callable[[str], bool]
+) -> tuple[str, list[str]]:
+    """The sheet read when none is named: the one visible sheet with data (refused when several have data, or when
+    only hidden ones do), else the first; and the hidden sheets with data, which are not read."""
+    with_data = [n for n in names if has_data(n)]
+    shown = [n for n in with_data if state.get(n, "visible") == "visible"]
+    hidden = [n for n in with_data if n not in shown]
+    if len(shown) > 1:
+        raise InvalidInput(
+            N_("{filename} has several sheets with data ({sheets}); choose one."),
+            field="sheet",
+            filename=filename,
+            sheets=", ".join(_sheet_label(n, state) for n in with_data),
+        )
+    if hidden and not shown:
+        raise InvalidInput(
+            N_(
+                "The sheets of {filename} that hold data are hidden in Excel ({sheets}; a very hidden sheet "
+                "cannot even be unhidden from Excel's menu). If one of them is the list, choose it by name."
+            ),
+            field="sheet",
+            filename=filename,
+            sheets=", ".join(_sheet_label(n, state) for n in hidden),
+        )
+    return (shown[0] if shown else names[0]), hidden
+
+
 def _read_workbook(data: bytes, filename: str, sheet: str | None, zf: zipfile.ZipFile, limits: ReadLimits) -> RawTable:
     from python_calamine import CalamineWorkbook
 
@@ -860,41 +892,16 @@ def _read_workbook(data: bytes, filename: str, sheet: str | None, zf: zipfile.Zi
     names = list(workbook.sheet_names)
     state = {m.name: _STATES.get(str(m.visible).rsplit(".", 1)[-1], "visible") for m in workbook.sheets_metadata}
 
-    def label(name: str) -> str:
-        return name if state.get(name, "visible") == "visible" else f"{name} ({state[name]})"
-
     notes: list[Note] = []
     if sheet is None:
-        with_data = [
-            n
-            for n in names
-            if any(
-                any(c not in ("", None) for c in r)
-                for r in itertools.islice(workbook.get_sheet_by_name(n).iter_rows(), 50)
-            )
-        ]
-        shown = [n for n in with_data if state.get(n, "visible") == "visible"]
-        hidden = [n for n in with_data if n not in shown]
-        if len(shown) > 1:
-            raise InvalidInput(
-                N_("{filename} has several sheets with data ({sheets}); choose one."),
-                field="sheet",
-                filename=filename,
-                sheets=", ".join(label(n) for n in with_data),
-            )
-        if hidden and not shown:
-            raise InvalidInput(
-                N_(
-                    "The sheets of {filename} that hold data are hidden in Excel ({sheets}; a very hidden sheet "
-                    "cannot even be unhidden from Excel's menu). If one of them is the list, choose it by name."
-                ),
-                field="sheet",
-                filename=filename,
-                sheets=", ".join(label(n) for n in hidden),
-            )
+
+        def has_data(name: str) -> bool:
+            rows = itertools.islice(workbook.get_sheet_by_name(name).iter_rows(), 50)
+            return any(any(c not in ("", None) for c in r) for r in rows)
+
+        sheet, hidden = _choose_sheet(filename, names, state, has_data)
         if hidden:
-            notes.append(Note("hidden_sheets_not_read", detail=", ".join(label(n) for n in hidden)))
-        sheet = shown[0] if shown else names[0]
+            notes.append(Note("hidden_sheets_not_read", detail=", ".join(_sheet_label(n, state) for n in hidden)))
     elif sheet not in names:
         raise InvalidInput(
             N_("{filename} has no sheet {sheet}; sheets: {sheets}."),
@@ -904,7 +911,7 @@ def _read_workbook(data: bytes, filename: str, sheet: str | None, zf: zipfile.Zi
             sheets=", ".join(names),
         )
     elif state.get(sheet, "visible") != "visible":
-        notes.append(Note("sheet_hidden", detail=label(sheet)))
+        notes.append(Note("sheet_hidden", detail=_sheet_label(sheet, state)))
     chosen = workbook.get_sheet_by_name(sheet)
     if chosen.end is None:
         raise InvalidInput(N_("{filename} is empty."), field="file", filename=filename)
@@ -1269,31 +1276,10 @@ def _preview_workbook(zf: zipfile.ZipFile, filename: str, sheet: str | None, row
         part = _sheet_part(zf, names.index(name))
         return [] if part is None else _stream_rows(zf, part, strings, dates, count, limits)
 
-    def label(name: str) -> str:
-        return name if state.get(name, "visible") == "visible" else f"{name} ({state[name]})"
-
     if sheet is None:  # chosen as ``_read_workbook`` chooses it
-        with_data = [n for n in names if any(any(c not in ("", None) for c in r) for r in head(n, 50))]
-        shown = [n for n in with_data if state.get(n, "visible") == "visible"]
-        hidden = [n for n in with_data if n not in shown]
-        if len(shown) > 1:
-            raise InvalidInput(
-                N_("{filename} has several sheets with data ({sheets}); choose one."),
-                field="sheet",
-                filename=filename,
-                sheets=", ".join(label(n) for n in with_data),
-            )
-        if hidden and not shown:
-            raise InvalidInput(
-                N_(
-                    "The sheets of {filename} that hold data are hidden in Excel ({sheets}; a very hidden sheet "
-                    "cannot even be unhidden from Excel's menu). If one of them is the list, choose it by name."
-                ),
-                field="sheet",
-                filename=filename,
-                sheets=", ".join(label(n) for n in hidden),
-            )
-        sheet = shown[0] if shown else names[0]
+        sheet, _hidden = _choose_sheet(
+            filename, names, state, lambda n: any(any(c not in ("", None) for c in r) for r in head(n, 50))
+        )
     elif sheet not in names:
         raise InvalidInput(
             N_("{filename} has no sheet {sheet}; sheets: {sheets}."),

@@ -111,7 +111,7 @@ class _Heartbeat:
                     ImportJob.objects.filter(pk=self.job_id, attempts=self.attempt, status=ImportStatus.RUNNING).update(
                         heartbeat_at=timezone.now(), progress=self.done, total=self.total
                     )
-                except Exception as exc:  # noqa: BLE001 - SQLite's write lock held by the import, a restarting server
+                except Exception as exc:
                     logger.warning("import job %s: heartbeat not written (%s)", self.job_id, type(exc).__name__)
         finally:
             connections.close_all()  # this thread's connections only
@@ -181,7 +181,7 @@ def _write_report(job: ImportJob, result: ImportResult) -> tuple[str, dict[str, 
     path = Path(job.stored_path).with_suffix(".report.xlsx")
     try:
         path.write_bytes(result.report("xlsx"))
-    except Exception as exc:  # noqa: BLE001 - the import is committed: a report is not worth failing it
+    except Exception as exc:
         frames = "".join(traceback.format_tb(exc.__traceback__))
         logger.error("import job %s: the report failed on %s:\n%s", job.pk, type(exc).__name__, frames)
         path.unlink(missing_ok=True)

@@ -38,12 +38,12 @@ from paritrana.core.privacy import looks_like_nik, refuse_nik_in_address
 from paritrana.core.views import attempt, confirm_first, confirm_uploads
 from paritrana.regions.queries import normalize_code
 from paritrana.registry import lifecycle, queries
-from paritrana.registry.actions import do_reveal_nik
+from paritrana.registry.actions import do_confirm_columns, do_queue_import, do_reveal_nik
 from paritrana.registry.choices import ImportKind, ImportStatus, WorkerStatus
 from paritrana.registry.forms import CHANGE_FORMS, DeathListForm, ImportForm, MappingForm, WorkerFilterForm
-from paritrana.registry.ingest import cached_preview, check_mapping, check_size, guess_mapping, mask_nik
+from paritrana.registry.ingest import cached_preview, check_size, guess_mapping, mask_nik
 from paritrana.registry.models import ImportJob, Worker
-from paritrana.registry.tasks import MAX_ATTEMPTS, import_workers_task
+from paritrana.registry.tasks import MAX_ATTEMPTS
 
 
 @login_required
@@ -392,35 +392,24 @@ def import_new(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        check_size(upload.name or "", upload.size)
-        folder = Path(settings.MEDIA_ROOT) / "imports"
-        folder.mkdir(parents=True, exist_ok=True)
-        stored = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()[:6]}"
-        with stored.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        # The header and first rows only (bounded: the limits of the file, never the whole of it): a file refused
-        # there is refused here, at once, with nothing kept; the rest is read by the import job.
-        _preview, error = attempt(
-            lambda: cached_preview(stored, filename=upload.name, sheet=form.cleaned_data["sheet"] or None)
+        check_size(upload.name or "", upload.size)  # 413 before anything is kept, as everywhere
+        job, error = attempt(
+            lambda: do_queue_import(
+                actor=request.user,
+                chunks=upload.chunks(),
+                filename=upload.name,
+                size=upload.size,
+                mode=form.cleaned_data["mode"],
+                dry_run=form.cleaned_data["dry_run"],
+                sheet=form.cleaned_data["sheet"],
+                check_columns=form.cleaned_data["check_columns"],
+            )
         )
         if error:
-            for kept in (stored, stored.with_name(stored.name + ".preview.json")):
-                kept.unlink(missing_ok=True)
             jobs = ImportJob.objects.filter(created_by=cast(User, request.user))[:20]
             context = {"form": form, "jobs": jobs, "error": error}
             return render(request, "registry/import_new.html", context, status=422)
-        job = ImportJob.objects.create(
-            created_by=cast(User, request.user),
-            filename=upload.name[:255],
-            stored_path=str(stored),
-            mode=form.cleaned_data["mode"],
-            dry_run=form.cleaned_data["dry_run"],
-            sheet=form.cleaned_data["sheet"],
-            status="mapping" if form.cleaned_data["check_columns"] else "queued",
-        )
-        if job.status == "queued":
-            import_workers_task.enqueue(job.pk)
+        if job.status == ImportStatus.QUEUED:
             messages.success(request, gettext("The import of {file} is queued.").format(file=job.filename))
         return redirect("registry:import", pk=job.pk)
     jobs = ImportJob.objects.filter(created_by=cast(User, request.user))[:20]
@@ -449,13 +438,8 @@ def _check_columns(request: HttpRequest, job: ImportJob) -> HttpResponse:
     form = MappingForm(request.POST or None, headers=table.headers, guess=guess_mapping(table.headers))
     error = ""
     if request.method == "POST" and form.is_valid():
-        try:
-            mapping = check_mapping(form.mapping(), table.headers)
-        except ParitranaError as exc:
-            error = exc.render_message(gettext)
-        else:
-            ImportJob.objects.filter(pk=job.pk, status="mapping").update(mapping=mapping, status="queued")
-            import_workers_task.enqueue(job.pk)
+        queued, error = attempt(lambda: do_confirm_columns(actor=request.user, job=job, mapping=form.mapping()))
+        if queued is not None:
             messages.success(request, gettext("The import of {file} is queued.").format(file=job.filename))
             return redirect("registry:import", pk=job.pk)
     # Any long run of digits may be a NIK, whatever its column is called: masked in the preview. ``\d`` stays

@@ -5,10 +5,10 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.translation import gettext
 from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
 
+from paritrana.core.errors import InvalidRows
 from paritrana.core.pagination import Page
 from paritrana.core.permissions import require
 from paritrana.registry import queries as registry_queries
@@ -328,23 +328,20 @@ def post_payment(request: HttpRequest, payload: PaymentIn) -> tuple[int, Payment
     return 201, actions.do_record_payment(actor=request.user, **payload.dict())
 
 
-def _rows_refused(result: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    """A file with rows in error wrote nothing: 422, in the API's one error shape, with the rows named."""
-    if not result["errors"]:
-        return 200, result
-    message = gettext("Nothing was imported: {n} rows have errors; correct them and send the file again.")
-    body = {"code": "invalid_rows", "message": message.format(n=len(result["errors"])), "details": result}
-    return 422, body
+def _rows_refused(result: dict[str, Any]) -> dict[str, Any]:
+    """A file with rows in error wrote nothing: 422 ``invalid_rows``, in the API's one error shape, rows named."""
+    if result["errors"]:
+        raise InvalidRows(count=len(result["errors"]), **result)
+    return result
 
 
 @router.post(
     "/payments/import",
-    response={200: dict[str, Any], 422: dict[str, Any]},
     summary="Import a payment file (CSV/XLSX); any row in error writes nothing (422 naming the rows)",
 )
 def post_payment_file(
     request: HttpRequest, file: File[UploadedFile], source: Form[str] = "bpjs_receipt"
-) -> tuple[int, dict[str, Any]]:
+) -> dict[str, Any]:
     check_size(file.name or "", file.size)
     result = actions.do_import_payments(
         actor=request.user, source=file.read(), filename=file.name or "payments.csv", kind=source
@@ -394,10 +391,9 @@ def post_claim(request: HttpRequest, payload: ClaimIn) -> tuple[int, Claim]:
 
 @router.post(
     "/claims/import",
-    response={200: dict[str, Any], 422: dict[str, Any]},
     summary="Import claims paid (CSV/XLSX); any row in error writes nothing (422 naming the rows)",
 )
-def post_claim_file(request: HttpRequest, file: File[UploadedFile]) -> tuple[int, dict[str, Any]]:
+def post_claim_file(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
     check_size(file.name or "", file.size)
     result = actions.do_import_claims(actor=request.user, source=file.read(), filename=file.name or "claims.csv")
     return _rows_refused(result.as_dict())
@@ -562,7 +558,7 @@ def _file_response(export: Any) -> Any:
     "/bills/{bill_id}/export",
     summary="The bill in BPJS's collective-registration layout (format=xlsx|csv); full NIKs only where allowed",
 )
-def get_bill_export(request: HttpRequest, bill_id: int, format: str = "xlsx") -> Any:  # noqa: A002 - the query name
+def get_bill_export(request: HttpRequest, bill_id: int, format: str = "xlsx") -> Any:
     from paritrana.sponsorship import bpjs
 
     bill = queries.get_bill(request.user, bill_id)
@@ -573,7 +569,7 @@ def get_bill_export(request: HttpRequest, bill_id: int, format: str = "xlsx") ->
     "/programs/{program_id}/export",
     summary="A program's enrolled workers in BPJS's collective-registration layout (format=xlsx|csv)",
 )
-def get_program_export(request: HttpRequest, program_id: int, format: str = "xlsx") -> Any:  # noqa: A002
+def get_program_export(request: HttpRequest, program_id: int, format: str = "xlsx") -> Any:
     from paritrana.sponsorship import bpjs
 
     program = queries.get_program(request.user, program_id)
@@ -610,7 +606,7 @@ def get_reconcile_run(request: HttpRequest, run_id: int) -> Any:
     summary="A reconcile's differences inside your scope (kind=, open=true)",
 )
 @paginate(Page)
-def list_differences(request: HttpRequest, run_id: int, kind: str = "", open: bool = False):  # noqa: A002
+def list_differences(request: HttpRequest, run_id: int, kind: str = "", open: bool = False):
     run = queries.get_reconcile_run(request.user, run_id)
     return queries.differences_for(request.user, run, kind=kind, open_only=open)
 

@@ -127,7 +127,7 @@ def _enrollments_to_end(workers: pl.DataFrame) -> pl.DataFrame:
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
         query = (
-            f"SELECT {columns}, CAST((SELECT MAX(b.month) {after}) AS TEXT) AS billed_after, "  # noqa: S608 - names from models
+            f"SELECT {columns}, CAST((SELECT MAX(b.month) {after}) AS TEXT) AS billed_after, "
             f"(SELECT COUNT(*) {after}) AS lines_after, (SELECT COALESCE(SUM(l.amount), 0) {after}) AS amount_after "
             f"{base}"
         )

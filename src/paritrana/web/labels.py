@@ -40,6 +40,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "backup.restore": _("Backup restored"),
     "workers.import": _("Worker list imported"),
     "workers.import_recovered": _("Stopped import run again"),
+    "workers.import.queued": _("Worker list uploaded for import"),
+    "workers.import.columns": _("Columns of an import confirmed"),
     "workers.deaths": _("Deaths imported"),
     "worker.update": _("Worker changed"),
     "worker.view_nik": _("Full NIK viewed"),
