@@ -86,6 +86,43 @@ def test_a_refused_change_on_the_page_says_why_and_writes_nothing(desas: list[st
     assert moved.status_code == 422 and _status(worker)[2] == desas[0]
 
 
+def test_a_change_from_a_page_opened_before_another_change_is_refused_and_overwrites_nothing(
+    desas: list[str], operator: Any
+) -> None:
+    """Two tabs (or two colleagues) on the same worker: the second to save gets a clear message, nothing is
+    overwritten silently; the page opened again carries the new state and saves."""
+    import re
+
+    worker = make_worker(desas[0], name="Siti Aminah")
+    client = client_for(operator)
+    seen = re.search(r'name="correct-seen" value="([^"]+)"', client.get(f"/workers/{worker.pk}/").content.decode())
+    assert seen is not None
+    first = {"form": "correct", "correct-name": "Siti Aminah Binti Ahmad", "correct-reason": "KTP"}
+    assert client.post(f"/workers/{worker.pk}/change/", {**first, "correct-seen": seen.group(1)}).status_code == 302
+    stale = {
+        "form": "correct",
+        "correct-name": "Siti A.",
+        "correct-reason": "ketik ulang",
+        "correct-seen": seen.group(1),
+    }
+    refused = client.post(f"/workers/{worker.pk}/change/", stale)
+    assert (
+        refused.status_code == 422
+        and "setelah Anda membuka halaman ini: tidak ada yang disimpan" in refused.content.decode()
+    )
+    worker.refresh_from_db()
+    assert worker.name == "Siti Aminah Binti Ahmad" and WorkerEvent.objects.filter(worker=worker).count() == 1
+    fresh = re.search(r'name="correct-seen" value="([^"]+)"', client.get(f"/workers/{worker.pk}/").content.decode())
+    assert fresh is not None and fresh.group(1) != seen.group(1)
+    again = client.post(f"/workers/{worker.pk}/change/", {**stale, "correct-seen": fresh.group(1)})
+    assert again.status_code == 302
+    worker.refresh_from_db()
+    assert worker.name == "Siti A."
+    status = {"form": "status", "status-status": "inactive", "status-on": "2024-01-01", "confirmed": "1"}
+    late = client.post(f"/workers/{worker.pk}/change/", {**status, "status-seen": seen.group(1)})
+    assert late.status_code == 422 and _status(worker)[0] == "active"
+
+
 def test_a_village_operator_sees_no_nik_correction(desas: list[str]) -> None:
     worker = make_worker(desas[0])
     village = make_user("desa.op", "village_operator", "36.03")

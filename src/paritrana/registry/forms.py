@@ -76,6 +76,8 @@ class WorkerFilterForm(forms.Form):
 
 
 class _Change(forms.Form):
+    #: When the worker was last changed, as the page showed it: a change made meanwhile refuses this one.
+    seen = forms.DateTimeField(widget=forms.HiddenInput, required=False)
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
     evidence = forms.CharField(label=_("Evidence (document number or letter)"), max_length=500, required=False)
     evidence_file = forms.FileField(label=_("Evidence document (PDF, PNG or JPEG)"), required=False)

@@ -28,12 +28,14 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from paritrana.core import audit
 from paritrana.core.bulk import insert_frame, read_frame, sql_now
@@ -276,10 +278,22 @@ def _event(
     )
 
 
-def _lock(worker: Worker) -> Worker:
+def _lock(worker: Worker, seen: datetime | None = None) -> Worker:
+    """The worker's row, locked. ``seen``: when it was last changed as the caller's page showed it; a change made
+    since (in another tab, by a colleague) refuses this one rather than silently overwriting it."""
     found = Worker.objects.select_for_update().filter(pk=worker.pk).first()
     if found is None:
         raise NotFound(N_("There is no worker {id}."), id=worker.pk)
+    if seen is not None and found.updated_at != seen:
+        raise Conflict(
+            N_(
+                "{name} was changed at {when}, after you opened the page: nothing was saved. Reload the page to see "
+                "the change, then make yours again if it is still needed."
+            ),
+            field="seen",
+            name=found.name,
+            when=date_format(timezone.localtime(found.updated_at), "DATETIME_FORMAT"),
+        )
     return found
 
 
@@ -304,6 +318,7 @@ def do_record_death(
     reason: str = "",
     source: str = "",
     evidence: Any = None,
+    seen: datetime | None = None,
 ) -> Worker:
     """Record that ``worker`` died on ``died_on``. From the month after, the worker is not billed, enrollments end
     and the worker is never a candidate again (the hooks of sponsorship do that, in this transaction). Recording the
@@ -312,7 +327,7 @@ def do_record_death(
     _require_any(actor, ("registry.import", "claims.record"), worker.desa_code)
     reason = _reason(reason)
     source = _text(source, "source", SOURCE_MAX) or DeathSource.HAND
-    locked = _lock(worker)
+    locked = _lock(worker, seen)
     _not_merged(locked)
     died_on = _day(died_on, "died_on", locked)
     if locked.status == WorkerStatus.DECEASED and locked.died_on == died_on:
@@ -847,6 +862,7 @@ def do_record_move(
     reason: str = "",
     source: str = "",
     evidence: Any = None,
+    seen: datetime | None = None,
 ) -> Worker:
     """The worker moved to ``desa_code`` on ``moved_on``: the desa changes and the worker stays active there, a
     candidate for its programs. Enrollments in programs of a region the worker left end with the month of the move
@@ -855,7 +871,7 @@ def do_record_move(
     require(actor, "registry.import", worker.desa_code)
     reason, source = _reason(reason), _text(source, "source", SOURCE_MAX)
     new_desa = _desa(desa_code) if desa_code and desa_code.strip() else ""
-    locked = _lock(worker)
+    locked = _lock(worker, seen)
     _not_merged(locked)
     if locked.status == WorkerStatus.DECEASED:
         raise Conflict(N_("The worker is recorded as deceased; a move cannot be recorded."), field="worker")
@@ -964,7 +980,14 @@ def _clean_correction(worker: Worker, changes: dict[str, Any]) -> dict[str, Any]
 
 @audit.refusals_audited("worker.correct")
 def do_correct_worker(
-    *, actor: Any, worker: Worker, reason: str, evidence: Any = None, on: date | None = None, **changes: Any
+    *,
+    actor: Any,
+    worker: Worker,
+    reason: str,
+    evidence: Any = None,
+    seen: datetime | None = None,
+    on: date | None = None,
+    **changes: Any,
 ) -> Worker:
     """Correct what was recorded wrongly (``CORRECTABLE``: name, birth date, sex, desa, occupation), with the reason;
     the worker page shows each correction before and after. A corrected desa is not a move: the worker always lived
@@ -972,7 +995,7 @@ def do_correct_worker(
     NIK (PP 40/2019)."""
     require(actor, "registry.import", worker.desa_code)
     reason = _reason(reason, required=True)
-    locked = _lock(worker)
+    locked = _lock(worker, seen)
     _not_merged(locked)
     clean = _clean_correction(locked, changes)
     if not clean:
@@ -1006,7 +1029,9 @@ def do_correct_worker(
 
 
 @audit.refusals_audited("worker.correct_nik")
-def do_correct_nik(*, actor: Any, worker: Worker, nik: str, reason: str, evidence: Any = None) -> Worker:
+def do_correct_nik(
+    *, actor: Any, worker: Worker, nik: str, reason: str, evidence: Any = None, seen: datetime | None = None
+) -> Worker:
     """Correct a NIK typed wrongly, for roles that may see full NIKs. The NIK is a person's key: a NIK another
     worker holds is refused (the two are then probably one person: merge them). History and audit show it masked."""
     require(actor, "registry.import", worker.desa_code)
@@ -1016,7 +1041,7 @@ def do_correct_nik(*, actor: Any, worker: Worker, nik: str, reason: str, evidenc
     refuse_non_ascii_digits(text, field="nik")
     if not is_ascii_digits(text, 16):
         raise InvalidInput(N_("The NIK must be 16 digits 0-9."), field="nik")
-    locked = _lock(worker)
+    locked = _lock(worker, seen)
     _not_merged(locked)
     if text == locked.nik:
         raise InvalidInput(N_("Nothing to correct: the values given are the ones recorded."), field="nik")
@@ -1173,7 +1198,14 @@ SETTABLE = (WorkerStatus.ACTIVE, WorkerStatus.INACTIVE)
 
 @audit.refusals_audited("worker.status")
 def do_set_worker_status(
-    *, actor: Any, worker: Worker, status: str, on: date, reason: str = "", evidence: Any = None
+    *,
+    actor: Any,
+    worker: Worker,
+    status: str,
+    on: date,
+    reason: str = "",
+    evidence: Any = None,
+    seen: datetime | None = None,
 ) -> Worker:
     """Make a worker inactive (no longer a pekerja rentan: a wage job, retired) or active again, from ``on``. An
     inactive worker is not a candidate and the enrollments end with the month of ``on``. A death recorded by mistake
@@ -1187,7 +1219,7 @@ def do_set_worker_status(
             value=str(status)[:20],
             valid=", ".join(s.value for s in SETTABLE),
         )
-    locked = _lock(worker)
+    locked = _lock(worker, seen)
     _not_merged(locked)
     reason = _reason(reason, required=locked.status == WorkerStatus.DECEASED)
     on = _day(on, "on", locked)

@@ -92,7 +92,8 @@ def _worker_page(
     """The worker, its coverage, its history and the forms of the changes the user may make."""
     user, desa = request.user, worker.desa_code
     may_change = can(user, "registry.import", desa) and worker.status != WorkerStatus.MERGED
-    forms = {kind: form_class(prefix=kind) for kind, form_class in CHANGE_FORMS.items()}
+    seen = {"seen": worker.updated_at}
+    forms = {kind: form_class(prefix=kind, initial=seen) for kind, form_class in CHANGE_FORMS.items()}
     if bound is not None:
         forms[bound[0]] = bound[1]
     context = {
@@ -125,9 +126,10 @@ def _evidence(data: dict[str, Any]) -> Any:
 def _apply(request: HttpRequest, worker: Worker, kind: str, data: dict[str, Any]) -> tuple[Worker, dict[str, Any]]:
     """Call the action of ``kind`` with the form's values; (the worker to show next, what the hooks did)."""
     actor, common = request.user, {"reason": data.get("reason", ""), "evidence": _evidence(data)}
+    seen = data.get("seen")  # when the page showed the worker as last changed (a merge names two: not checked)
     if kind == "death":
         done = lifecycle.do_record_death(
-            actor=actor, worker=worker, died_on=data["died_on"], source=data.get("source", ""), **common
+            actor=actor, worker=worker, died_on=data["died_on"], source=data.get("source", ""), seen=seen, **common
         )
     elif kind == "move":
         desa = "" if data.get("away") else data.get("desa_code", "")
@@ -139,13 +141,14 @@ def _apply(request: HttpRequest, worker: Worker, kind: str, data: dict[str, Any]
             desa_code=desa,
             moved_on=data["moved_on"],
             source=data.get("source", ""),
+            seen=seen,
             **common,
         )
     elif kind == "correct":
         changes = {f: data.get(f) for f in lifecycle.CORRECTABLE if data.get(f) not in (None, "")}
-        done = lifecycle.do_correct_worker(actor=actor, worker=worker, **changes, **common)
+        done = lifecycle.do_correct_worker(actor=actor, worker=worker, seen=seen, **changes, **common)
     elif kind == "nik":
-        done = lifecycle.do_correct_nik(actor=actor, worker=worker, nik=data["nik"], **common)
+        done = lifecycle.do_correct_nik(actor=actor, worker=worker, nik=data["nik"], seen=seen, **common)
     elif kind == "merge":
         other = queries.get_worker(actor, data["other"])
         keep, gone = (worker, other) if data.get("keep") != "other" else (other, worker)
@@ -153,7 +156,7 @@ def _apply(request: HttpRequest, worker: Worker, kind: str, data: dict[str, Any]
         return result.kept, result.effects
     else:
         done = lifecycle.do_set_worker_status(
-            actor=actor, worker=worker, status=data["status"], on=data["on"], **common
+            actor=actor, worker=worker, status=data["status"], on=data["on"], seen=seen, **common
         )
     return done, getattr(done, "effects", {})
 
