@@ -36,7 +36,7 @@ from paritrana.core.errors import N_, Conflict, InvalidInput
 from paritrana.core.permissions import Scope, require
 from paritrana.regions.queries import known_codes
 from paritrana.registry import ingest
-from paritrana.registry.choices import ImportMode, ImportStatus
+from paritrana.registry.choices import DRY_RUN, ImportMode, ImportStatus
 from paritrana.registry.models import ImportJob, Worker
 
 __all__ = ["ImportResult", "do_import_workers", "do_reveal_nik"]
@@ -303,7 +303,7 @@ def do_import_workers(
     }
     if rejected and mode == ImportMode.ALL_OR_NOTHING:
         summary["rejected"] = checked.rows  # nothing is imported
-        summary["status"] = "rejected"
+        summary["status"] = ImportStatus.REJECTED
         return ImportResult(summary, issues, table, written=False)
 
     flagged = issues.filter(pl.col("code").is_in(ingest.REVIEW))["row"].implode()
@@ -312,7 +312,7 @@ def do_import_workers(
     )
     if dry_run:
         new, changed = _plan(valid)
-        summary.update(_counts(valid, new, changed), status="dry-run")
+        summary.update(_counts(valid, new, changed), status=DRY_RUN)
         return ImportResult(summary, issues, table, written=False)
 
     with transaction.atomic():
@@ -320,7 +320,7 @@ def do_import_workers(
         # committed before (its workers are found here and counted as unchanged or updated) or waits for this one.
         _lock_registry()
         new, changed = _plan(valid)
-        summary.update(_counts(valid, new, changed), status="done")
+        summary.update(_counts(valid, new, changed), status=ImportStatus.DONE)
         total = new.height + changed.height
         _insert(new, progress=progress, total=total)
         now = timezone.now()

@@ -93,3 +93,8 @@ class ImportStatus(models.TextChoices):
     DONE = "done", _("Done")
     REJECTED = "rejected", _("Rejected")
     FAILED = "failed", _("Failed")
+
+
+#: The outcome a dry run gives in its summary (``status``) beside ``ImportStatus.DONE`` and ``REJECTED``: it wrote
+#: nothing, and no job ever holds it as its status.
+DRY_RUN = "dry-run"

@@ -47,8 +47,10 @@ from paritrana.core.permissions import Scope, can, require, scope_for
 from paritrana.core.privacy import mask_nik
 from paritrana.registry import ingest
 from paritrana.registry.choices import (
+    DRY_RUN,
     DeathSource,
     ImportMode,
+    ImportStatus,
     Occupation,
     Sex,
     WorkerEventKind,
@@ -798,9 +800,9 @@ def do_import_deaths(
         todo, more, already = _plan_deaths(rows, scope)
         found, summary = finish(todo, more, already)
         if summary["rejected"] and mode == ImportMode.ALL_OR_NOTHING:
-            summary.update(recorded=0, status="rejected")
+            summary.update(recorded=0, status=ImportStatus.REJECTED)
         else:
-            summary["status"] = "dry-run"
+            summary["status"] = DRY_RUN
         return DeathListResult(summary, found, table, written=False)
 
     with transaction.atomic():
@@ -810,14 +812,14 @@ def do_import_deaths(
         todo, more, already = _plan_deaths(rows, scope)
         found, summary = finish(todo, more, already)
         if summary["rejected"] and mode == ImportMode.ALL_OR_NOTHING:
-            summary.update(recorded=0, status="rejected")
+            summary.update(recorded=0, status=ImportStatus.REJECTED)
             return DeathListResult(summary, found, table, written=False)
         effects: dict[str, Any] = {}
         if todo.height:
             _write_deaths(todo, actor)
             change = WorkerChange("death", todo.select("worker_id", pl.col("died_on").alias("on")), actor)
             effects = _notify(change)
-        summary.update(status="done", **{k: v for k, v in effects.items() if isinstance(v, int)})
+        summary.update(status=ImportStatus.DONE, **{k: v for k, v in effects.items() if isinstance(v, int)})
         audit.record(
             actor=actor,
             action="workers.deaths",

@@ -164,7 +164,7 @@ def run_import_job(job_id: int) -> None:
             notes.append(note)
     summary = {k: v for k, v in result.summary.items() if k != "mapping"}
     mine.update(
-        status=ImportStatus.REJECTED if summary["status"] == "rejected" else ImportStatus.DONE,
+        status=ImportStatus.REJECTED if summary["status"] == ImportStatus.REJECTED else ImportStatus.DONE,
         summary=summary,
         report_path=report,
         mapping=result.summary["mapping"],

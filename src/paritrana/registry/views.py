@@ -377,7 +377,7 @@ def run_death_list(job: ImportJob, actor: Any, *, list_source: str = "") -> Impo
         job.save()
         return job
     job.summary = {k: v for k, v in result.summary.items() if k != "mapping"}
-    job.status = ImportStatus.REJECTED if result.summary["status"] == "rejected" else ImportStatus.DONE
+    job.status = ImportStatus.REJECTED if result.summary["status"] == ImportStatus.REJECTED else ImportStatus.DONE
     job.total = job.progress = result.summary["rows"]
     if result.issues.height:
         report = Path(job.stored_path).with_name(f"{Path(job.stored_path).stem}-laporan.xlsx")
@@ -423,7 +423,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = queries.get_job(request.user, pk)
-    if job.status == "mapping":
+    if job.status == ImportStatus.MAPPING:
         return _check_columns(request, job)
     if request.method == "POST":
         raise Conflict(N_("This import has already started."))
