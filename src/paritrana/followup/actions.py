@@ -197,6 +197,7 @@ def _session_programs(
 
 def budget_snapshot(programs: Iterable[Program], on: date) -> dict[str, Any]:
     """Pagu, committed, paid and serapan per program and in total, from the sponsorship monev (not typed again)."""
+    from paritrana.sponsorship.monev import serapan
     from paritrana.sponsorship.queries import monev_row
 
     rows: list[dict[str, Any]] = []
@@ -226,7 +227,7 @@ def budget_snapshot(programs: Iterable[Program], on: date) -> dict[str, Any]:
         "committed": committed,
         "paid": paid,
         "committed_pct": round(committed * 100 / pagu, 2) if pagu else 0.0,
-        "absorption_pct": round(paid * 100 / pagu, 2) if pagu else 0.0,
+        "absorption_pct": round(serapan(paid, pagu), 2),
     }
     return {"on": on.isoformat(), "programs": rows, "totals": totals}
 
