@@ -52,6 +52,39 @@ def _audit(page: Any) -> list[dict[str, Any]]:
     return [v for v in result["violations"] if v["impact"] in SERIOUS]
 
 
+#: What acts when clicked but cannot be reached with Tab: an element with a click or HTMX action that is neither a
+#: control (link with an address, button, field, summary) nor given a place in the tab order; a control taken out of
+#: the tab order (tabindex -1) or put ahead of the page's order (a positive tabindex); a link without an address.
+KEYBOARD = """() => {
+  const controls = 'a[href], button, input, select, textarea, summary';
+  const acting = '[onclick], [hx-get], [hx-post], [hx-put], [hx-delete], [hx-patch]';
+  const name = e => e.outerHTML.slice(0, 80);
+  const visible = e => !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length);
+  const out = [];
+  // HTMX acts on a click unless hx-trigger says otherwise (load, revealed, every 5s: nothing for a person to press)
+  const onClick = e =>
+    e.hasAttribute('onclick') || !e.hasAttribute('hx-trigger') || /click/.test(e.getAttribute('hx-trigger'));
+  for (const e of document.querySelectorAll(acting)) {
+    if (e.matches('form') || !visible(e) || !onClick(e)) continue;  // a form acts through its button
+    if (!e.matches(controls) && !(e.tabIndex >= 0 && e.hasAttribute('tabindex'))) out.push('not focusable: ' + name(e));
+  }
+  for (const e of document.querySelectorAll(controls)) {
+    if (!visible(e) || e.disabled || e.type === 'hidden') continue;
+    const t = e.getAttribute('tabindex');
+    if (t !== null && Number(t) < 0) out.push('out of the tab order: ' + name(e));
+    if (t !== null && Number(t) > 0) out.push('ahead of the tab order: ' + name(e));
+  }
+  for (const e of document.querySelectorAll('a:not([href])')) {
+    if (visible(e) && e.matches(acting) && onClick(e)) out.push('link without address: ' + name(e));
+  }
+  return out;
+}"""
+
+
+def _keyboard(page: Any) -> list[str]:
+    return list(page.evaluate(KEYBOARD))
+
+
 #: URL shapes audited so far, by any role.
 AUDITED: set[str] = set()
 
@@ -83,6 +116,8 @@ def _crawl(browser: Any, app_url: str, username: str) -> dict[str, list[str]]:
         for violation in _audit(page):
             nodes = ", ".join(str(n["target"][0]) for n in violation["nodes"][:3])
             found.setdefault(path, []).append(f"{violation['id']} ({violation['impact']}): {nodes}")
+        for problem in _keyboard(page):
+            found.setdefault(path, []).append(f"keyboard: {problem}")
         if path.count("/") <= 3:  # one level below the menu
             queue.extend(p for p in _links(page, app_url) if _shape(p) not in seen_shapes)
     context.close()
@@ -102,5 +137,11 @@ def test_axe_finds_a_violation_it_is_shown(browser: Any, app_url: str) -> None:
     page.goto(f"{app_url}/login/")
     page.evaluate("() => { const i = document.createElement('input'); document.querySelector('main').append(i); }")
     ids = {v["id"] for v in _audit(page)}
+    page.evaluate(
+        "() => { const d = document.createElement('div'); d.setAttribute('hx-get', '/'); d.textContent = 'x';"
+        " document.querySelector('main').append(d); }"
+    )
+    keyboard = _keyboard(page)
     context.close()
     assert "label" in ids
+    assert any(k.startswith("not focusable: <div hx-get") for k in keyboard)
