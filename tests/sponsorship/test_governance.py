@@ -115,3 +115,30 @@ def test_the_api_and_the_page_refuse_the_maker_and_the_region_above() -> None:
     assert posted.status_code in (403, 422)
     program.refresh_from_db()
     assert program.status == "draft"
+
+
+@pytest.mark.django_db
+def test_a_pagu_changed_from_a_page_opened_before_another_change_is_refused_and_overwrites_nothing() -> None:
+    """Two officers on the same program: the second to save a pagu from a page showing the old one gets a clear
+    message and the first one's pagu stays; reloaded, the page carries the new pagu and saves."""
+    import re
+
+    from tests.conftest import client_for
+    from tests.factories import make_program, make_user
+
+    program = make_program(status="approved", pagu=10_000_000)
+    client = client_for(make_user("op.pagu", "regional_operator", "36.03"))
+    url = f"/programs/{program.pk}/"
+    shown = re.search(r'name="g-shown" value="(\d+)"', client.get(url).content.decode())
+    assert shown is not None and shown.group(1) == "10000000"
+    first = client.post(url, {"form": "pagu", "g-pagu": "12000000", "g-shown": shown.group(1)})
+    assert first.status_code == 302
+    stale = client.post(url, {"form": "pagu", "g-pagu": "9000000", "g-shown": shown.group(1)})
+    program.refresh_from_db()
+    assert stale.status_code == 422 and program.pagu == 12_000_000
+    assert "tidak ada yang disimpan" in stale.content.decode()
+    fresh = re.search(r'name="g-shown" value="(\d+)"', client.get(url).content.decode())
+    assert fresh is not None and fresh.group(1) == "12000000"
+    assert client.post(url, {"form": "pagu", "g-pagu": "9000000", "g-shown": fresh.group(1)}).status_code == 302
+    program.refresh_from_db()
+    assert program.pagu == 9_000_000

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
+from lokal import format_rupiah
 
 from paritrana.core import audit
 from paritrana.core.dates import first_of_month, months_between, today
@@ -279,13 +280,33 @@ def do_create_program(*, actor: Any, sponsor: Sponsor, **values: Any) -> Program
     return program
 
 
+def _said(value: Any) -> str:
+    """A value as a message says it: an amount in Rupiah."""
+    return format_rupiah(value) if isinstance(value, Decimal) else str(value)
+
+
 @audit.refusals_audited("program.update")
-def do_update_program(*, actor: Any, program: Program, **changes: Any) -> Program:
+def do_update_program(
+    *, actor: Any, program: Program, expected: dict[str, Any] | None = None, **changes: Any
+) -> Program:
+    """Change the fields of a program its status allows. ``expected``: the values the caller's page showed for the
+    fields it changes; when one has changed since (a colleague, another tab), nothing is saved."""
     require_owner(actor, "sponsorship.manage", program.sponsor.region_code)
     with transaction.atomic():
         # The status read under the lock, not the caller's copy: a page opened before the program was approved or
         # closed must not change what the new status forbids.
         locked = Program.objects.select_for_update().select_related("sponsor").get(pk=program.pk)
+        for name, shown in _clean_program(locked.sponsor, expected or {}).items():
+            if getattr(locked, name) != shown:
+                raise Conflict(
+                    N_(
+                        "{field} was changed to {now} after you opened the page (it showed {shown}): nothing was "
+                        "saved. Reload the page to see the change, then make yours again if it is still needed."
+                    ),
+                    field=name,
+                    now=_said(getattr(locked, name)),
+                    shown=_said(shown),
+                )
         allowed: tuple[str, ...] = PROGRAM_FIELDS if locked.status == ProgramStatus.DRAFT else CHANGEABLE_WHEN_OPEN
         if locked.status == ProgramStatus.CLOSED:
             allowed = ()

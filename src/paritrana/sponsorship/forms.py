@@ -59,6 +59,8 @@ class EnrollForm(forms.Form):
 
 class PaguForm(forms.Form):
     pagu = forms.CharField(label=_("New pagu (Rp)"), max_length=30)
+    #: The pagu the page showed: changed meanwhile by someone else, this change is refused (nothing overwritten).
+    shown = forms.CharField(widget=forms.HiddenInput, required=False, max_length=30)
 
 
 class RenewForm(forms.Form):

@@ -77,7 +77,9 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     posted = request.POST.get("form")
     enroll_form = forms.EnrollForm(request.POST if posted == "enroll" else None, request.FILES or None, prefix="e")
     renew_form = forms.RenewForm(request.POST if request.POST.get("form") == "renew" else None, prefix="r")
-    pagu_form = forms.PaguForm(request.POST if request.POST.get("form") == "pagu" else None, prefix="g")
+    pagu_form = forms.PaguForm(
+        request.POST if request.POST.get("form") == "pagu" else None, prefix="g", initial={"shown": int(program.pagu)}
+    )
     error, result = "", None
     if request.method == "POST":
         step = request.POST.get("form")
@@ -98,7 +100,10 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
         elif step == "pagu" and pagu_form.is_valid():
             done, error = attempt(
                 lambda: actions.do_update_program(
-                    actor=request.user, program=program, pagu=pagu_form.cleaned_data["pagu"]
+                    actor=request.user,
+                    program=program,
+                    pagu=pagu_form.cleaned_data["pagu"],
+                    expected={"pagu": shown} if (shown := pagu_form.cleaned_data["shown"]) else None,
                 ),
             )
             if done:
