@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import best_of, markdown_table, write_section  # noqa: E402
+from _report import best_of, markdown_table, write_section
 
-from paritrana.award.scoring import (  # noqa: E402
+from paritrana.award.scoring import (
     all_improvements,
     cross_check,
     ranking,

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import markdown_table, write_section  # noqa: E402
+from _report import markdown_table, write_section
 
 N = int(os.environ.get("BENCH_ROWS", "1000000"))
 SAMPLE = 20_000
@@ -192,7 +192,7 @@ def main() -> None:
         ],
     ]
     table = markdown_table(["step", "time", "note"], rows)
-    print(table)  # noqa: T201 - a benchmark prints its table
+    print(table)
     write_section(f"billing-{engine.lower()}", f"Billing run (issue 5, {engine})", table)
 
 

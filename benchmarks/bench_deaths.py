@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import markdown_table, write_section  # noqa: E402
+from _report import markdown_table, write_section
 
 N = int(os.environ.get("BENCH_ROWS", "1000000"))
 DEATHS = N // 10
@@ -186,7 +186,7 @@ def main() -> None:
         "enrollments (returning their unbilled months to the pagu) and counts the February lines of January's dead. "
         "Before each timed step the writes of the step before are flushed.\n\n" + table
     )
-    print(table)  # noqa: T201 - a benchmark prints its table
+    print(table)
     name = "postgresql" if ON_POSTGRES else "sqlite"
     write_section(f"deaths-{name}", f"Death list (issue 19, {engine})", body)
 

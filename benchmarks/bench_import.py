@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import markdown_table, write_section  # noqa: E402
+from _report import markdown_table, write_section
 
 N = int(os.environ.get("BENCH_ROWS", "1000000"))
 SAMPLE = 20_000

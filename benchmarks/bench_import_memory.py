@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import markdown_table, write_section  # noqa: E402
+from _report import markdown_table, write_section
 
 TMP = Path(tempfile.gettempdir())
 BASELINE = TMP / "paritrana-bench-import-memory-baseline.json"
@@ -167,7 +167,7 @@ def main() -> None:
     results = {name: run_case(kind, path) for name, kind, path in cases()}
     if "--baseline" in sys.argv:
         BASELINE.write_text(json.dumps(results, indent=1), encoding="utf-8")
-        print(json.dumps(results, indent=1))  # noqa: T201 - a benchmark prints
+        print(json.dumps(results, indent=1))
         return
     before = json.loads(BASELINE.read_text(encoding="utf-8")) if BASELINE.exists() else {}
     rows = []

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import markdown_table, write_section  # noqa: E402
+from _report import markdown_table, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = ROOT / "benchmarks" / "loadtest" / "locustfile.py"
@@ -140,7 +140,7 @@ def _extra_workers_csv(count: int) -> bytes:
     desa = list(
         Region.objects.filter(code__startswith="36.03.", level=4).order_by("code").values_list("code", flat=True)
     )
-    rng = random.Random(8)  # noqa: S311 - repeatable synthetic data
+    rng = random.Random(8)
     fake = Faker("id_ID")
     fake.seed_instance(8)
     out = io.StringIO()

@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import best_of, markdown_table, write_section  # noqa: E402
+from _report import best_of, markdown_table, write_section
 
-from paritrana.sponsorship.planner import (  # noqa: E402
+from paritrana.sponsorship.planner import (
     Allocation,
     VillageNeed,
     allocate,

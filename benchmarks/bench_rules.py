@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import best_of, markdown_table, write_section  # noqa: E402
+from _report import best_of, markdown_table, write_section
 
-from paritrana.rules import price_roster, quote  # noqa: E402
+from paritrana.rules import price_roster, quote
 
 N = 1_000_000
 SAMPLE = 20_000

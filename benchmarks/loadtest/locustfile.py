@@ -116,12 +116,12 @@ class OperatorUser(HttpUser):
 
     @task(4)
     def worker_search(self) -> None:
-        term = random.choice(setup()["search_terms"])  # noqa: S311 - not a secret
+        term = random.choice(setup()["search_terms"])
         self._get(f"/workers/?q={term}", "web: worker search", 'data-testid="workers"')
 
     @task(2)
     def worker_page(self) -> None:
-        pk = random.choice(setup()["worker_ids"])  # noqa: S311 - not a secret
+        pk = random.choice(setup()["worker_ids"])
         self._get(f"/workers/{pk}/", "web: worker page", 'data-testid="coverage"')
 
     @task(1)
@@ -175,12 +175,12 @@ class ApiClient(HttpUser):
 
     @task(3)
     def worker_search(self) -> None:
-        term = random.choice(setup()["search_terms"])  # noqa: S311 - not a secret
+        term = random.choice(setup()["search_terms"])
         self._get(f"/api/v1/workers?q={term}", "api: worker search", "items")
 
     @task(1)
     def worker(self) -> None:
-        pk = random.choice(setup()["worker_ids"])  # noqa: S311 - not a secret
+        pk = random.choice(setup()["worker_ids"])
         self._get(f"/api/v1/workers/{pk}", "api: one worker", "id")
 
     @task(1)
