@@ -56,7 +56,8 @@ import threading
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -759,18 +760,7 @@ def _too_many_columns(filename: str, columns: int, limits: ReadLimits) -> Invali
 def _read_xlsx(data: bytes, filename: str, sheet: str | None, limits: ReadLimits) -> RawTable:
     from python_calamine import CalamineError
 
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise InvalidInput(
-            N_("{filename} is not a CSV or XLSX file (it contains binary data)."), field="file", filename=filename
-        ) from exc
-    with zf:
-        if "xl/workbook.xml" not in zf.namelist():
-            raise InvalidInput(
-                N_("{filename} is a ZIP archive, not an XLSX workbook."), field="file", filename=filename
-            )
-        _check_unpacked(zf.infolist(), filename, limits)
+    with _opened_workbook(io.BytesIO(data), filename, limits) as zf:
         try:
             _check_declared_cells(zf, filename, limits)
             return _read_workbook(data, filename, sheet, zf, limits)
@@ -1241,7 +1231,10 @@ def cached_preview(path: Path, *, filename: str, sheet: str | None = None) -> Pr
     return found
 
 
-def _preview_xlsx(stream: IO[bytes], filename: str, sheet: str | None, rows: int, limits: ReadLimits) -> Preview:
+@contextmanager
+def _opened_workbook(stream: IO[bytes], filename: str, limits: ReadLimits) -> Iterator[zipfile.ZipFile]:
+    """An XLSX opened as the ZIP archive it is, refused when it is not one, has no workbook, or its parts would
+    unpack beyond the limits (checked from the archive's directory, before anything is unpacked)."""
     try:
         zf = zipfile.ZipFile(stream)
     except zipfile.BadZipFile as exc:
@@ -1254,6 +1247,11 @@ def _preview_xlsx(stream: IO[bytes], filename: str, sheet: str | None, rows: int
                 N_("{filename} is a ZIP archive, not an XLSX workbook."), field="file", filename=filename
             )
         _check_unpacked(zf.infolist(), filename, limits)
+        yield zf
+
+
+def _preview_xlsx(stream: IO[bytes], filename: str, sheet: str | None, rows: int, limits: ReadLimits) -> Preview:
+    with _opened_workbook(stream, filename, limits) as zf:
         try:
             _check_declared_cells(zf, filename, limits)
             return _preview_workbook(zf, filename, sheet, rows, limits)
