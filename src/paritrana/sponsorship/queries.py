@@ -760,30 +760,30 @@ def _yearly_series(
     from django.db.models.functions import Least
 
     programs = programs.filter(fiscal_year__in=years)
-    pagu = {
-        r["fiscal_year"]: r["pagu"] or Decimal(0)
-        for r in programs.order_by().values("fiscal_year").annotate(pagu=Sum("pagu"))
-    }
+    year_of = dict(programs.order_by().values_list("pk", "fiscal_year"))
+    pagu: dict[int, Decimal] = {}
+    for pk, value in programs.order_by().values_list("pk", "pagu"):
+        pagu[year_of[pk]] = pagu.get(year_of[pk], Decimal(0)) + (value or Decimal(0))
+    # Grouped by program (the enrollments' and bills' own column, indexed), not by the program's year: no join per
+    # row; the few programs are mapped to their year here.
     commitments: dict[int, list[tuple[date, date, Decimal]]] = {y: [] for y in pagu}
     groups = (
-        Enrollment.objects.filter(program__in=programs.values("pk"))
-        .values("program__fiscal_year", "first_month", "last_month")
+        Enrollment.objects.filter(program_id__in=list(year_of))
+        .values("program_id", "first_month", "last_month")
         .annotate(cost_sum=Sum("cost"))
         .order_by()
     )
     for g in groups if with_commitments else []:
-        commitments[g["program__fiscal_year"]].append((g["first_month"], g["last_month"], g["cost_sum"] or Decimal(0)))
+        commitments[year_of[g["program_id"]]].append((g["first_month"], g["last_month"], g["cost_sum"] or Decimal(0)))
     bills: dict[int, list[tuple[date, Decimal, Decimal]]] = {y: [] for y in pagu}
     months = (
-        Bill.objects.filter(program__in=programs.values("pk"))
-        .values("program__fiscal_year", "month")
+        Bill.objects.filter(program_id__in=list(year_of))
+        .values("program_id", "month")
         .annotate(billed_sum=Sum("amount"), paid_sum=Sum(Least("paid", "amount")))
         .order_by()
     )
     for m in months:
-        bills[m["program__fiscal_year"]].append(
-            (m["month"], m["billed_sum"] or Decimal(0), m["paid_sum"] or Decimal(0))
-        )
+        bills[year_of[m["program_id"]]].append((m["month"], m["billed_sum"] or Decimal(0), m["paid_sum"] or Decimal(0)))
     return {
         y: cumulative_series(fiscal_year=y, pagu=pagu[y], commitments=commitments[y], bills=bills[y])
         for y in sorted(pagu, reverse=True)
@@ -819,10 +819,10 @@ def _overpaid_lines(
 
     from paritrana.sponsorship.models import BillLine
 
-    return BillLine.objects.filter(
-        bill__month__gt=F("enrollment__worker__died_on"),
-        bill__program__in=_monev_programs(user, fiscal_year, program, region, sponsor, opd),
-    )
+    programs = _monev_programs(user, fiscal_year, program, region, sponsor, opd)
+    # The dead are few: their enrollments first (the died_on index), then their lines (the enrollment index).
+    of_the_dead = Enrollment.objects.filter(worker__died_on__isnull=False, program__in=programs).values("pk")
+    return BillLine.objects.filter(enrollment__in=of_the_dead, bill__month__gt=F("enrollment__worker__died_on"))
 
 
 def overpayments(
