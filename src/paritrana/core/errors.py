@@ -8,6 +8,7 @@ for the command line. Never return error dicts, never swallow these.
     ├── BadRequest                 400 bad_request      malformed query parameters or bodies
     ├── InvalidInput               422 invalid_input    a field's value is wrong; details name the field
     │   ├── OutOfRange             422 out_of_range     a number outside its valid range
+    │   ├── InvalidRows            422 invalid_rows     a file's rows have errors: details.errors names each row
     │   └── NotInForce             422 not_in_force     no rule in force on that date (e.g. JKP before 2021)
     ├── NotAuthenticated           401 not_authenticated
     ├── PermissionDenied           403 forbidden        the role may not do this
