@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -338,3 +339,32 @@ def _today() -> Any:
     from datetime import date
 
     return date(2026, 11, 24)
+
+
+def test_a_file_read_in_another_thread_does_not_lend_its_field_limit() -> None:
+    """The csv module's field limit is process-wide: while one import reads with a small limit, a second file
+    read at the same time (another request of the web server) still gets its own answer."""
+    held, release = threading.Event(), threading.Event()
+    answers: list[str] = []
+
+    def other_import() -> None:
+        with ingest._csv_field_limit(10):
+            held.set()
+            release.wait(5)
+
+    def this_import() -> None:
+        try:
+            ingest.read_table(b";" * 99_999 + b"\n1\n", filename="lebar.csv")
+        except InvalidInput as exc:
+            answers.append(str(exc))
+
+    other = threading.Thread(target=other_import)
+    other.start()
+    held.wait(5)
+    reader = threading.Thread(target=this_import)
+    reader.start()
+    reader.join(0.3)  # it waits for the other read to end instead of reading with its limit
+    release.set()
+    reader.join(10)
+    other.join(10)
+    assert answers == ["The header of lebar.csv has 100,000 columns; at most 1,000 are read. Remove the empty columns."]

@@ -581,9 +581,7 @@ def _scan_csv(data: bytes, filename: str, delimiter: str, limits: ReadLimits) ->
                 state["line"] += 1
                 yield piece
 
-    previous = csv.field_size_limit()
-    csv.field_size_limit(limits.field_chars)
-    try:
+    with _csv_field_limit(limits.field_chars):
         reader = csv.reader(lines(), delimiter=delimiter, quotechar='"', strict=False)
         try:
             widest = max(map(len, reader), default=0)
@@ -609,21 +607,35 @@ def _scan_csv(data: bytes, filename: str, delimiter: str, limits: ReadLimits) ->
                 line=begins,
                 limit=f"{limits.field_chars:,}",
             ) from exc
-    finally:
-        csv.field_size_limit(previous)
     if widest > limits.columns:  # rare: read again to name the line
         text.seek(0)
         state["line"] = 0
-        for record in csv.reader(lines(), delimiter=delimiter, quotechar='"', strict=False):
-            if len(record) > limits.columns:
-                raise InvalidInput(
-                    N_("Line {line} of {filename} has {columns} cells; at most {limit} are read."),
-                    field="file",
-                    filename=filename,
-                    line=state["line"],
-                    columns=f"{len(record):,}",
-                    limit=f"{limits.columns:,}",
-                )
+        with _csv_field_limit(limits.field_chars):
+            for record in csv.reader(lines(), delimiter=delimiter, quotechar='"', strict=False):
+                if len(record) > limits.columns:
+                    raise InvalidInput(
+                        N_("Line {line} of {filename} has {columns} cells; at most {limit} are read."),
+                        field="file",
+                        filename=filename,
+                        line=state["line"],
+                        columns=f"{len(record):,}",
+                        limit=f"{limits.columns:,}",
+                    )
+
+
+# The csv module's field limit is one setting for the whole process: a web server reading two files at once must
+# not read one with the other's limit, so it is changed only under this lock.
+_CSV_LIMIT_LOCK = threading.Lock()
+
+
+@contextmanager
+def _csv_field_limit(chars: int) -> Iterator[None]:
+    with _CSV_LIMIT_LOCK:
+        previous = csv.field_size_limit(chars)
+        try:
+            yield
+        finally:
+            csv.field_size_limit(previous)
 
 
 def _line_too_long(filename: str, line: int, limits: ReadLimits) -> None:
@@ -734,7 +746,8 @@ def _first_line(data: bytes, filename: str) -> tuple[str, int]:
 def _sniff(header_line: str, filename: str, line: int) -> tuple[str, int]:
     """The delimiter giving the header the most columns, and that number of columns."""
     try:
-        counts = {d: len(next(csv.reader([header_line], delimiter=d))) for d in (",", ";", "\t", "|")}
+        with _csv_field_limit(MAX_LINE_BYTES):
+            counts = {d: len(next(csv.reader([header_line], delimiter=d))) for d in (",", ";", "\t", "|")}
     except csv.Error as exc:
         raise InvalidInput(
             N_("Line {line} of {filename} cannot be read as a CSV header: {reason}"),
