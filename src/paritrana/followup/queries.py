@@ -237,8 +237,6 @@ def get_referral(user: Any, pk: int, capability: str = "heirs.view") -> Training
 
 #: The most workers a name search on the claim form lists.
 WORKER_MATCHES = 20
-#: The fewest characters of a name the claim form searches for (fewer would list half the registry).
-NAME_SEARCH_MIN = 3
 
 
 def _nik_digits(text: str) -> str:
@@ -250,15 +248,16 @@ def _nik_digits(text: str) -> str:
 def workers_matching(user: Any, text: str) -> list[Any]:
     """The workers a claim may be for, as the claim form searches them: one NIK (16 digits 0-9) or part of a name,
     through the registry's search (``registry.queries.workers_for``: the user's scope only), at most
-    ``WORKER_MATCHES``, by name. Part of a NIK, or a name shorter than ``NAME_SEARCH_MIN``, finds nothing."""
+    ``WORKER_MATCHES``, by name. Part of a NIK, or a name the registry will not search by (fewer than 3 letters in
+    a row), finds nothing."""
     from paritrana.regions.models import Region
-    from paritrana.registry.queries import workers_for
+    from paritrana.registry.queries import is_name_search, workers_for
 
     text = " ".join(str(text or "").split())
     digits = _nik_digits(text)
     if digits:
         found = list(workers_for(user, q=digits)[:1]) if is_ascii_digits(digits, 16) else []
-    elif len(text) < NAME_SEARCH_MIN:
+    elif not is_name_search(text):
         found = []
     else:
         found = list(workers_for(user, q=text[:200]).order_by("name", "pk")[:WORKER_MATCHES])

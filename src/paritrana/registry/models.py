@@ -61,6 +61,9 @@ class Worker(models.Model):
 
     class Meta:
         ordering = ["desa_code", "name"]
+        # The list's order with the id that breaks its ties: a page read by position starts in this index (issue 22).
+        # PostgreSQL also has a trigram index on UPPER(name) for name searches (migration 0006, not expressible here).
+        indexes = [models.Index(fields=["desa_code", "name", "id"], name="registry_worker_list_order")]
         # A constraint rather than ``unique=True``: on PostgreSQL the latter adds a second, ``LIKE`` index on the NIK
         # that no query uses and every insert pays for.
         constraints = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from paritrana.core.digits import is_ascii_digits, refuse_non_ascii_digits
-from paritrana.core.errors import N_, NotFound
+from paritrana.core.errors import N_, InvalidInput, NotFound
 from paritrana.core.permissions import require, scoped
 from paritrana.registry.models import ImportJob, Worker, WorkerEvent
 
@@ -31,7 +32,11 @@ def workers_for(
     if q:
         # A NIK is 16 of 0-9: "٣٦٠٣..." is refused, not searched as a name nor converted (see core.digits).
         refuse_non_ascii_digits(q, field="q")
-        qs = qs.filter(nik=q) if is_ascii_digits(q, 16) else qs.filter(name__icontains=q)
+        if is_ascii_digits(q, 16):
+            qs = qs.filter(nik=q)
+        else:
+            refuse_short_name(q)
+            qs = qs.filter(name__icontains=q)
     if region:
         qs = qs.filter(Q(desa_code=region) | Q(desa_code__startswith=region + "."))
     if occupation:
@@ -45,6 +50,27 @@ def workers_for(
     if status_until:
         qs = qs.filter(status_on__lte=status_until)
     return qs
+
+
+#: A name search needs this many letters or digits in a row. Fewer match too many names to be worth listing, and
+#: the trigram index on names (PostgreSQL, migration 0006) cannot narrow them: such a search would read the whole
+#: registry (20 million rows nationally).
+NAME_SEARCH_MIN = 3
+_NAME_RUN = re.compile(rf"[^\W_]{{{NAME_SEARCH_MIN}}}")
+
+
+def is_name_search(text: str) -> bool:
+    """``text`` is long enough to search names by (see ``NAME_SEARCH_MIN``)."""
+    return bool(_NAME_RUN.search(text))
+
+
+def refuse_short_name(text: str) -> None:
+    if not is_name_search(text):
+        raise InvalidInput(
+            N_("Type at least {minimum} letters of the name in a row, or the full 16-digit NIK."),
+            field="q",
+            minimum=NAME_SEARCH_MIN,
+        )
 
 
 def get_worker(user: Any, pk: int) -> Worker:

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -33,6 +32,7 @@ from paritrana.core.errors import (
     ParitranaError,
     PermissionDenied,
 )
+from paritrana.core.pagination import KeysetPage, bounded_count, keyset_page
 from paritrana.core.permissions import can, require
 from paritrana.core.privacy import looks_like_nik, refuse_nik_in_address
 from paritrana.core.views import attempt, confirm_first, confirm_uploads
@@ -56,21 +56,37 @@ def worker_list(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     if filters.get("region"):
         filters["region"] = normalize_code(filters["region"])
-    workers = queries.workers_for(request.user, **{k: v for k, v in filters.items() if v})
-    page = Paginator(workers, settings.PARITRANA.page_size).get_page(request.GET.get("page"))
+    # Read by position (after/before the last row shown), never by page number: page 400 of a kabupaten costs what
+    # the first does, and the count stops at COUNT_CAP (issue 22).
+    found, error = attempt(
+        lambda: _worker_page_of(
+            queries.workers_for(request.user, **{k: v for k, v in filters.items() if v}),
+            after=request.GET.get("after", ""),
+            before=request.GET.get("before", ""),
+        )
+    )
     query = data.copy()
-    query.pop("page", None)
-    query.pop("csrfmiddlewaretoken", None)
+    for name in ("after", "before", "page", "csrfmiddlewaretoken"):
+        query.pop(name, None)
     if looks_like_nik(query.get("q", "")):
         query.pop("q")  # a NIK search finds one worker: no further page to link to
+    page, (count, more) = found or (None, (0, False))
     context = {
         "form": form,
         "page": page,
+        "count": count,
+        "more": more,
+        "error": error,
         "query": query.urlencode(),
         "can_import": can(request.user, "registry.import"),
     }
     template = "registry/_worker_rows.html" if getattr(request, "htmx", False) else "registry/worker_list.html"
     return render(request, template, context)
+
+
+def _worker_page_of(workers: Any, *, after: str, before: str) -> tuple[KeysetPage, tuple[int, bool]]:
+    page = keyset_page(workers, size=settings.PARITRANA.page_size, after=after, before=before)
+    return page, bounded_count(workers)
 
 
 @login_required
