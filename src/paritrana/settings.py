@@ -97,6 +97,17 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+if CONFIG.replica_url:
+    # A streaming replica serves the reads of pages and reports; paritrana.core.replica says which reads and when.
+    # The test runner never creates a database for it: it reads the test database (TEST MIRROR).
+    _replica = dj_database_url.parse(CONFIG.replica_url, conn_max_age=60, conn_health_checks=True)
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})}
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["paritrana.core.replica.ReplicaRouter"]
+    # Last: after sessions and authentication, and its process_exception runs before ErrorMiddleware's 503, so a GET
+    # whose replica read failed is answered again from the primary.
+    MIDDLEWARE.append("paritrana.core.replica.ReplicaMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

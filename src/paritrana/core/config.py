@@ -32,6 +32,14 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(PROJECT_DIR / "var", description="Folder for the SQLite database, uploads and exports.")
     database_url: str = Field("", description="Database URL; empty means the SQLite file `DATA_DIR/paritrana.sqlite3`.")
+    replica_url: str = Field(
+        "",
+        description="PostgreSQL URL of a streaming replica of the database: pages and reports read from it "
+        "(`paritrana.core.replica`). Empty: everything reads the database.",
+    )
+    replica_pin_seconds: int = Field(
+        10, ge=1, description="Seconds after a write during which that browser or API key reads from the primary."
+    )
     secret_key: str = Field(
         "",
         description="Django secret key. Empty: a random key is made once and kept in `DATA_DIR/secret_key`. "
@@ -102,6 +110,18 @@ class Settings(BaseSettings):
         if value not in {"id", "en"}:
             raise ValueError("language must be 'id' or 'en'")
         return value
+
+    @model_validator(mode="after")
+    def _replica_of_postgresql(self) -> Settings:
+        if self.replica_url and not (
+            self.replica_url.startswith(("postgres://", "postgresql://"))
+            and self.database_url.startswith(("postgres://", "postgresql://"))
+        ):
+            raise ValueError(
+                "PARITRANA_REPLICA_URL must be a PostgreSQL URL, and PARITRANA_DATABASE_URL the PostgreSQL server it "
+                "replicates (a streaming replica made with pg_basebackup -R)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
