@@ -7,17 +7,19 @@ names, segments and statuses; then times, through the app's own query (``registr
 Disnaker operator of one kabupaten and as a national administrator:
 
 * NIK lookup (p50, p95 of 200);
-* name search, one kabupaten and national (first page of 25, p95 of 40 names): before and after a trigram index
-  (``pg_trgm`` GIN on ``UPPER(name)``, what Django's ``icontains`` compares), built in the same run;
-* the worker list page (first page and page 400 of a kabupaten, ordered as the page orders), and the count the
-  page's paginator asks for;
+* name search, one kabupaten and national (first page of 25, p95 of 40 names): without the trigram index of
+  migration 0006 (``pg_trgm`` GIN on ``UPPER(name)``, what Django's ``icontains`` compares; dropped for the
+  baseline) and with it, built again in the same run;
+* the worker list (first page; a deep page of a kabupaten and nationally, by OFFSET as the old paginator read it and
+  by position as ``core.pagination.keyset_page`` does), the exact count the old page asked for and the count up to
+  10,000 the page asks now, and the whole ``/workers/`` request as the operator;
 and writes the table and the EXPLAIN plans of the slow queries into docs/performance.md.
 
     scripts/with-postgres.sh uv run python benchmarks/bench_national.py              # 20 million (long)
     BENCH_WORKERS=2000000 scripts/with-postgres.sh uv run python benchmarks/bench_national.py
 
 Not part of ``make test``. Issue 22's targets: NIK lookup p95 < 10 ms, name search p95 < 200 ms in a kabupaten and
-< 1 s nationally, list pages p95 < 150 ms.
+< 1 s nationally, worker list pages (filtered, paginated by keyset) p95 < 150 ms.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import statistics
 import sys
 import time
 from datetime import date
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +138,11 @@ def _timed(run: Any, repeat: list[Any]) -> tuple[float, float]:
     return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))]
 
 
+def _ok(response: Any) -> None:
+    if response.status_code != 200:
+        raise SystemExit(f"the page answered {response.status_code}")
+
+
 def _generate(desa_by_kab: dict[str, list[str]]) -> None:
     """``N`` workers in chunks of a million, written by COPY (``core.bulk.insert_frame``)."""
     import numpy as np
@@ -201,8 +209,14 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
+    from django.test import Client
+
+    from paritrana.core.pagination import _beyond, _decode, _encode, bounded_count, keyset_order, keyset_page
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
 
     if connection.vendor != "postgresql":
         sys.exit(
@@ -214,6 +228,7 @@ def main() -> None:
     from paritrana.registry import queries
     from paritrana.registry.models import Worker
 
+    TRIGRAM_INDEX = import_module("paritrana.registry.migrations.0006_index_worker_names_and_list_order").TRIGRAM_INDEX
     call_command("migrate", verbosity=0)
     regions = kemendagri_regions()
     do_load_regions(actor=None, rows=regions)
@@ -253,38 +268,65 @@ def main() -> None:
     def page(user: Any, q: str = "", offset: int = 0, **filters: Any) -> int:
         return len(list(queries.workers_for(user, q=q, **filters)[offset : offset + 25]))
 
+    def token_at(user: Any, row: int) -> str:
+        """The ``next`` token a reader gets after ``row`` rows: the position of the row before the page."""
+        last = queries.workers_for(user).order_by("desa_code", "name", "pk")[row - 1]
+        return _encode(last, keyset_order(Worker.objects.all()))  # type: ignore[arg-type]
+
+    def by_position(user: Any, after: str) -> int:
+        return len(keyset_page(queries.workers_for(user), size=25, after=after).items)
+
     def measure() -> dict[str, tuple[float, float]]:
         return {
             "kab_search": _timed(lambda q: page(operator, q), names),
             "national_search": _timed(lambda q: page(admin, q), names),
         }
 
+    deep_kab = min(400 * 25, kab_count - 25)
+    deep_national = min(400_000 * 25, total - 25)
+    kab_token, national_token = token_at(operator, deep_kab), token_at(admin, deep_national)
+    client = Client()
+    client.force_login(operator)
     results: dict[str, tuple[float, float]] = {
         "nik": _timed(lambda nik: page(admin, nik), niks),
         "kab_first": _timed(lambda _: page(operator), list(range(20))),
-        "kab_deep": _timed(lambda _: page(operator, offset=400 * 25), list(range(20))),
+        "kab_deep": _timed(lambda _: page(operator, offset=deep_kab), list(range(20))),
+        "kab_deep_keyset": _timed(lambda _: by_position(operator, kab_token), list(range(20))),
+        "national_deep": _timed(lambda _: page(admin, offset=deep_national), list(range(5))),
+        "national_deep_keyset": _timed(lambda _: by_position(admin, national_token), list(range(20))),
         "kab_count": _timed(lambda _: queries.workers_for(operator).count(), list(range(10))),
+        "kab_bounded_count": _timed(lambda _: bounded_count(queries.workers_for(operator)), list(range(20))),
+        "national_count": _timed(lambda _: queries.workers_for(admin).count(), list(range(5))),
+        "national_bounded_count": _timed(lambda _: bounded_count(queries.workers_for(admin)), list(range(20))),
+        "web_first": _timed(lambda _: _ok(client.get("/workers/")), list(range(20))),
+        "web_deep": _timed(lambda _: _ok(client.get("/workers/", {"after": kab_token})), list(range(20))),
     }
-    before = measure()
     plans = {}
+    with connection.cursor() as cursor:
+        # The baseline: the registry without the trigram index that migration 0006 builds, then with it again.
+        cursor.execute(f"DROP INDEX IF EXISTS {TRIGRAM_INDEX}")
+    before = measure()
     with connection.cursor() as cursor:
         sql, params = queries.workers_for(admin, q=names[0])[:25].query.sql_with_params()
         cursor.execute("EXPLAIN ANALYZE " + sql, params)
         plans["national name search, no trigram index"] = "\n".join(r[0] for r in cursor.fetchall())
-        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         start = time.perf_counter()
-        cursor.execute(
-            "CREATE INDEX IF NOT EXISTS bench_worker_name_trgm ON registry_worker USING gin (UPPER(name) gin_trgm_ops)"
-        )
+        cursor.execute(f"CREATE INDEX {TRIGRAM_INDEX} ON registry_worker USING gin (UPPER(name) gin_trgm_ops)")
         index_build = time.perf_counter() - start
         cursor.execute("ANALYZE registry_worker")
     after = measure()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN ANALYZE " + sql, params)
         plans["national name search, trigram index"] = "\n".join(r[0] for r in cursor.fetchall())
-        sql, params = queries.workers_for(operator)[400 * 25 : 401 * 25].query.sql_with_params()
+        sql, params = queries.workers_for(operator)[deep_kab : deep_kab + 25].query.sql_with_params()
         cursor.execute("EXPLAIN ANALYZE " + sql, params)
-        plans["page 400 of a kabupaten (offset)"] = "\n".join(r[0] for r in cursor.fetchall())
+        plans[f"row {deep_kab:,} of the kabupaten by OFFSET"] = "\n".join(r[0] for r in cursor.fetchall())
+        order = keyset_order(Worker.objects.all())
+        position = _decode(national_token, Worker, order, "after")  # type: ignore[arg-type]
+        deep = queries.workers_for(admin).order_by("desa_code", "name", "id").filter(_beyond(order, position, False))  # type: ignore[arg-type]
+        sql, params = deep[:26].query.sql_with_params()
+        cursor.execute("EXPLAIN ANALYZE " + sql, params)
+        plans[f"row {deep_national:,} nationally by position (keyset)"] = "\n".join(r[0] for r in cursor.fetchall())
 
     def row(label: str, figures: tuple[float, float], target: float | None) -> list[str]:
         p50, p95 = figures
@@ -293,21 +335,30 @@ def main() -> None:
 
     rows = [
         row("NIK lookup (national administrator)", results["nik"], 10),
-        row("name search in the kabupaten, no trigram index", before["kab_search"], 200),
-        row("name search in the kabupaten, trigram index", after["kab_search"], 200),
-        row("name search, national, no trigram index", before["national_search"], 1000),
-        row("name search, national, trigram index", after["national_search"], 1000),
-        row("worker list, first page of the kabupaten", results["kab_first"], 150),
-        row("worker list, page 400 of the kabupaten (OFFSET)", results["kab_deep"], 150),
-        row("the list's count of the kabupaten (paginator)", results["kab_count"], None),
+        row("name search in the kabupaten, no trigram index (baseline)", before["kab_search"], 200),
+        row("name search in the kabupaten, trigram index (migration 0006)", after["kab_search"], 200),
+        row("name search, national, no trigram index (baseline)", before["national_search"], 1000),
+        row("name search, national, trigram index (migration 0006)", after["national_search"], 1000),
+        row("worker list query, first page of the kabupaten", results["kab_first"], 150),
+        row(f"worker list query, row {deep_kab:,} of the kabupaten by OFFSET (baseline)", results["kab_deep"], 150),
+        row(f"worker list query, row {deep_kab:,} of the kabupaten by position", results["kab_deep_keyset"], 150),
+        row(f"worker list query, row {deep_national:,} nationally by OFFSET (baseline)", results["national_deep"], 150),
+        row(f"worker list query, row {deep_national:,} nationally by position", results["national_deep_keyset"], 150),
+        row("count of the kabupaten, COUNT(*) (baseline: the old paginator)", results["kab_count"], None),
+        row("count of the kabupaten, up to 10,000 (the page now)", results["kab_bounded_count"], None),
+        row("count, national, COUNT(*) (baseline)", results["national_count"], None),
+        row("count, national, up to 10,000 (the page now)", results["national_bounded_count"], None),
+        row("the worker list page /workers/, first page (operator, whole request)", results["web_first"], 150),
+        row(f"the worker list page, row {deep_kab:,} (?after=, whole request)", results["web_deep"], 150),
     ]
     body = (
         f"{total:,} workers over 514 kabupaten/kota (skewed; the largest, {biggest}, holds {kab_count:,}), "
-        f"generated and written by COPY in {generated:,.0f} s; the trigram index took {index_build:,.0f} s to build. "
-        "Each figure is the app's own query (`registry.queries.workers_for`, first page of 25) as the kabupaten's "
-        "Disnaker operator or a national administrator, p50 and p95 of 20-200 runs after a warm-up. The trigram "
-        "index is built in the run (no migration yet): the rows before and after it are the baseline and the "
-        "change.\n\n"
+        f"generated and written by COPY in {generated:,.0f} s; the trigram index took {index_build:,.0f} s to build "
+        "(the migration builds it CONCURRENTLY: readers and writers go on meanwhile). Each figure is the app's own "
+        "query (`registry.queries.workers_for`, a page of 25) or page, as the kabupaten's Disnaker operator or a "
+        "national administrator, p50 and p95 of 5-200 runs after a warm-up. Baselines in the same run: the "
+        "search without the trigram index (dropped, then built again), the deep page by OFFSET, the exact count."
+        "\n\n"
     )
     body += markdown_table(["query", "p50", "p95", "against issue 22"], rows)
     for title, plan in plans.items():

@@ -60,6 +60,11 @@ def test_walking_next_then_previous_shows_every_worker_once_in_the_lists_order(
             page = keyset_page(workers, size=size, before=page.previous)
             back.append([w.pk for w in page.items])
         assert back[::-1] == pages or (not expected and back == [[]])
+        # an order whose columns run different ways (another comparison is built): the same walk holds
+        mixed = Worker.objects.order_by("-desa_code", "name")
+        assert keyset_order(mixed) == (("desa_code", True), ("name", False), ("id", False))
+        expected = list(mixed.order_by("-desa_code", "name", "pk").values_list("pk", flat=True))
+        assert [pk for page in _walk_forward(mixed, size) for pk in page] == expected
         transaction.set_rollback(True)
 
 

@@ -25,7 +25,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan  # row comparisons (5.2)
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
@@ -109,17 +110,24 @@ def bounded_count(queryset: QuerySet[Any], cap: int | None = None) -> tuple[int,
     return min(counted, cap), counted > cap
 
 
-def _beyond(order: tuple[tuple[str, bool], ...], values: list[Any], backwards: bool) -> Q:
-    """Rows strictly after ``values`` in ``order`` (before, when ``backwards``), as (a > x) or (a = x and b > y)...,
-    with the first column's bound in front so that an index range scan starts at the position."""
+def _beyond(order: tuple[tuple[str, bool], ...], values: list[Any], backwards: bool) -> Any:
+    """Rows strictly after ``values`` in ``order`` (before, when ``backwards``). When every column runs the same way
+    (the worker list), a row comparison ``(a, b, id) > (x, y, z)``: PostgreSQL starts an index range scan at the
+    position (SQLite gets Django's expansion of it). Otherwise (a > x) or (a = x and b > y).... Either way the first
+    column's bound goes in front, for the index."""
+    (lead, descending), value = order[0], values[0]
+    bound = Q(**{f"{lead}__{'lte' if descending != backwards else 'gte'}": value})
+    directions = {descending for _name, descending in order}
+    if len(directions) == 1:
+        lookup = TupleLessThan if directions.pop() != backwards else TupleGreaterThan
+        return bound & Q(lookup(Tuple(*[F(name) for name, _ in order]), tuple(values)))
     clauses: list[Q] = []
     equal: dict[str, Any] = {}
     for (name, descending), value in zip(order, values, strict=True):
         op = "lt" if descending != backwards else "gt"
         clauses.append(Q(**equal, **{f"{name}__{op}": value}))
         equal[name] = value
-    (lead, descending), value = order[0], values[0]
-    return Q(**{f"{lead}__{'lte' if descending != backwards else 'gte'}": value}) & reduce(or_, clauses)
+    return bound & reduce(or_, clauses)
 
 
 def _plain(value: Any) -> Any:
