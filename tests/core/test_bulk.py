@@ -145,3 +145,25 @@ def test_a_large_insert_into_a_table_with_foreign_keys_after_other_writes_in_the
             },
         )
     assert Enrollment.objects.filter(program=program).count() == 60_000
+
+
+@pytest.mark.parametrize(
+    ("existing", "loading", "drops"),
+    [(3, 50_000, True), (50_000, 50_000, True), (50_001, 50_000, False), (10, 49_999, False)],
+)
+def test_indexes_are_dropped_only_when_the_load_at_least_doubles_the_table(
+    existing: int, loading: int, drops: bool
+) -> None:
+    from django.db import connection
+
+    from paritrana.core.bulk import _worth_dropping_indexes
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE bulk_probe (n integer)")
+        cursor.execute(
+            "INSERT INTO bulk_probe (n) WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < %s) "
+            "SELECT n FROM s",
+            [existing],
+        )
+        assert _worth_dropping_indexes(cursor, "bulk_probe", loading) is drops
+        cursor.execute("DROP TABLE bulk_probe")
