@@ -8,9 +8,10 @@ number or moves a birth date to another century, and a re-import whose given fie
 unchanged. New workers go in by bulk insert (``core.bulk``: multi-row INSERT on SQLite, COPY on PostgreSQL); changed
 ones by one UPDATE each of the changed fields only, audited before and after.
 
-Two imports at once: the write transaction first locks the registry for writing (``_lock_registry``) and only then
-reads which NIKs are registered, so a second import waits for the first and counts its workers as registered; it
-never inserts a NIK twice and never dies on the unique constraint.
+Two imports at once: the write transaction first locks the registry for writing
+(``models.lock_registry_for_writing``) and only then reads which NIKs are registered, so a second import waits for
+the first and counts its workers as registered; it never inserts a NIK twice and never dies on the unique
+constraint.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from paritrana.core import audit
@@ -37,7 +38,7 @@ from paritrana.core.permissions import Scope, require
 from paritrana.regions.queries import known_codes
 from paritrana.registry import ingest
 from paritrana.registry.choices import DRY_RUN, ImportMode, ImportStatus
-from paritrana.registry.models import ImportJob, Worker
+from paritrana.registry.models import ImportJob, Worker, lock_registry_for_writing
 
 __all__ = ["ImportResult", "do_import_workers", "do_reveal_nik"]
 
@@ -201,22 +202,6 @@ def _old_values(ids: list[int]) -> pl.DataFrame:
     return frame.drop("nik").rename({f: f"{f}_old" for f in FIELDS})
 
 
-def _lock_registry() -> None:
-    """Make this transaction the registry's only writer until it ends; readers go on.
-
-    Two imports of overlapping lists used to read the registered workers each before either wrote, then both
-    inserted the same new NIK and the second died on the unique constraint. Now the write transaction takes this
-    lock first and reads after it, so a second import waits for the first and then sees its workers (on PostgreSQL's
-    READ COMMITTED every statement reads what is committed when it starts). PostgreSQL: ``SHARE ROW EXCLUSIVE`` on
-    the worker table conflicts with itself and with every INSERT, UPDATE and DELETE, not with SELECT, so it also
-    covers a worker written by any other path. SQLite: the transaction began with ``BEGIN IMMEDIATE`` (settings),
-    which already took the database's one write lock.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {Worker._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
-
-
 def _plan(valid: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The rows to insert (NIK not registered) and the registered workers a given field of which changes."""
     # A column the file does not have is neither read back nor compared: it cannot change anything.
@@ -318,7 +303,7 @@ def do_import_workers(
     with transaction.atomic():
         # Read what is registered only once the registry is ours: an import running at the same time then either
         # committed before (its workers are found here and counted as unchanged or updated) or waits for this one.
-        _lock_registry()
+        lock_registry_for_writing()
         new, changed = _plan(valid)
         summary.update(_counts(valid, new, changed), status=ImportStatus.DONE)
         total = new.height + changed.height

@@ -56,7 +56,7 @@ from paritrana.registry.choices import (
     WorkerEventKind,
     WorkerStatus,
 )
-from paritrana.registry.models import Worker, WorkerEvent
+from paritrana.registry.models import Worker, WorkerEvent, lock_registry_for_writing
 
 __all__ = [
     "DEATH_COLUMNS",
@@ -668,14 +668,6 @@ def _plan_deaths(rows: pl.DataFrame, scope: Scope) -> tuple[pl.DataFrame, pl.Dat
     return todo, pl.concat(issues) if issues else pl.DataFrame(schema=_ISSUE_SCHEMA), already
 
 
-def _lock_registry() -> None:
-    """This transaction is the registry's only writer until it ends (as ``actions._lock_registry``: a worker import
-    and a death list never interleave). SQLite's ``BEGIN IMMEDIATE`` already holds the one write lock."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {Worker._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
-
-
 def _write_deaths(todo: pl.DataFrame, actor: Any) -> None:
     """The workers' status and date of death by one UPDATE joined to a temporary table, and one history entry each,
     in bulk (``core.bulk``): a list of 100,000 deaths is a few statements, not 200,000."""
@@ -808,7 +800,7 @@ def do_import_deaths(
     with transaction.atomic():
         # What is registered is read once the registry is ours: a worker import or another death list running at
         # the same time either committed before or waits.
-        _lock_registry()
+        lock_registry_for_writing()
         todo, more, already = _plan_deaths(rows, scope)
         found, summary = finish(todo, more, already)
         if summary["rejected"] and mode == ImportMode.ALL_OR_NOTHING:

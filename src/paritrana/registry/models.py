@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +24,7 @@ from paritrana.registry.choices import (
     WorkerStatus,
 )
 
-__all__ = ["ImportJob", "Worker", "WorkerEvent", "render_message"]
+__all__ = ["ImportJob", "Worker", "WorkerEvent", "lock_registry_for_writing", "render_message"]
 
 
 class Worker(models.Model):
@@ -201,3 +201,20 @@ def render_message(message: str, details: dict[str, Any]) -> str:
 class _Keep(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+def lock_registry_for_writing() -> None:
+    """Make this transaction the registry's only writer until it ends; readers go on.
+
+    Two imports of overlapping lists used to read the registered workers each before either wrote, then both
+    inserted the same new NIK and the second died on the unique constraint. Now the write transaction takes this
+    lock first and reads after it, so a second import waits for the first and then sees its workers (on PostgreSQL's
+    READ COMMITTED every statement reads what is committed when it starts). PostgreSQL: ``SHARE ROW EXCLUSIVE`` on
+    the worker table conflicts with itself and with every INSERT, UPDATE and DELETE, not with SELECT, so it also
+    covers a worker written by any other path. SQLite: the transaction began with ``BEGIN IMMEDIATE`` (settings),
+    which already took the database's one write lock. Used by the worker import and the death list alike, so
+    that the two never interleave.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Worker._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
