@@ -82,11 +82,14 @@ def in_scope(code: str, scope_code: str) -> bool:
 
 
 def region_q(field: str, scope_code: str) -> Q:
-    """Rows whose ``field`` lies inside ``scope_code``: a range on the dotted code, so a B-tree index serves it
-    on SQLite and PostgreSQL alike ('/' sorts right after '.')."""
+    """Rows whose ``field`` lies inside ``scope_code``: the code itself and every code under it ("36.03" and
+    "36.03.01.2001", never "36.031"), as one range on the dotted code, ``scope_code <= field < scope_code + "/"`` ('/'
+    sorts right after '.', and a code holds only digits and dots). One range, not "equal or under": a B-tree index
+    serves both of its ends on SQLite and PostgreSQL alike, so a list read in index order stops at the scope's last
+    row instead of reading the rest of the country (issue 22: the last page of a kabupaten)."""
     if not scope_code:
         return Q()
-    return Q(**{field: scope_code}) | Q(**{f"{field}__gt": scope_code + ".", f"{field}__lt": scope_code + "/"})
+    return Q(**{f"{field}__gte": scope_code, f"{field}__lt": scope_code + "/"})
 
 
 @dataclass(frozen=True)
