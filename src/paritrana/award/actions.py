@@ -447,12 +447,46 @@ def _checked_answer(criterion: Any, value: Any) -> Any:
     return text
 
 
+def answer_version(answer: Answer | None) -> str:
+    """What a page shows of an answer's version, to send back as ``seen``: when it was last saved ("" when it was
+    not answered yet)."""
+    return "" if answer is None else answer.updated_at.isoformat()
+
+
+def shown_answer(value: Any) -> str:
+    """An answer as a person reads it (yes/no in their language, numbers without a trailing .0)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
 @_refusals_audited("award.answer")
-def do_save_answer(*, actor: Any, participant: Participant, criterion: str, value: Any) -> Answer:
+def do_save_answer(
+    *, actor: Any, participant: Participant, criterion: str, value: Any, seen: str | None = None
+) -> Answer:
+    """Save one answer of the self-assessment. ``seen``: the answer's version as the page showed it
+    (``answer_version``); when a colleague of the region saved another value since, this one is refused rather than
+    silently putting back the value the page showed. Posting the value already saved is never a conflict (the form
+    posts every answered question)."""
     _answering(actor, participant)
     leaf = _leaf(participant.category, criterion, "question")
     checked = _checked_answer(leaf, value)
-    answer = Answer.objects.filter(participant=participant, criterion=criterion).first()
+    answer = Answer.objects.select_for_update().filter(participant=participant, criterion=criterion).first()
+    if seen is not None and seen != answer_version(answer) and (answer is None or answer.value != checked):
+        raise Conflict(
+            N_(
+                "The answer to {criterion} was changed at {when}, after you opened the page (it is now: {value}): "
+                "yours was not saved. Check it, then save again if yours is still right."
+            ),
+            field=criterion,
+            criterion=criterion,
+            when=date_format(timezone.localtime(answer.updated_at), "DATETIME_FORMAT") if answer else "-",
+            value=shown_answer(answer.value) if answer else "-",
+        )
     before = None if answer is None else {"value": answer.value}
     answer, _ = Answer.objects.update_or_create(
         participant=participant, criterion=criterion, defaults={"value": checked}

@@ -157,15 +157,21 @@ def get_participants(request: HttpRequest, category_id: int) -> Any:
 class AnswerIn(Schema):
     criterion: str
     value: bool | float | str
+    seen: str | None = Field(
+        None,
+        max_length=64,
+        description='The answer\'s `seen` as you last read it ("" when it was not answered): a different value '
+        "saved since by someone else is refused (409) instead of overwritten. Leave out to overwrite.",
+    )
 
 
 @router.put("/award/participants/{participant_id}/answers", summary="Answer a self-assessment question")
 def put_answer(request: HttpRequest, participant_id: int, body: AnswerIn) -> dict[str, Any]:
     participant = queries.participant_for(request.user, participant_id)
     answer = actions.do_save_answer(
-        actor=request.user, participant=participant, criterion=body.criterion, value=body.value
+        actor=request.user, participant=participant, criterion=body.criterion, value=body.value, seen=body.seen
     )
-    return {"criterion": answer.criterion, "value": answer.value}
+    return {"criterion": answer.criterion, "value": answer.value, "seen": actions.answer_version(answer)}
 
 
 @router.get("/award/participants/{participant_id}", summary="A participant: answers, evidence, what is missing")

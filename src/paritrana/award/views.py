@@ -710,7 +710,8 @@ def _answers_and_evidence(participant: Participant) -> list[dict[str, Any]]:
                 "answer": leaf.answer,
                 "choices": list(leaf.choices or {}),
                 "value": value,
-                "shown": _shown(value),
+                "shown": actions.shown_answer(value),
+                "version": actions.answer_version(answer),
                 "score": None if answer is None else answer.score,
                 "documents": [{"name": d, "files": files.get((leaf.key, d), [])} for d in leaf.evidence],
             }
@@ -730,16 +731,6 @@ def _missing(questions: list[dict[str, Any]]) -> list[str]:
             if not d["files"]
         ]
     return out
-
-
-def _shown(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return gettext("yes") if value else gettext("no")
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
 
 
 def _verify(request: HttpRequest, participant: Participant) -> Any:
@@ -883,18 +874,20 @@ def _open_for_answers(user: Any, participant: Participant) -> tuple[bool, str]:
     return True, ""
 
 
-def _answer(user: Any, participant: Participant, criterion: str, value: str) -> Any:
-    return actions.do_save_answer(actor=user, participant=participant, criterion=criterion, value=value)
+def _answer(user: Any, participant: Participant, criterion: str, value: str, seen: str | None) -> Any:
+    return actions.do_save_answer(actor=user, participant=participant, criterion=criterion, value=value, seen=seen)
 
 
 def _save_answers(request: HttpRequest, participant: Participant) -> dict[str, str]:
-    """Save every answered question; refusals by question (the others are saved)."""
+    """Save every answered question; refusals by question (the others are saved). Each question carries the
+    version of its answer the page showed (``v-<key>``): one a colleague changed since is refused, not overwritten."""
     errors: dict[str, str] = {}
     for leaf in _leaves(participant.category, "question"):
         value = request.POST.get(f"q-{leaf.key}")
         if value is None or not value.strip():
             continue
-        _, error = attempt(functools.partial(_answer, request.user, participant, leaf.key, value))
+        seen = request.POST.get(f"v-{leaf.key}")  # absent from a page of an older release: no check
+        _, error = attempt(functools.partial(_answer, request.user, participant, leaf.key, value, seen))
         if error:
             errors[leaf.key] = error
     return errors
