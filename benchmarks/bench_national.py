@@ -41,6 +41,7 @@ from _report import markdown_table, write_section
 N = int(os.environ.get("BENCH_WORKERS", "20000000"))
 CHUNK = 1_000_000
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT", "1000000"))
+DEATHS = min(100_000, IMPORT_ROWS // 10)
 SEED = 22
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "paritrana.settings")
 
@@ -172,15 +173,12 @@ def _new_workers_csv(desa: list[str]) -> Path:
     return path
 
 
-def _import_while_reading(path: Path, read: Any) -> tuple[float, Any, list[float]]:
-    """The app's import of ``path`` (``do_import_workers``, all-or-nothing) while another thread reads the registry
-    every 50 ms on its own connection: the import's time, its result, and each read's wait in ms."""
+def _while_reading(action: Any, read: Any) -> tuple[float, Any, list[float]]:
+    """``action()`` (an import through the app's own action) while another thread reads the registry every 50 ms on
+    its own connection: the action's time, its result, and each read's wait in ms."""
     import threading
 
     from django.db import connection as reader_connection
-
-    from paritrana.core.permissions import SYSTEM
-    from paritrana.registry.actions import do_import_workers
 
     waits: list[float] = []
     stop = threading.Event()
@@ -199,12 +197,27 @@ def _import_while_reading(path: Path, read: Any) -> tuple[float, Any, list[float
     thread.start()
     start = time.perf_counter()
     try:
-        result = do_import_workers(source=path, filename=path.name, actor=SYSTEM)
+        result = action()
     finally:
         took = time.perf_counter() - start
         stop.set()
         thread.join()
     return took, result, waits
+
+
+def _deaths_csv(new_workers: Path) -> Path:
+    """``DEATHS`` of the workers just imported (every tenth), died in 2025, from Dukcapil."""
+    import polars as pl
+
+    path = Path(tempfile.gettempdir()) / f"paritrana-national-deaths-{DEATHS}.csv"
+    chosen = pl.read_csv(new_workers, separator=";", infer_schema=False).gather_every(10).head(DEATHS)
+    chosen.select(
+        "NIK",
+        "Nama",
+        pl.lit("01/06/2025").alias("Tanggal Meninggal"),
+        pl.lit("Dukcapil").alias("Sumber"),
+    ).write_csv(path, separator=";")
+    return path
 
 
 def _ok(response: Any) -> None:
@@ -293,9 +306,12 @@ def main() -> None:
             "bench_national runs on PostgreSQL: scripts/with-postgres.sh uv run python benchmarks/bench_national.py"
         )
     from paritrana.accounts.actions import do_create_user
+    from paritrana.core.permissions import SYSTEM
     from paritrana.regions.actions import do_load_regions
     from paritrana.regions.kemendagri import kemendagri_regions
     from paritrana.registry import queries
+    from paritrana.registry.actions import do_import_workers
+    from paritrana.registry.lifecycle import do_import_deaths
     from paritrana.registry.models import Worker
 
     TRIGRAM_INDEX = import_module("paritrana.registry.migrations.0006_index_worker_names_and_list_order").TRIGRAM_INDEX
@@ -414,10 +430,21 @@ def main() -> None:
 
     desa = [code for codes in desa_by_kab.values() for code in codes]
     new_file = _new_workers_csv(desa)
-    import_took, imported, waits = _import_while_reading(new_file, lambda nik=niks[0]: page(admin, nik))
+    import_took, imported, waits = _while_reading(
+        lambda: do_import_workers(source=new_file, filename=new_file.name, actor=SYSTEM),
+        lambda nik=niks[0]: page(admin, nik),
+    )
     if not imported.written:
         raise SystemExit(f"the import wrote nothing: {imported.summary}")
     waits.sort()
+    deaths_file = _deaths_csv(new_file)
+    deaths_took, deaths, death_waits = _while_reading(
+        lambda: do_import_deaths(actor=SYSTEM, source=deaths_file, filename=deaths_file.name),
+        lambda nik=niks[1]: page(admin, nik),
+    )
+    if deaths.summary["recorded"] != DEATHS:
+        raise SystemExit(f"the death list did not record every death: {deaths.summary}")
+    death_waits.sort()
 
     def row(label: str, figures: tuple[float, float], target: float | None) -> list[str]:
         p50, p95 = figures
@@ -449,6 +476,18 @@ def main() -> None:
             f"{import_took:,.1f} s",
             f"{imported.summary['created']:,} created",
             "target < 20 s: " + ("met" if import_took < 20 else "NOT met"),
+        ],
+        [
+            f"death list of {DEATHS:,} in the {total + IMPORT_ROWS:,} (`do_import_deaths`, CSV; no enrollments here)",
+            f"{deaths_took:,.1f} s",
+            f"{deaths.summary['recorded']:,} recorded",
+            "target < 30 s: " + ("met" if deaths_took < 30 else "NOT met"),
+        ],
+        [
+            f"a NIK lookup every 50 ms during the death list ({len(death_waits)} reads)",
+            f"{statistics.median(death_waits):,.1f} ms" if death_waits else "-",
+            f"longest {death_waits[-1]:,.1f} ms" if death_waits else "-",
+            "readers never wait > 1 s: " + ("met" if death_waits and death_waits[-1] < 1000 else "NOT met"),
         ],
         [
             f"a NIK lookup every 50 ms during that import ({len(waits)} reads)",
