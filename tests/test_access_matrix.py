@@ -635,6 +635,20 @@ ROWS: list[Row] = [
         award(set(), refused=404),
     ),
     (
+        "PUT /api/v1/award/editions/{edition_id}/scoring-deadline",
+        "put",
+        lambda o: f"/api/v1/award/editions/{o['edition_in'].pk}/scoring-deadline",
+        401,
+        award(set()),
+    ),
+    (
+        "PUT /api/v1/award/editions/{edition_id}/scoring-deadline",
+        "put",
+        lambda o: f"/api/v1/award/editions/{o['edition_out'].pk}/scoring-deadline",
+        401,
+        award(set(), refused=404),
+    ),
+    (
         "PUT /api/v1/award/editions/{edition_id}/categories",
         "put",
         lambda o: f"/api/v1/award/editions/{o['edition_in'].pk}/categories",

@@ -207,6 +207,22 @@ CASES = [
         ),
         cli=lambda s: ["edition", *ROUND, "--stage", "closed"],
     ),
+    Case(
+        "do_set_scoring_deadline",
+        "verification",
+        "choose a later scoring deadline",
+        "award.edition.refused",
+        lambda s: actions.do_set_scoring_deadline(
+            actor=s["committee"], edition=s["edition"], deadline=s["edition"].submission_deadline
+        ),
+        api=lambda s: (
+            s["committee"],
+            "put",
+            f"/api/v1/award/editions/{s['edition'].pk}/scoring-deadline",
+            {"scoring_deadline": "2000-01-01T00:00:00+07:00"},
+        ),
+        cli=lambda s: ["edition", *ROUND, "--scoring-deadline", "2000-01-01"],
+    ),
     # categories
     Case(
         "do_save_category",
@@ -667,6 +683,11 @@ ROLE_CASES = [
         "do_set_edition_status",
         "award.edition.refused",
         lambda s, who: actions.do_set_edition_status(actor=who, edition=s["edition"], status="closed", reason="x"),
+    ),
+    (
+        "do_set_scoring_deadline",
+        "award.edition.refused",
+        lambda s, who: actions.do_set_scoring_deadline(actor=who, edition=s["edition"], deadline=None),
     ),
     ("do_invite", "award.invite.refused", lambda s, who: actions.do_invite(actor=who, category=s["category"])),
     (

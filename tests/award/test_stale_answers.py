@@ -63,7 +63,7 @@ def test_the_page_refuses_the_stale_answer_names_it_and_saves_the_others(setup: 
     actions.do_save_answer(actor=first, participant=participant, criterion="perda", value="ya", seen="")
     answer = client_for(second).post(url, {"form": "answers", "q-perda": "tidak", "v-perda": ""})
     html = answer.content.decode()
-    assert answer.status_code == 422 and "after you opened the page" in html
+    assert answer.status_code == 422 and "setelah Anda membuka halaman ini" in html  # the page speaks Indonesian
     assert Answer.objects.get(participant=participant, criterion="perda").value is True
     # the page shown again carries the new version: saving again is a deliberate overwrite
     version = actions.answer_version(Answer.objects.get(participant=participant, criterion="perda"))

@@ -60,6 +60,7 @@ __all__ = [
     "do_save_zone",
     "do_score",
     "do_set_edition_status",
+    "do_set_scoring_deadline",
     "do_submit",
     "do_upload_evidence",
     "do_verify",
@@ -139,6 +140,7 @@ def do_create_edition(
     assessment_end: date,
     submission_deadline: datetime,
     region_code: str = "",
+    scoring_deadline: datetime | None = None,
 ) -> Edition:
     edition = Edition(
         year=year,
@@ -147,8 +149,10 @@ def do_create_edition(
         assessment_start=assessment_start,
         assessment_end=assessment_end,
         submission_deadline=submission_deadline,
+        scoring_deadline=scoring_deadline,
     )
     _manage(actor, edition)
+    _check_scoring_deadline(edition, scoring_deadline)
     if region_code and "." in region_code:  # a kabupaten's committee could otherwise open a "round" of its own
         raise InvalidInput(
             N_("A round is the national one (blank) or a province's (e.g. 36), not '{value}'."),
@@ -163,6 +167,38 @@ def do_create_edition(
         raise Conflict(N_("There is already an edition {year} for this round."), year=year)
     edition.save()
     audit.record(actor=actor, action="award.edition.create", obj=edition, region_code=region_code, after=edition)
+    return edition
+
+
+def _check_scoring_deadline(edition: Edition, deadline: datetime | None) -> None:
+    if deadline is not None and deadline <= edition.submission_deadline:
+        raise InvalidInput(
+            N_("The jury scores after the self-assessment closes ({deadline}): choose a later scoring deadline."),
+            field="scoring_deadline",
+            deadline=date_format(timezone.localtime(edition.submission_deadline), "DATETIME_FORMAT"),
+        )
+
+
+@_refusals_audited("award.edition")
+def do_set_scoring_deadline(*, actor: Any, edition: Edition, deadline: datetime | None) -> Edition:
+    """Set, extend or clear (None: until each panel is locked) the day the jury's scoring closes. A closed round
+    keeps its record."""
+    edition = Edition.objects.select_for_update().get(pk=edition.pk)
+    _manage(actor, edition)
+    if edition.status == EditionStatus.CLOSED:
+        raise Conflict(N_("The edition is closed: its scoring deadline stays as it was."), field="scoring_deadline")
+    _check_scoring_deadline(edition, deadline)
+    before = {"scoring_deadline": edition.scoring_deadline}
+    edition.scoring_deadline = deadline
+    edition.save(update_fields=["scoring_deadline"])
+    audit.record(
+        actor=actor,
+        action="award.edition.scoring_deadline",
+        obj=edition,
+        region_code=edition.region_code,
+        before=before,
+        after={"scoring_deadline": deadline},
+    )
     return edition
 
 
@@ -788,6 +824,13 @@ def do_score(*, actor: Any, participant: Participant, criterion: str, score: Any
     _fresh(category)
     participant.refresh_from_db(fields=["status"])
     scorable(category, member, participant)
+    closes = category.edition.scoring_deadline
+    if closes is not None and timezone.now() > closes:
+        raise Conflict(
+            N_("Scoring closed on {deadline}: ask the committee to extend the scoring deadline."),
+            field="score",
+            deadline=date_format(timezone.localtime(closes), "DATETIME_FORMAT"),
+        )
     leaf = _leaf(category, criterion, "jury")
     try:
         value = float(score)

@@ -27,6 +27,7 @@ class EditionIn(Schema):
     assessment_start: date
     assessment_end: date
     submission_deadline: datetime
+    scoring_deadline: datetime | None = Field(None, description="until when the jury scores (null: until locked)")
 
 
 class EditionOut(Schema):
@@ -37,6 +38,7 @@ class EditionOut(Schema):
     assessment_start: date
     assessment_end: date
     submission_deadline: datetime
+    scoring_deadline: datetime | None
     status: str
 
 
@@ -48,6 +50,22 @@ def get_editions(request: HttpRequest) -> Any:
 @router.post("/award/editions", response={201: EditionOut}, summary="Create an edition (committee)")
 def post_edition(request: HttpRequest, body: EditionIn) -> tuple[int, Edition]:
     return 201, actions.do_create_edition(actor=request.user, **body.dict())
+
+
+class ScoringDeadlineIn(Schema):
+    scoring_deadline: datetime | None = Field(
+        None, description="until when the jury scores; null (or left out) clears it"
+    )
+
+
+@router.put(
+    "/award/editions/{edition_id}/scoring-deadline",
+    response=EditionOut,
+    summary="Set, extend or clear the jury scoring deadline (committee)",
+)
+def put_scoring_deadline(request: HttpRequest, edition_id: int, body: ScoringDeadlineIn) -> Edition:
+    edition = queries.edition_for(request.user, edition_id=edition_id)
+    return actions.do_set_scoring_deadline(actor=request.user, edition=edition, deadline=body.scoring_deadline)
 
 
 class StatusIn(Schema):

@@ -243,8 +243,21 @@ def _edition(args: argparse.Namespace, actor: Any) -> dict[str, Any]:
             "checks": [c.as_dict() for c in checks],
             "overridden": [c.key for c in checks if not c.ok],
         }
+
+    def end_of(day: str) -> Any:
+        return timezone.make_aware(datetime.combine(date.fromisoformat(day), time(23, 59)))
+
+    scoring = getattr(args, "scoring_deadline", None)
+    scoring_deadline = None if scoring in (None, "", "none") else end_of(scoring)
+    if scoring and not args.name:  # an existing edition: set, extend or clear ("none") the jury's deadline
+        edition = edition_for(actor, year=args.edition, region=args.region or "")
+        edition = actions.do_set_scoring_deadline(actor=actor, edition=edition, deadline=scoring_deadline)
+        return {
+            "edition": edition.year,
+            "round": edition.region_code or "nasional",
+            "scoring_deadline": edition.scoring_deadline.isoformat() if edition.scoring_deadline else "",
+        }
     _need(args, "name", "start", "end", "deadline")
-    deadline = timezone.make_aware(datetime.combine(date.fromisoformat(args.deadline), time(23, 59)))
     edition = actions.do_create_edition(
         actor=actor,
         year=args.edition,
@@ -252,7 +265,8 @@ def _edition(args: argparse.Namespace, actor: Any) -> dict[str, Any]:
         region_code=args.region or "",
         assessment_start=date.fromisoformat(args.start),
         assessment_end=date.fromisoformat(args.end),
-        submission_deadline=deadline,
+        submission_deadline=end_of(args.deadline),
+        scoring_deadline=scoring_deadline,
     )
     return {"edition": edition.year, "round": edition.region_code or "nasional", "stage": edition.status}
 
@@ -476,6 +490,11 @@ def register(add: Callable[..., Any]) -> None:
     p.add_argument("--start", help="edition: first day assessed, YYYY-MM-DD")
     p.add_argument("--end", help="edition: last day assessed, YYYY-MM-DD")
     p.add_argument("--deadline", help="edition: last day of the self-assessment, YYYY-MM-DD")
+    p.add_argument(
+        "--scoring-deadline",
+        help="edition: last day the jury scores, YYYY-MM-DD (with --name: at creation; alone: set or extend it on "
+        "the existing edition; 'none' clears it)",
+    )
     p.add_argument("--level", help="category: province, kabupaten or desa")
     p.add_argument("--titles", help="category: the titles in order, comma-separated (Terbaik I,Terbaik II,...)")
     p.add_argument("--by-zone", action="store_true", help="category: rank per zone")

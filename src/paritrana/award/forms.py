@@ -17,6 +17,7 @@ __all__ = [
     "PanelForm",
     "PublicFilterForm",
     "ResolveForm",
+    "ScoringDeadlineForm",
     "ZoneForm",
 ]
 
@@ -46,6 +47,17 @@ class EditionForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
     )
+    scoring_deadline = forms.DateTimeField(
+        label=_("Jury scoring deadline (optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        help_text=_("Empty: the jury scores until the committee locks each panel."),
+    )
+
+
+class ScoringDeadlineForm(forms.Form):
+    scoring_deadline = EditionForm.base_fields["scoring_deadline"]
 
 
 class FrameworkForm(forms.Form):

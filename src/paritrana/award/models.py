@@ -44,6 +44,9 @@ class Edition(models.Model):
     assessment_start = models.DateField(_("assessment period from"))
     assessment_end = models.DateField(_("assessment period to"))
     submission_deadline = models.DateTimeField(_("self-assessment deadline"))
+    #: Until when the jury scores (empty: until the committee locks each panel). After it a score is refused; the
+    #: committee extends it (``do_set_scoring_deadline``) or locks the panels.
+    scoring_deadline = models.DateTimeField(_("jury scoring deadline"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=EditionStatus.choices, default=EditionStatus.DRAFT)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

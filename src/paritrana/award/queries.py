@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from paritrana.award.evidence import evidence_root
 from paritrana.award.models import (
@@ -253,6 +254,16 @@ class PanelTodo:
     def locked(self) -> bool:
         return self.category.panel_locked_at is not None
 
+    @property
+    def deadline(self) -> Any:
+        """Until when the judge may score (None: until the committee locks the panel)."""
+        return self.category.edition.scoring_deadline
+
+    @property
+    def closed(self) -> bool:
+        """The scoring deadline has passed: a score is refused until the committee extends it."""
+        return self.deadline is not None and timezone.now() > self.deadline
+
 
 def jury_todo(user: Any, *, limit: int = 10) -> list[PanelTodo]:
     """The panels the user sits on, each with the scores still missing: rounds being scored first, then the other
@@ -313,8 +324,6 @@ class EditionTodo:
 
     @property
     def deadline_passed(self) -> bool:
-        from django.utils import timezone
-
         return timezone.now() > self.edition.submission_deadline
 
 

@@ -170,6 +170,19 @@ def edition(request: HttpRequest, pk: int) -> HttpResponse:
                     request, gettext("The edition moved to: {stage}.").format(stage=done.get_status_display())
                 )
                 return redirect("award:edition", pk=pk)
+        elif step == "scoring_deadline":
+            deadline_form = forms.ScoringDeadlineForm(request.POST)
+            if deadline_form.is_valid():
+                done, error = attempt(
+                    lambda: actions.do_set_scoring_deadline(
+                        actor=user, edition=edition, deadline=deadline_form.cleaned_data["scoring_deadline"]
+                    )
+                )
+                if done:
+                    messages.success(request, gettext("Jury scoring deadline saved."))
+                    return redirect("award:edition", pk=pk)
+            else:
+                error = _first_error(deadline_form)
         elif step == "category":
             if not committee:
                 raise PermissionDenied()
@@ -197,6 +210,7 @@ def edition(request: HttpRequest, pk: int) -> HttpResponse:
     next_stage = EditionStatus(FLOW[here + 1]) if here + 1 < len(FLOW) else None
     next_checks = queries.edition_checks_for(user, edition, next_stage) if committee and next_stage else []
     context = {
+        "deadline_form": forms.ScoringDeadlineForm(initial={"scoring_deadline": edition.scoring_deadline}),
         "edition": edition,
         "committee": committee,
         "categories": edition.categories.all(),

@@ -76,6 +76,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "boundary.load": _("Map boundaries loaded"),
     "award.edition.create": _("Award edition created"),
     "award.edition.status": _("Award edition moved to another stage"),
+    "award.edition.scoring_deadline": _("Jury scoring deadline set"),
     "award.category.create": _("Award category created"),
     "award.zone.save": _("Award zone saved"),
     "award.zone.delete": _("Award zone deleted"),
