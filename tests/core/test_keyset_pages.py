@@ -140,7 +140,7 @@ def test_the_worker_list_pages_by_next_and_previous_and_says_more_than_past_the_
     client = client_for(kab_operator)
     first = client.get("/workers/").content.decode()
     assert "Warga 0" in first and "Warga 1" in first and "Warga 2" not in first
-    assert "More than 4 workers" in first and 'rel="prev"' not in first
+    assert "Lebih dari 4 pekerja" in first and 'rel="prev"' not in first  # the pages speak Indonesian
     seen = ["Warga 0", "Warga 1"]
     html = first
     while 'rel="next"' in html:
@@ -155,14 +155,14 @@ def test_the_worker_list_pages_by_next_and_previous_and_says_more_than_past_the_
 def test_the_worker_list_refuses_a_forged_position_with_a_message_not_a_500(kab_operator: Any) -> None:
     response = client_for(kab_operator).get("/workers/?after=not-a-position")
     assert response.status_code == 200
-    assert "start again from the first page" in response.content.decode()
+    assert "mulai lagi dari halaman pertama" in response.content.decode()
 
 
 @pytest.mark.parametrize("typed", ["a", "Al", "%%", "_ _ _", "a.b.c", "%_%"])
 def test_a_name_search_too_short_to_narrow_anything_is_refused_on_every_door(kab_operator: Any, typed: str) -> None:
     make_worker(DESAS[0], name="Alia")
     page = client_for(kab_operator).post("/workers/", {"q": typed}).content.decode()
-    assert "Type at least 3 letters of the name in a row" in page and "Alia" not in page
+    assert "Ketik sekurang-kurangnya 3 huruf nama berurutan" in page and "Alia" not in page
     _row, key = do_create_token(user=kab_operator, label="t", actor=None)
     answer = Client().post(
         "/api/v1/workers/search",
