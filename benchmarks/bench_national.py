@@ -458,6 +458,26 @@ def main() -> None:
         raise SystemExit(f"the death list did not record every death: {deaths.summary}")
     death_waits.sort()
 
+    def job(label: str, seconds: float, outcome: str, target: float) -> list[str]:
+        return [
+            label,
+            f"{seconds:,.1f} s",
+            outcome,
+            f"target < {target:g} s: " + ("met" if seconds < target else "NOT met"),
+        ]
+
+    def reads(during: str, waits: list[float]) -> list[str]:
+        """The reader's waits while a job wrote: readers must never wait more than a second."""
+        if not waits:
+            return [f"a NIK lookup every 50 ms during {during}", "-", "-", "no read finished"]
+        longest = waits[-1]
+        return [
+            f"a NIK lookup every 50 ms during {during} ({len(waits)} reads)",
+            f"{statistics.median(waits):,.1f} ms",
+            f"longest {longest:,.1f} ms",
+            "readers never wait > 1 s: " + ("met" if longest < 1000 else "NOT met"),
+        ]
+
     def row(label: str, figures: tuple[float, float], target: float | None) -> list[str]:
         p50, p95 = figures
         verdict = "" if target is None else f"target p95 < {target:,.0f} ms: " + ("met" if p95 < target else "NOT met")
@@ -483,36 +503,26 @@ def main() -> None:
         row(
             "the operator's dashboard / (whole request; no enrollments in this data set)", results["web_dashboard"], 300
         ),
-        [
+        job(
             f"import {IMPORT_ROWS:,} new workers into the {total:,} (`do_import_workers`, CSV, all-or-nothing)",
-            f"{import_took:,.1f} s",
+            import_took,
             f"{imported.summary['created']:,} created",
-            "target < 20 s: " + ("met" if import_took < 20 else "NOT met"),
-        ],
-        [
-            f"a NIK lookup every 50 ms during that import ({len(waits)} reads)",
-            f"{statistics.median(waits):,.1f} ms" if waits else "-",
-            f"longest {waits[-1]:,.1f} ms" if waits else "-",
-            "readers never wait > 1 s: " + ("met" if waits and waits[-1] < 1000 else "NOT met"),
-        ],
-        [
+            20,
+        ),
+        reads("that import", waits),
+        job(
             f"the same import of {IMPORT_ROWS:,} other new workers without the trigram index (its cost)",
-            f"{import_without_trigram:,.1f} s",
+            import_without_trigram,
             f"{second.summary['created']:,} created",
-            "target < 20 s: " + ("met" if import_without_trigram < 20 else "NOT met"),
-        ],
-        [
+            20,
+        ),
+        job(
             f"death list of {DEATHS:,} in the {total + 2 * IMPORT_ROWS:,} (`do_import_deaths`; no enrollments here)",
-            f"{deaths_took:,.1f} s",
+            deaths_took,
             f"{deaths.summary['recorded']:,} recorded",
-            "target < 30 s: " + ("met" if deaths_took < 30 else "NOT met"),
-        ],
-        [
-            f"a NIK lookup every 50 ms during the death list ({len(death_waits)} reads)",
-            f"{statistics.median(death_waits):,.1f} ms" if death_waits else "-",
-            f"longest {death_waits[-1]:,.1f} ms" if death_waits else "-",
-            "readers never wait > 1 s: " + ("met" if death_waits and death_waits[-1] < 1000 else "NOT met"),
-        ],
+            30,
+        ),
+        reads("the death list", death_waits),
     ]
     body = (
         f"PostgreSQL server settings: `{os.environ.get('PARITRANA_PG_OPTIONS') or 'the defaults'}` (besides "
