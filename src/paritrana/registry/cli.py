@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from paritrana.core.console import actor as _actor
+from paritrana.core.console import emit
 from paritrana.core.errors import N_, InvalidInput
 from paritrana.core.files import write_output
 from paritrana.core.paths import readable_file
@@ -183,15 +184,6 @@ def _shown(worker: Any) -> dict[str, Any]:
     }
 
 
-def _print(args: argparse.Namespace, data: dict[str, Any]) -> None:
-    if args.format == "json":
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
-        return
-    for key, value in data.items():
-        shown = json.dumps(value, ensure_ascii=False, default=str) if isinstance(value, dict | list) else value
-        sys.stdout.write(f"{key:>22}: {shown}\n")
-
-
 def cmd_deaths(args: argparse.Namespace) -> int:
     from paritrana.registry.lifecycle import do_import_deaths
 
@@ -213,7 +205,7 @@ def cmd_deaths(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
     else:
-        _print(args, summary)
+        emit(args, summary)
         for issue in result.issues.filter(result.issues["severity"] == "error").head(20).iter_rows(named=True):
             sys.stdout.write(f"  row {issue['row']}: {issue['field']}: {issue['message_en']}\n")
     return 1 if summary["rejected"] else 0
@@ -234,7 +226,7 @@ def cmd_change(args: argparse.Namespace) -> int:
             on=_maybe_date(args.date, "date"),
             evidence=_evidence(args),
         )
-        _print(args, result.as_dict())
+        emit(args, result.as_dict())
         return 0
     worker = _worker(actor, args.nik or args.id, "nik" if args.nik else "id")
     if args.action == "history":
@@ -312,7 +304,7 @@ def cmd_change(args: argparse.Namespace) -> int:
             reason=args.reason or "",
             evidence=_evidence(args),
         )
-    _print(args, _shown(worker))
+    emit(args, _shown(worker))
     return 0
 
 
