@@ -9,6 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from paritrana.core.dates import today
 from paritrana.core.errors import Conflict, InvalidInput, OutOfRange, OutOfScope, PermissionDenied
@@ -407,3 +410,24 @@ def test_attendees_are_listed_in_the_minutes() -> None:
     assert [a["name"] for a in data["attendees"]] == [a["name"] for a in ATTENDEES]
     assert data["findings"][0]["history"][0]["status"] == "open"
     assert data["region_name"]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    status=st.sampled_from(["open", "in_progress", "done", "dropped"]),
+    due=st.dates(min_value=date(2025, 1, 1), max_value=date(2026, 12, 31)),
+    on=st.dates(min_value=date(2025, 1, 1), max_value=date(2026, 12, 31)),
+)
+def test_overdue_is_one_rule_in_python_and_in_sql(status: str, due: date, on: date) -> None:
+    """The dashboard, the session page, the list and the API filter all count "late" alike: open or in progress,
+    due before the day."""
+    with transaction.atomic():
+        finding = _finding(make_session())
+        Finding.objects.filter(pk=finding.pk).update(
+            status=status, due_date=due, drop_reason="x" if status == "dropped" else ""
+        )
+        finding.refresh_from_db()
+        late = finding.days_overdue(on)
+        assert late == ((on - due).days if status in ("open", "in_progress") and due < on else 0)
+        assert Finding.objects.filter(Finding.overdue_q(on), pk=finding.pk).exists() == (late > 0)
+        transaction.set_rollback(True)

@@ -124,7 +124,7 @@ class FindingOut(Schema):
 
     @staticmethod
     def resolve_overdue(obj: Finding) -> bool:
-        return obj.status in ("open", "in_progress") and obj.due_date < today()
+        return obj.days_overdue() > 0
 
 
 class FindingDetail(FindingOut):
@@ -338,7 +338,7 @@ def list_findings(request: HttpRequest, status: str = "", overdue: bool = False,
     if status:
         findings = findings.filter(status=status)
     if overdue:
-        findings = findings.filter(status__in=("open", "in_progress"), due_date__lt=today())
+        findings = findings.filter(Finding.overdue_q())
     if region:
         findings = findings.filter(session__region_code__startswith=region)
     return findings.order_by("due_date", "pk")

@@ -103,7 +103,7 @@ def cmd_sessions(args: argparse.Namespace) -> None:
                 "owner": f.owner,
                 "due_date": f.due_date.isoformat(),
                 "status": f.status,
-                "days_overdue": f.days_overdue,  # type: ignore[attr-defined]
+                "days_overdue": f.days_overdue(),
                 "text": f.text,
             }
             for f in queries.open_followups(actor, region=args.region or "")

@@ -7,14 +7,23 @@ claim's ``desa_code``. Only ``actions`` write these tables; ``FindingUpdate`` ro
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from paritrana.core.dates import today
 from paritrana.core.privacy import mask_nik
-from paritrana.followup.choices import FindingStatus, ReferralOutcome, Relation, SchoolLevel, SessionKind
+from paritrana.followup.choices import (
+    OPEN_STATUSES,
+    FindingStatus,
+    ReferralOutcome,
+    Relation,
+    SchoolLevel,
+    SessionKind,
+)
 
 __all__ = [
     "Attendee",
@@ -114,6 +123,19 @@ class Finding(models.Model):
     @property
     def region_code(self) -> str:
         return self.session.region_code
+
+    @staticmethod
+    def overdue_q(on: date | None = None) -> models.Q:
+        """The follow-ups ``days_overdue`` counts as late, as a filter."""
+        return models.Q(status__in=OPEN_STATUSES, due_date__lt=on or today())
+
+    def days_overdue(self, on: date | None = None) -> int:
+        """Days past the due date of a follow-up still open or in progress (0 when done, dropped or not due yet):
+        the one rule behind "overdue" on the dashboard, the session page, the follow-up list and the API."""
+        on = on or today()
+        if self.status not in OPEN_STATUSES or self.due_date >= on:
+            return 0
+        return (on - self.due_date).days
 
 
 class FindingUpdate(models.Model):

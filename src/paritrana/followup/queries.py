@@ -88,7 +88,7 @@ def history(finding: Finding) -> QuerySet[FindingUpdate]:
 
 def open_followups(user: Any, *, region: str = "", on: date | None = None) -> list[Finding]:
     """The follow-ups still open or in progress in the user's scope (optionally of one region), by region and due
-    date; each carries ``overdue`` (its due date passed) and ``days_overdue``."""
+    date; each carries ``overdue`` (its due date passed; ``Finding.days_overdue`` says by how much)."""
     on = on or today()
     findings = findings_for(user).filter(status__in=OPEN_STATUSES)
     if region:
@@ -99,8 +99,7 @@ def open_followups(user: Any, *, region: str = "", on: date | None = None) -> li
         findings = findings.filter(Q(session__region_code=code) | Q(session__region_code__startswith=code + "."))
     rows = list(findings.order_by("session__region_code", "due_date", "pk"))
     for f in rows:
-        f.overdue = f.due_date < on  # type: ignore[attr-defined]
-        f.days_overdue = max((on - f.due_date).days, 0)  # type: ignore[attr-defined]
+        f.overdue = f.days_overdue(on) > 0  # type: ignore[attr-defined]
     return rows
 
 
@@ -110,11 +109,10 @@ def overdue_for(user: Any, *, on: date | None = None, limit: int = 10) -> list[F
     if not can(user, "followup.view"):
         return []
     on = on or today()
-    overdue = findings_for(user).filter(status__in=OPEN_STATUSES, due_date__lt=on)
+    overdue = findings_for(user).filter(Finding.overdue_q(on))
     mine = list(overdue.filter(owner_user=user).order_by("due_date")[:limit]) if user.pk else []
     rest = list(overdue.exclude(pk__in=[f.pk for f in mine]).order_by("due_date")[: max(limit - len(mine), 0)])
     for f in [*mine, *rest]:
-        f.days_overdue = (on - f.due_date).days  # type: ignore[attr-defined]
         f.mine = f in mine  # type: ignore[attr-defined]
     return [*mine, *rest]
 

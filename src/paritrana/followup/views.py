@@ -112,7 +112,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     findings = list(session.findings.select_related("owner_user").prefetch_related("updates"))
     on = today()
     for f in findings:
-        f.overdue = f.status in ("open", "in_progress") and f.due_date < on  # type: ignore[attr-defined]
+        f.overdue = f.days_overdue(on) > 0  # type: ignore[attr-defined]
     context = {
         "session": session,
         "attendees": session.attendees.all(),
