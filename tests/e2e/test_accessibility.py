@@ -85,6 +85,43 @@ def _keyboard(page: Any) -> list[str]:
     return list(page.evaluate(KEYBOARD))
 
 
+#: The page's first controls in reading order that a person reaches with Tab: shown now (a closed menu's items are
+#: reached once the menu is opened with Enter), enabled, not hidden inputs, one radio button per group (the arrow keys
+#: move inside a group). Each is marked with its place.
+TABBABLE = """(limit) => {
+  const visible = e => e.checkVisibility({visibilityProperty: true, contentVisibilityAuto: true});
+  const radios = new Set();
+  const out = [];
+  for (const e of document.querySelectorAll('a[href], button, input, select, textarea, summary')) {
+    if (!visible(e) || e.disabled || e.type === 'hidden' || e.closest('[inert]')) continue;
+    if (e.type === 'radio') { if (radios.has(e.name)) continue; radios.add(e.name); }
+    e.dataset.kb = String(out.length);
+    out.push(e.outerHTML.slice(0, 80));
+    if (out.length >= limit) break;
+  }
+  return out;
+}"""
+
+#: How many of a page's first controls the live walk checks (a long table's links are alike: the first tell).
+WALKED = 30
+
+
+def _tab_walk(page: Any) -> list[str]:
+    """Press Tab from the top of the page as a keyboard user does, and name each of the page's first ``WALKED``
+    controls that was never focused (a live check of what ``KEYBOARD`` reads from the markup)."""
+    controls = page.evaluate(TABBABLE, WALKED)
+    page.evaluate("() => { document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0); }")
+    reached: set[str] = set()
+    for _ in range(len(controls) * 2 + 10):
+        page.keyboard.press("Tab")
+        place = page.evaluate("() => document.activeElement && document.activeElement.dataset.kb")
+        if place is not None:
+            reached.add(place)
+        if len(reached) == len(controls):
+            break
+    return [f"never reached with Tab: {html}" for i, html in enumerate(controls) if str(i) not in reached]
+
+
 #: URL shapes audited so far, by any role.
 AUDITED: set[str] = set()
 
@@ -116,7 +153,7 @@ def _crawl(browser: Any, app_url: str, username: str) -> dict[str, list[str]]:
         for violation in _audit(page):
             nodes = ", ".join(str(n["target"][0]) for n in violation["nodes"][:3])
             found.setdefault(path, []).append(f"{violation['id']} ({violation['impact']}): {nodes}")
-        for problem in _keyboard(page):
+        for problem in [*_keyboard(page), *_tab_walk(page)]:
             found.setdefault(path, []).append(f"keyboard: {problem}")
         if path.count("/") <= 3:  # one level below the menu
             queue.extend(p for p in _links(page, app_url) if _shape(p) not in seen_shapes)
@@ -142,6 +179,56 @@ def test_axe_finds_a_violation_it_is_shown(browser: Any, app_url: str) -> None:
         " document.querySelector('main').append(d); }"
     )
     keyboard = _keyboard(page)
+    # a button taken out of the tab order is named by the live walk
+    page.evaluate(
+        "() => { const b = document.createElement('button'); b.textContent = 'lepas'; b.tabIndex = -1;"
+        " document.querySelector('main').prepend(b); }"
+    )
+    walked = _tab_walk(page)
     context.close()
     assert "label" in ids
     assert any(k.startswith("not focusable: <div hx-get") for k in keyboard)
+    assert any("never reached with Tab: <button" in w and "lepas" in w for w in walked), walked
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_every_menu_item_is_reached_with_the_keyboard(browser: Any, app_url: str, width: int) -> None:
+    """The menu as a keyboard user works it: Tab to a group, Enter opens it, Tab walks through its items (on a phone,
+    Enter on "Menu" first). The administrator's menu holds every group."""
+    context = browser.new_context(locale="id-ID", viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(f"{app_url}/login/")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{app_url}/")
+    toggle = page.locator("[data-testid=menu]")
+    if toggle.is_visible():
+        toggle.focus()
+        page.keyboard.press("Enter")
+    missed: list[str] = []
+    groups = page.locator("details[data-nav-group] > summary")
+    assert groups.count() >= 3
+    for i in range(groups.count()):
+        summary = groups.nth(i)
+        summary.focus()
+        if not page.evaluate("(s) => s.parentElement.open", summary.element_handle()):
+            page.keyboard.press("Enter")
+        items = page.evaluate(
+            """(s) => [...s.parentElement.querySelectorAll('a[href], button')].map((e, n) => {
+                 e.dataset.menu = String(n); return e.textContent.trim(); })""",
+            summary.element_handle(),
+        )
+        reached = set()
+        for _ in range(len(items) + 2):
+            page.keyboard.press("Tab")
+            place = page.evaluate("() => document.activeElement && document.activeElement.dataset.menu")
+            if place is not None:
+                reached.add(int(place))
+        missed += [f"{summary.inner_text()} > {text}" for n, text in enumerate(items) if n not in reached]
+        page.evaluate(
+            "(s) => { s.parentElement.querySelectorAll('[data-menu]').forEach(e => delete e.dataset.menu) }",
+            summary.element_handle(),
+        )
+    context.close()
+    assert not missed, missed
