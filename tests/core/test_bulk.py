@@ -167,3 +167,17 @@ def test_indexes_are_dropped_only_when_the_load_at_least_doubles_the_table(
         )
         assert _worth_dropping_indexes(cursor, "bulk_probe", loading) is drops
         cursor.execute("DROP TABLE bulk_probe")
+
+
+@pytest.mark.parametrize("keys", [[], ["0000000000000003"], [str(i).zfill(16) for i in range(0, 12_000, 2)]])
+def test_rows_read_by_keys_are_exactly_those_keys_however_many(keys: list[str]) -> None:
+    """One array parameter on PostgreSQL, IN lists of 5,000 on SQLite: the same rows either way, none missing."""
+    from paritrana.core.bulk import read_by_keys
+
+    insert_frame(
+        "registry_worker",
+        _workers(10_000),
+        constants={"status": "active", "created_at": sql_now(), "updated_at": sql_now()},
+    )
+    found = read_by_keys("SELECT nik FROM registry_worker", "nik", [*keys, *keys[:3]], schema={"nik": pl.String})
+    assert sorted(found["nik"].to_list()) == sorted(k for k in set(keys) if int(k) < 10_000)

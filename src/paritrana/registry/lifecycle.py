@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from paritrana.core import audit
-from paritrana.core.bulk import insert_frame, read_frame, sql_now
+from paritrana.core.bulk import insert_frame, read_by_keys, sql_now
 from paritrana.core.config import get_settings
 from paritrana.core.dates import today
 from paritrana.core.digits import NON_ASCII_DIGIT, is_ascii_digits, refuse_non_ascii_digits
@@ -76,7 +76,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-CHUNK = 5000
 
 # Hooks ----------------------------------------------------------------------------------------------------------
 
@@ -592,14 +591,7 @@ def _registered(niks: pl.Series) -> pl.DataFrame:
         "SELECT id, nik, CAST(birth_date AS TEXT) AS birth_date, status, CAST(died_on AS TEXT) AS died_on_old, "  # noqa: S608
         f"desa_code, name FROM {table}"
     )
-    values = niks.unique().sort().to_list()  # sorted: each chunk reads one stretch of the NIK index
-    if connection.vendor == "postgresql" and values:  # one array parameter: one statement, the planner's choice
-        return read_frame(f"{select} WHERE nik = ANY(%s)", [values], schema=schema)
-    parts = [
-        read_frame(f"{select} WHERE nik IN ({', '.join(['%s'] * len(chunk))})", chunk, schema=schema)
-        for chunk in (values[i : i + CHUNK] for i in range(0, len(values), CHUNK))
-    ]
-    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+    return read_by_keys(select, "nik", niks.to_list(), schema=schema)
 
 
 def _plan_deaths(rows: pl.DataFrame, scope: Scope) -> tuple[pl.DataFrame, pl.DataFrame, int]:
