@@ -115,6 +115,7 @@ def test_only_lists_ordered_by_columns_that_are_never_empty_page_by_position() -
     assert keyset_order(Worker.objects.order_by("status_on")) is None  # may be empty
     assert keyset_order(Worker.objects.order_by("merged_into__name")) is None  # another table's column
     assert keyset_order(ImportJob.objects.all()) == (("created_at", True), ("id", False))
+    assert keyset_order(Worker.objects.values("nik")) is None  # rows as dicts
 
 
 def test_the_count_stops_at_its_cap_and_says_there_are_more() -> None:

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import F, Model, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan  # row comparisons (5.2)
+from django.db.models.query import ModelIterable
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
@@ -53,6 +54,8 @@ def keyset_order(queryset: QuerySet[Any]) -> tuple[tuple[str, bool], ...] | None
     """The list's order as ``(field, descending)`` pairs ending with the primary key, or None when the list cannot
     be read by position: an order by an expression, a related field, or a column that may be empty (SQL orders
     NULL apart, and a position holding one would skip or repeat rows)."""
+    if queryset._iterable_class is not ModelIterable:  # .values() rows: no attributes to read a position from
+        return None
     model = queryset.model
     names = [str(n) for n in (queryset.query.order_by or model._meta.ordering or [])]
     order: list[tuple[str, bool]] = []
