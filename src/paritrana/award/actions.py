@@ -483,10 +483,17 @@ def _checked_answer(criterion: Any, value: Any) -> Any:
     return text
 
 
-def answer_version(answer: Answer | None) -> str:
-    """What a page shows of an answer's version, to send back as ``seen``: when it was last saved ("" when it was
-    not answered yet)."""
-    return "" if answer is None else answer.updated_at.isoformat()
+def version_of(row: Answer | JuryScore | None) -> str:
+    """What a page shows of an answer's or a score's version, to send back as ``seen``: when it was last saved (""
+    when there was none yet)."""
+    return "" if row is None else row.updated_at.isoformat()
+
+
+def _changed_since(row: Answer | JuryScore | None, seen: str | None, unchanged: bool) -> bool:
+    """Whether saving would overwrite what someone else saved after the page (version ``seen``) was opened. Posting
+    the value already saved is never that (a form posts every field it shows); no ``seen``: the caller does not
+    check (the command line, an API client that sends none)."""
+    return seen is not None and seen != version_of(row) and not (row is not None and unchanged)
 
 
 def shown_answer(value: Any) -> str:
@@ -505,14 +512,14 @@ def do_save_answer(
     *, actor: Any, participant: Participant, criterion: str, value: Any, seen: str | None = None
 ) -> Answer:
     """Save one answer of the self-assessment. ``seen``: the answer's version as the page showed it
-    (``answer_version``); when a colleague of the region saved another value since, this one is refused rather than
+    (``version_of``); when a colleague of the region saved another value since, this one is refused rather than
     silently putting back the value the page showed. Posting the value already saved is never a conflict (the form
     posts every answered question)."""
     _answering(actor, participant)
     leaf = _leaf(participant.category, criterion, "question")
     checked = _checked_answer(leaf, value)
     answer = Answer.objects.select_for_update().filter(participant=participant, criterion=criterion).first()
-    if seen is not None and seen != answer_version(answer) and (answer is None or answer.value != checked):
+    if _changed_since(answer, seen, answer is not None and answer.value == checked):
         raise Conflict(
             N_(
                 "The answer to {criterion} was changed at {when}, after you opened the page (it is now: {value}): "
@@ -818,7 +825,11 @@ def inputs_open(category: Category) -> None:
 
 
 @_refusals_audited("award.score")
-def do_score(*, actor: Any, participant: Participant, criterion: str, score: Any, comment: str = "") -> JuryScore:
+def do_score(
+    *, actor: Any, participant: Participant, criterion: str, score: Any, comment: str = "", seen: str | None = None
+) -> JuryScore:
+    """A judge's score on one rubric. ``seen``: the score's version as the page showed it (``version_of``): one
+    changed since (the judge's other tab, the committee's import of the judge's sheet) refuses this one."""
     category = participant.category
     member = _member(actor, category)
     _fresh(category)
@@ -844,6 +855,18 @@ def do_score(*, actor: Any, participant: Participant, criterion: str, score: Any
             minimum=f"{leaf.scale_min:g}",
             maximum=f"{leaf.scale_max:g}",
             value=f"{value:g}",
+        )
+    current = JuryScore.objects.filter(member=member, participant=participant, criterion=criterion).first()
+    if _changed_since(current, seen, current is not None and (current.score, current.comment) == (value, comment)):
+        raise Conflict(
+            N_(
+                "Your score on {criterion} was changed at {when}, after you opened the page (it is now: {value}): "
+                "this one was not saved. Check it, then save again if yours is still right."
+            ),
+            field=criterion,
+            criterion=criterion,
+            when=date_format(timezone.localtime(current.updated_at), "DATETIME_FORMAT") if current else "-",
+            value=f"{current.score:g}" if current else "-",
         )
     jury, _ = JuryScore.objects.update_or_create(
         member=member, participant=participant, criterion=criterion, defaults={"score": value, "comment": comment}

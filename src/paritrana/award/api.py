@@ -189,7 +189,7 @@ def put_answer(request: HttpRequest, participant_id: int, body: AnswerIn) -> dic
     answer = actions.do_save_answer(
         actor=request.user, participant=participant, criterion=body.criterion, value=body.value, seen=body.seen
     )
-    return {"criterion": answer.criterion, "value": answer.value, "seen": actions.answer_version(answer)}
+    return {"criterion": answer.criterion, "value": answer.value, "seen": actions.version_of(answer)}
 
 
 @router.get("/award/participants/{participant_id}", summary="A participant: answers, evidence, what is missing")
@@ -312,15 +312,26 @@ class ScoreIn(Schema):
     criterion: str
     score: float
     comment: str = ""
+    seen: str | None = Field(
+        None,
+        max_length=64,
+        description='The score\'s `seen` as you last read it ("" when none): a score changed since is refused '
+        "(409) instead of overwritten. Leave out to overwrite.",
+    )
 
 
 @router.put("/award/participants/{participant_id}/scores", summary="Score a participant on a rubric (judge)")
 def put_score(request: HttpRequest, participant_id: int, body: ScoreIn) -> dict[str, Any]:
     participant = queries.participant_for(request.user, participant_id)
     score = actions.do_score(
-        actor=request.user, participant=participant, criterion=body.criterion, score=body.score, comment=body.comment
+        actor=request.user,
+        participant=participant,
+        criterion=body.criterion,
+        score=body.score,
+        comment=body.comment,
+        seen=body.seen,
     )
-    return {"criterion": score.criterion, "score": score.score}
+    return {"criterion": score.criterion, "score": score.score, "seen": actions.version_of(score)}
 
 
 @router.get("/award/categories/{category_id}/scores", summary="Jury scores you may see")

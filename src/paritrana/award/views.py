@@ -725,7 +725,7 @@ def _answers_and_evidence(participant: Participant) -> list[dict[str, Any]]:
                 "choices": list(leaf.choices or {}),
                 "value": value,
                 "shown": actions.shown_answer(value),
-                "version": actions.answer_version(answer),
+                "version": actions.version_of(answer),
                 "score": None if answer is None else answer.score,
                 "documents": [{"name": d, "files": files.get((leaf.key, d), [])} for d in leaf.evidence],
             }
@@ -1041,6 +1041,7 @@ def score(request: HttpRequest, pk: int) -> HttpResponse:
                         criterion=leaf.key,
                         score=value,
                         comment=request.POST.get(f"c-{leaf.key}", ""),
+                        seen=request.POST.get(f"v-{leaf.key}"),  # absent from an older page: no check
                     )
                 )
                 if message:
@@ -1062,6 +1063,7 @@ def score(request: HttpRequest, pk: int) -> HttpResponse:
             "min": leaf.scale_min,
             "max": leaf.scale_max,
             "mine": mine.get(leaf.key),
+            "version": actions.version_of(mine.get(leaf.key)),
             "others": [s.score for s in visible if s.criterion == leaf.key and s.member_id != member.pk],
             "error": errors.get(leaf.key, ""),
         }
