@@ -496,6 +496,12 @@ def _changed_since(row: Answer | JuryScore | None, seen: str | None, unchanged: 
     return seen is not None and seen != version_of(row) and not (row is not None and unchanged)
 
 
+def _stale(message: str, row: Answer | JuryScore | None, criterion: str, value: str) -> Conflict:
+    """The refusal of a save that ``_changed_since`` caught: what, when it changed and to what."""
+    when = date_format(timezone.localtime(row.updated_at), "DATETIME_FORMAT") if row else "-"
+    return Conflict(message, field=criterion, criterion=criterion, when=when, value=value)
+
+
 def shown_answer(value: Any) -> str:
     """An answer as a person reads it (yes/no in their language, numbers without a trailing .0)."""
     if value is None:
@@ -520,15 +526,14 @@ def do_save_answer(
     checked = _checked_answer(leaf, value)
     answer = Answer.objects.select_for_update().filter(participant=participant, criterion=criterion).first()
     if _changed_since(answer, seen, answer is not None and answer.value == checked):
-        raise Conflict(
+        raise _stale(
             N_(
                 "The answer to {criterion} was changed at {when}, after you opened the page (it is now: {value}): "
                 "yours was not saved. Check it, then save again if yours is still right."
             ),
-            field=criterion,
-            criterion=criterion,
-            when=date_format(timezone.localtime(answer.updated_at), "DATETIME_FORMAT") if answer else "-",
-            value=shown_answer(answer.value) if answer else "-",
+            answer,
+            criterion,
+            shown_answer(answer.value) if answer else "-",
         )
     before = None if answer is None else {"value": answer.value}
     answer, _ = Answer.objects.update_or_create(
@@ -858,15 +863,14 @@ def do_score(
         )
     current = JuryScore.objects.filter(member=member, participant=participant, criterion=criterion).first()
     if _changed_since(current, seen, current is not None and (current.score, current.comment) == (value, comment)):
-        raise Conflict(
+        raise _stale(
             N_(
                 "Your score on {criterion} was changed at {when}, after you opened the page (it is now: {value}): "
                 "this one was not saved. Check it, then save again if yours is still right."
             ),
-            field=criterion,
-            criterion=criterion,
-            when=date_format(timezone.localtime(current.updated_at), "DATETIME_FORMAT") if current else "-",
-            value=f"{current.score:g}" if current else "-",
+            current,
+            criterion,
+            f"{current.score:g}" if current else "-",
         )
     jury, _ = JuryScore.objects.update_or_create(
         member=member, participant=participant, criterion=criterion, defaults={"score": value, "comment": comment}
