@@ -78,7 +78,7 @@ def prepare_data(out: Path, extra_workers: int, *, light: bool = False) -> None:
     from paritrana.demo.load import DEMO_PASSWORD, load_demo
     from paritrana.registry.models import Worker
     from paritrana.registry.queries import is_name_search
-    from paritrana.sponsorship import actions
+    from paritrana.sponsorship import actions, queries
     from paritrana.sponsorship.models import Sponsor
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -108,7 +108,7 @@ def prepare_data(out: Path, extra_workers: int, *, light: bool = False) -> None:
     program = actions.do_advance_program(actor=SYSTEM, program=program, to="active")
     # Enrollment takes workers who are in no program at all: never refused (double sponsorship, already in).
     pool = list(
-        actions.eligible_workers(program).filter(enrollments__isnull=True).order_by("pk").values_list("pk", "nik")
+        queries.eligible_workers(program).filter(enrollments__isnull=True).order_by("pk").values_list("pk", "nik")
     )
     user = get_user_model().objects.get(username=username)
     _, token = do_create_token(user=user, label="loadtest", actor=None)

@@ -98,3 +98,4 @@ def test_health_endpoint(client) -> None:  # type: ignore[no-untyped-def]
     assert {k: body[k] for k in ("status", "database")} == {"status": "ok", "database": "ok"}
     assert body["rules"]["book"] and body["rules"]["site_file"] == "absent"
     assert isinstance(body["rules"]["warnings"], list)
+    assert "replica" not in body  # no read replica configured: nothing to report

@@ -14,6 +14,7 @@ from django.test import Client
 from paritrana.award import actions
 from paritrana.award.models import Category, Edition, Evidence, JuryScore, Participant, ParticipantStatus
 from paritrana.core.audit import AuditEvent
+from paritrana.regions.models import RegionGroup
 from tests.award.test_workflow import PDF, REASON, _answer_and_submit, _participant, setup  # noqa: F401 - a fixture
 from tests.factories import make_user
 
@@ -507,3 +508,28 @@ def test_a_round_is_national_or_a_provinces(setup: dict[str, Any]) -> None:  # n
     assert response.status_code == 422 and "A round is the national one (blank)" in response.content.decode()
     assert not Edition.objects.filter(region_code="36.03").exists()
     assert AuditEvent.objects.filter(action="award.edition.refused").exists()
+
+
+def test_a_zone_replaced_from_a_stale_zones_page_is_refused(setup: dict[str, Any]) -> None:  # noqa: F811
+    import json
+    import re
+
+    national = _client(make_user("komite.nasional", "award_committee"))
+    assert national.post("/award/zones/", {"form": "zone", "name": "Zona Barat", "provinces": "36"}).status_code == 302
+    page = national.get("/award/zones/").content.decode()
+    found = re.search(r'name="shown" value="([^"]*)"', page)
+    assert found is not None
+    shown = json.loads(found.group(1).replace("&quot;", '"'))
+    assert shown == {"zona-barat": {"name": "Zona Barat", "region_codes": ["36"]}}
+    # A colleague adds a province to Zona Barat and makes Zona Timur while this page is open.
+    colleague = _client(make_user("komite.dua", "award_committee"))
+    assert colleague.post("/award/zones/", {"form": "zone", "name": "Zona Barat", "provinces": "36, 31"}).status_code
+    assert colleague.post("/award/zones/", {"form": "zone", "name": "Zona Timur", "provinces": "32"}).status_code
+    stale = {"form": "zone", "shown": json.dumps(shown)}
+    replaced = national.post("/award/zones/", {**stale, "name": "Zona Barat", "provinces": "36, 33"})
+    assert replaced.status_code == 422 and "31, 36" in replaced.content.decode()
+    made = national.post("/award/zones/", {**stale, "name": "Zona Timur", "provinces": "34"})
+    assert made.status_code == 422 and "There is already one named Zona Timur (award zone: 32)" in made.content.decode()
+    zones = {z.name: sorted(z.regions.values_list("code", flat=True)) for z in RegionGroup.objects.all()}
+    assert zones == {"Zona Barat": ["31", "36"], "Zona Timur": ["32"]}  # the colleague's zones stand
+    assert national.post("/award/zones/", {**stale, "name": "Zona Utara", "provinces": "35"}).status_code == 302

@@ -547,6 +547,27 @@ class TestStreamingReplica:
         assert statements and set(statements) == {"SELECT"}
         assert Worker.objects.get(pk=worker.pk).name == "Dewi Tetap"
 
+    def test_health_and_metrics_report_how_far_behind_the_replica_is(self, on_replica: Standby, settings: Any) -> None:
+        settings.PARITRANA = settings.PARITRANA.model_copy(update={"metrics_token": "scrape"})
+        caught_up = Client().get("/healthz").json()["replica"]
+        assert caught_up == {"status": "ok", "lag_seconds": 0.0}  # all it received is replayed: no lag, however idle
+        on_replica.pause()
+        try:
+            make_worker(DESA, name="Fajar Tertunda")  # received by the standby, not replayed
+            on_replica.wait(
+                lambda: on_replica.value("SELECT pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn()"), "the WAL"
+            )
+            time.sleep(0.3)
+            behind = Client().get("/healthz")
+            assert behind.status_code == 200 and behind.json()["status"] == "ok"
+            assert behind.json()["replica"]["status"] == "ok" and behind.json()["replica"]["lag_seconds"] >= 0.3
+            scraped = Client().get("/metrics", headers={"Authorization": "Bearer scrape"}).content.decode()
+            assert "paritrana_replica_up 1.0" in scraped and "paritrana_replica_lag_seconds " in scraped
+        finally:
+            on_replica.resume()
+        on_replica.catch_up()
+        assert Client().get("/healthz").json()["replica"]["lag_seconds"] == 0.0
+
     def test_a_stopped_replica_never_fails_a_page(self, on_replica: Standby, caplog: pytest.LogCaptureFixture) -> None:
         client = _admin_client()
         assert client.get("/workers/").status_code == 200  # read from the replica: it answers
@@ -560,5 +581,8 @@ class TestStreamingReplica:
             assert during.status_code == after.status_code == 200
             assert "Eka Saat Padam" in during.content.decode() and "Eka Saat Padam" in after.content.decode()
             assert [r.levelname for r in caplog.records if r.name == "paritrana.core.replica"] == ["WARNING"]
+            health = client.get("/healthz")  # the primary serves: healthy, the replica reported down
+            assert health.status_code == 200
+            assert health.json()["replica"] == {"status": "unavailable", "lag_seconds": None}
         finally:
             on_replica.start()

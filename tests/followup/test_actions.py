@@ -20,6 +20,7 @@ from paritrana.core.permissions import SYSTEM
 from paritrana.followup import actions, queries
 from paritrana.followup.models import Attendee, Finding, FindingUpdate, Heir, ScholarshipYear, Session
 from paritrana.sponsorship.actions import do_enroll
+from tests.conftest import client_for
 from tests.factories import make_program, make_user, make_worker
 from tests.followup.factories import ATTENDEES, DESA, DESA_OUTSIDE, make_child, make_death_claim, make_session
 
@@ -431,3 +432,26 @@ def test_overdue_is_one_rule_in_python_and_in_sql(status: str, due: date, on: da
         assert late == ((on - due).days if status in ("open", "in_progress") and due < on else 0)
         assert Finding.objects.filter(Finding.overdue_q(on), pk=finding.pk).exists() == (late > 0)
         transaction.set_rollback(True)
+
+
+def test_a_status_moved_by_a_colleague_since_the_page_opened_is_not_overwritten(officer: Any) -> None:
+    session = make_session()
+    finding = _finding(session)
+    client = client_for(officer)
+    page = client.get(f"/followup/{session.pk}/").content.decode()
+    assert 'name="shown_status" value="open"' in page
+    actions.do_change_finding_status(actor=SYSTEM, finding=finding, status="done")  # a colleague, meanwhile
+    url = f"/followup/findings/{finding.pk}/status/"
+    stale = client.post(url, {"status": "dropped", "drop_reason": "Tidak relevan", "shown_status": "open"}, follow=True)
+    assert "Status sudah diubah menjadi Selesai" in stale.content.decode()
+    finding.refresh_from_db()
+    assert finding.status == "done" and finding.drop_reason == ""
+    # The same move sent twice from the same page is harmless: the second finds it done already, nothing changes.
+    again = client.post(url, {"status": "done", "shown_status": "open"}, follow=True)
+    assert "sudah" in again.content.decode() and Finding.objects.get(pk=finding.pk).status == "done"
+    api = client.post(
+        f"/api/v1/findings/{finding.pk}/status",
+        {"status": "open", "shown_status": "in_progress"},
+        content_type="application/json",
+    )
+    assert api.status_code == 409 and api.json()["details"]["field"] == "status"

@@ -405,3 +405,39 @@ def test_the_history_on_the_session_page_speaks_in_labels_not_codes(officer: Any
     history = history[: history.index("</details>")]
     assert "in_progress" not in history and "due_date" not in history
     assert "Terbuka → Sedang berjalan" in history
+
+
+def test_a_date_a_colleague_recorded_since_the_claim_page_opened_is_not_overwritten(officer: Any) -> None:
+    import html
+    import json
+    import re
+
+    from paritrana.followup import actions as followup_actions
+    from tests.followup.factories import make_child
+
+    claim = make_death_claim()
+    child = make_child(claim, born=date(2010, 3, 1))
+    client = client_for(officer)
+    page = client.get(f"/followup/claims/{claim.pk}/").content.decode()
+    found = re.search(r"name=\"e-shown\" value='([^']*)'", page)
+    assert found is not None
+    shown = html.unescape(found.group(1))
+    assert json.loads(shown) == {"married_on": "", "working_since": ""}
+    followup_actions.do_update_scholarship_child(actor=officer, child=child, married_on=date(2025, 6, 1))
+    stale = {"form": "end", "e-child": child.pk, "e-married_on": "2025-08-17", "e-shown": shown}
+    refused = client.post(f"/followup/claims/{claim.pk}/", stale)
+    assert refused.status_code == 422 and "2025-06-01" in refused.content.decode()
+    child.refresh_from_db()
+    assert child.married_on == date(2025, 6, 1)
+    # Sending the date already recorded is harmless; a fresh page may change it.
+    assert client.post(f"/followup/claims/{claim.pk}/", {**stale, "e-married_on": "2025-06-01"}).status_code == 302
+    fresh = json.dumps({"married_on": "2025-06-01", "working_since": ""})
+    assert client.post(f"/followup/claims/{claim.pk}/", {**stale, "e-shown": fresh}).status_code == 302
+    child.refresh_from_db()
+    assert child.married_on == date(2025, 8, 17)
+    api = client.patch(
+        f"/api/v1/scholarships/{child.pk}",
+        {"married_on": "2025-09-01", "expected": {"married_on": "2025-06-01"}},
+        content_type="application/json",
+    )
+    assert api.status_code == 409 and api.json()["details"]["field"] == "married_on"

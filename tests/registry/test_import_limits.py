@@ -23,6 +23,7 @@ from openpyxl import Workbook
 from paritrana.cli import main
 from paritrana.core.errors import InvalidInput, ParitranaError, PayloadTooLarge
 from paritrana.core.files import read_limits
+from paritrana.core.sheets import preview as sheets_preview
 from paritrana.registry import ingest
 from paritrana.registry.models import ImportJob, Worker
 from tests.conftest import client_for
@@ -313,7 +314,7 @@ def test_the_column_check_page_reads_the_preview_once_per_upload(
     def no_second_read(*_args: Any, **_kwargs: Any) -> None:
         raise AssertionError("the preview was read again")
 
-    monkeypatch.setattr(ingest, "preview_table", no_second_read)
+    monkeypatch.setattr(sheets_preview, "preview_table", no_second_read)  # where cached_preview looks it up
     monkeypatch.setattr(ingest, "read_table", no_second_read)
     for _ in range(2):
         page = client.get(f"/workers/import/{job.pk}/")

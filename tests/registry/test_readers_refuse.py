@@ -26,6 +26,7 @@ from openpyxl import Workbook
 from paritrana.cli import main
 from paritrana.core.errors import InvalidInput
 from paritrana.core.permissions import SYSTEM
+from paritrana.core.sheets import csvfile
 from paritrana.registry import ingest
 from paritrana.registry.actions import do_import_workers
 from paritrana.registry.models import ImportJob, Worker
@@ -348,7 +349,7 @@ def test_a_file_read_in_another_thread_does_not_lend_its_field_limit() -> None:
     answers: list[str] = []
 
     def other_import() -> None:
-        with ingest._csv_field_limit(10):
+        with csvfile._csv_field_limit(10):
             held.set()
             release.wait(5)
 

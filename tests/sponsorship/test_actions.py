@@ -31,9 +31,9 @@ from paritrana.sponsorship.actions import (
     do_run_billing,
     do_submit_bill,
     do_update_program,
-    renewal_candidates,
 )
 from paritrana.sponsorship.models import Bill, BillLine, Enrollment, Payment, Program
+from paritrana.sponsorship.queries import renewal_candidates
 from tests.conftest import committed_db, needs_shared_database
 from tests.factories import make_program, make_user, make_worker
 

@@ -28,11 +28,10 @@ from paritrana.sponsorship.actions import (
     do_record_claim,
     do_renew_program,
     do_run_billing,
-    eligible_workers,
-    renewal_candidates,
 )
 from paritrana.sponsorship.lifecycle import ended_by_worker_changes
 from paritrana.sponsorship.models import Bill, BillLine, Enrollment, Program
+from paritrana.sponsorship.queries import eligible_workers, renewal_candidates
 from tests.factories import make_program, make_worker
 
 pytestmark = pytest.mark.django_db

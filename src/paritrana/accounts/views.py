@@ -119,8 +119,10 @@ def _detail(request: HttpRequest, user: Any, form: Form, **extra: Any) -> HttpRe
 def role_remove(request: HttpRequest, pk: int, role_pk: int) -> HttpResponse:
     require_national(request.user, "users.manage")
     assignment = RoleAssignment.objects.filter(pk=role_pk, user_id=pk).first()
-    if assignment is None:
-        raise NotFound(N_("There is no such role assignment."))
+    if assignment is None:  # a double submit, or a colleague removed it first: nothing left to do
+        _user_or_404(pk)
+        messages.info(request, _("That role was already removed."))
+        return redirect("accounts:detail", pk=pk)
     do_remove_role(assignment=assignment, actor=request.user)
     messages.success(
         request,

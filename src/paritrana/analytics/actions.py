@@ -3,6 +3,7 @@ store. Each validates first, writes in one transaction and audits."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,9 @@ from paritrana.analytics.models import IndicatorDefinition, Target, Workforce
 from paritrana.analytics.sources import all_indicators, registry_facts
 from paritrana.analytics.store import check_origin, connect, origin_from_filename
 from paritrana.core import audit
-from paritrana.core.errors import N_, Conflict, InvalidInput, NotFound, OutOfScope
+from paritrana.core.errors import N_, Conflict, InvalidInput, NotFound, OutOfScope, Words
 from paritrana.core.permissions import require, require_national
+from paritrana.core.stale import opened_at, refuse_if_saved_since
 
 __all__ = [
     "do_define_indicators",
@@ -76,8 +78,19 @@ def _indicator_ids() -> set[str]:
 
 
 @transaction.atomic
-def do_save_target(*, indicator: str, year: int, region_code: str = "", value: Any, source: str, actor: Any) -> Target:
-    """Set an indicator's target for a year, nationally (blank region) or for one region."""
+def do_save_target(
+    *,
+    indicator: str,
+    year: int,
+    region_code: str = "",
+    value: Any,
+    source: str,
+    actor: Any,
+    opened: str | datetime | None = None,
+) -> Target:
+    """Set an indicator's target for a year, nationally (blank region) or for one region. ``opened``: when the
+    caller's page was drawn; a different target saved for the same indicator, year and region since is refused
+    rather than replaced (``core.stale``)."""
     from paritrana.regions.models import Region
 
     _require_target_scope(actor, region_code)
@@ -98,6 +111,8 @@ def do_save_target(*, indicator: str, year: int, region_code: str = "", value: A
     target, created = Target.objects.select_for_update().get_or_create(
         indicator=indicator, year=year, region_code=region_code, defaults={"value": amount, "source": source}
     )
+    if not created and (target.value, target.source) != (amount, source.strip()):
+        refuse_if_saved_since(opened_at(opened), target.updated_at, _TARGET_CHANGED, **_target_said(target))
     before = None if created else {"value": str(target.value), "source": target.source}
     target.value, target.source = amount, source.strip()
     target.updated_by = actor if getattr(actor, "pk", None) else None
@@ -121,9 +136,32 @@ def _require_target_scope(actor: Any, region_code: str) -> None:
         require_national(actor, "indicators.manage")
 
 
+_TARGET_CHANGED = N_(
+    "The target of {indicator} for {year} ({region}) was set to {value} (source: {source}) at {when}, after you "
+    "opened the page: nothing was saved. Reload the page to see the change, then make yours again if it is still "
+    "needed."
+)
+
+
+def _target_said(target: Target) -> dict[str, Any]:
+    return {
+        "indicator": target.indicator,
+        "year": str(target.year),
+        "region": target.region_code or Words(N_("national")),
+        "value": target.value,
+        "source": target.source,
+    }
+
+
 @transaction.atomic
-def do_delete_target(*, target: Target, actor: Any) -> None:
+def do_delete_target(*, target: Target, actor: Any, opened: str | datetime | None = None) -> None:
+    """Remove a target. ``opened``: when the caller's page was drawn; a target changed since is not removed."""
     _require_target_scope(actor, target.region_code)
+    locked = Target.objects.select_for_update().filter(pk=target.pk).first()
+    if locked is None:
+        raise NotFound(N_("No such target."))
+    target = locked
+    refuse_if_saved_since(opened_at(opened), target.updated_at, _TARGET_CHANGED, **_target_said(target))
     audit.record(
         actor=actor,
         action="target.delete",

@@ -3,7 +3,7 @@ workforce denominators and the facts. The same queries and actions as the pages 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -15,7 +15,7 @@ from paritrana.analytics.sources import all_indicators
 from paritrana.analytics.store import connect
 from paritrana.core.errors import N_, NotFound
 from paritrana.core.permissions import require, require_national
-from paritrana.registry.ingest import check_size
+from paritrana.core.sheets import check_size
 
 router = Router(tags=["indicators"])
 
@@ -115,6 +115,11 @@ class TargetIn(Schema):
     region_code: str = Field("", description="blank: the national target")
     value: float | str
     source: str = Field(max_length=300, description="where the target comes from")
+    unchanged_since: datetime | None = Field(
+        None,
+        description="When you last read the targets (e.g. the updated_at you were shown): a different target saved "
+        "for this indicator, year and region after it is not replaced (409). Leave it out to set unconditionally.",
+    )
 
 
 class TargetOut(Schema):
@@ -124,6 +129,7 @@ class TargetOut(Schema):
     region_code: str
     value: float
     source: str
+    updated_at: datetime
 
 
 @router.get("/indicators/targets", response=list[TargetOut], summary="Targets (national and of your regions)")
@@ -141,16 +147,18 @@ def put_target(request: HttpRequest, body: TargetIn) -> Target:
         value=body.value,
         source=body.source,
         actor=request.user,
+        opened=body.unchanged_since,
     )
 
 
 @router.delete("/indicators/targets/{target_id}", response={204: None}, summary="Remove a target")
-def delete_target(request: HttpRequest, target_id: int) -> tuple[int, None]:
+def delete_target(request: HttpRequest, target_id: int, unchanged_since: datetime | None = None) -> tuple[int, None]:
+    """``unchanged_since``: a target changed after this moment is not removed (409)."""
     require(request.user, "indicators.manage")
     target = Target.objects.filter(pk=target_id).first()
     if target is None:
         raise NotFound(N_("No such target."))
-    actions.do_delete_target(target=target, actor=request.user)
+    actions.do_delete_target(target=target, actor=request.user, opened=unchanged_since)
     return 204, None
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from paritrana.core.files import write_output
 from paritrana.core.paths import readable_file
+from paritrana.regions.choices import LEVELS
 
 
 def _emit(args: argparse.Namespace, rows: Any, columns: list[str] | None = None, title: str = "") -> None:
@@ -252,7 +253,7 @@ def register(add: Callable[..., Any]) -> None:
     p.add_argument("action", nargs="?", choices=["compute", "list", "define", "delete"], default="compute")
     p.add_argument("file", nargs="?", help="for define: the YAML or JSON definition")
     p.add_argument("--period", default="", help="2024-12 (month), 2024Q4 (quarter) or 2024 (year)")
-    p.add_argument("--level", choices=["national", "province", "kabupaten", "kecamatan", "desa"])
+    p.add_argument("--level", choices=["national", *LEVELS])
     p.add_argument("--region", help="only inside this region (dotted code)")
     p.add_argument("--indicator", action="append", help="an indicator id (repeatable; default: all)")
     p.add_argument("--by", help="disaggregate by these fields, comma-separated (e.g. segment,funder)")
@@ -287,6 +288,6 @@ def register(add: Callable[..., Any]) -> None:
     )
     p.add_argument("action", nargs="?", choices=["list", "packaged", "load"], default="list")
     p.add_argument("file", nargs="?", help="for load: a GeoJSON FeatureCollection")
-    p.add_argument("--level", action="append", choices=["province", "kabupaten", "kecamatan", "desa"])
+    p.add_argument("--level", action="append", choices=LEVELS)
     p.add_argument("--code-property", default="code", help="for load: the feature property holding the region code")
     p.add_argument("--replace", action="store_true", help="for packaged: replace boundaries already loaded")

@@ -25,7 +25,7 @@ from paritrana.core.errors import N_, InvalidInput
 
 __all__ = ["IndicatorValue", "Targets", "compile_queries", "compute", "finish", "resolve_target"]
 
-REGION_COLUMNS = ("province", "kabupaten", "kecamatan", "desa")
+REGION_COLUMNS = LEVELS[1:]  # the fact store's region columns, one per level below the nation
 _WIDE = "decimal(38, 0)"  # the type sums are made in: every engine has it, and no sum of int64 values overflows it
 # Source name -> a function returning its Ibis table (the facts from the store, the rest as in-memory tables).
 Tables = Mapping[str, Callable[[], Any]]

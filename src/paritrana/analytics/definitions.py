@@ -22,11 +22,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from paritrana.core.errors import N_, InvalidInput
+from paritrana.regions.choices import LEVELS as REGION_LEVELS
+from paritrana.rules.contributions import SEGMENTS
 
 __all__ = ["SOURCES", "Indicator", "Source", "Term", "parse_definitions", "standard_indicators"]
 
-LEVELS = ("national", "province", "kabupaten", "kecamatan", "desa")
-SEGMENTS = ("pu", "bpu", "jakon", "pmi")
+LEVELS = ("national", *REGION_LEVELS)
 FUNDERS = ("apbd", "apbdes", "csr", "mandiri", "employer", "other")
 
 

@@ -149,6 +149,7 @@ class TargetForm(forms.Form):
     )
     value = forms.DecimalField(label=_("Target"), max_digits=12, decimal_places=2, min_value=0)
     source = forms.CharField(label=_("Source"), max_length=300, help_text=_("e.g. RPJMN 2025-2029, RPJMD"))
+    opened = forms.CharField(required=False, widget=forms.HiddenInput)  # when the page was drawn: see core.stale
 
     def __init__(self, *args: Any, indicators: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

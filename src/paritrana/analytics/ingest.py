@@ -24,13 +24,14 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from paritrana.analytics.definitions import FUNDERS, SEGMENTS
+from paritrana.analytics.definitions import FUNDERS
 from paritrana.analytics.sources import region_columns
 from paritrana.analytics.store import FACT_SCHEMA
 from paritrana.core.dates import JAKARTA, today
 from paritrana.core.errors import N_, InvalidInput
 from paritrana.core.money import read_amounts
-from paritrana.registry.ingest import RawTable, read_table
+from paritrana.core.sheets import RawTable, read_table
+from paritrana.rules.contributions import SEGMENTS
 
 __all__ = [
     "FIRST_MONTH",

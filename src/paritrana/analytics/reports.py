@@ -15,6 +15,9 @@ suppressed), so a page, an API endpoint or the command line renders the same fig
 The documents are in Bahasa Indonesia whatever the request language (they are filed with the Pemda); the page is in
 the request language. weasyprint, altair, vl_convert and openpyxl are imported where they are used: they are slow
 to import and most requests never need them.
+
+Why one module of this size: every indicator report (page tables, XLSX, PDF, the map and the charts) renders the
+same rows with the same labels and formats.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from paritrana.analytics.store import FACT_SCHEMA, Store
 from paritrana.core.bulk import read_frame
 from paritrana.core.dates import today
 from paritrana.core.errors import N_, NotFound
+from paritrana.regions.choices import CODE_LENGTH
 
 __all__ = ["all_indicators", "indicator_tables", "region_columns", "registry_facts", "targets_for"]
 
@@ -25,8 +26,7 @@ def region_columns(code: pl.Expr) -> list[pl.Expr]:
     """province, kabupaten, kecamatan and desa from a dotted code, null below the code's own level."""
     length = code.str.len_chars()
     return [
-        pl.when(length >= n).then(code.str.slice(0, n)).otherwise(None).alias(name)
-        for name, n in (("province", 2), ("kabupaten", 5), ("kecamatan", 8), ("desa", 13))
+        pl.when(length >= n).then(code.str.slice(0, n)).otherwise(None).alias(name) for name, n in CODE_LENGTH.items()
     ]
 
 
@@ -172,6 +172,7 @@ def registry_facts(on: date | None = None) -> pa.Table:
     still within its grace; premium paid when the bill is paid (pro rata when paid in part). Months after the month
     of a worker's death are left out."""
     from paritrana.sponsorship.choices import FUNDER
+    from paritrana.sponsorship.queries import covered_expr
 
     on = on or today()
     schema = {
@@ -202,10 +203,7 @@ def registry_facts(on: date | None = None) -> pa.Table:
         [],
         schema=schema,
     )
-    deadline = pl.col("due_date") + pl.duration(days=pl.col("grace_days"))
-    active = (pl.col("paid_on").is_not_null() & (pl.col("paid_on") <= deadline)) | (
-        pl.col("paid_on").is_null() & (pl.lit(on) <= deadline)
-    )
+    active = covered_expr(on)  # the coverage rule of sponsorship, over every billed month at once
     paid_share = (
         pl.when(pl.col("bill_amount") > 0)
         .then(pl.col("amount") * pl.min_horizontal(pl.col("bill_paid"), pl.col("bill_amount")) // pl.col("bill_amount"))

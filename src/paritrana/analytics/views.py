@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models.fields.json import KT
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_GET, require_http_methods
@@ -409,7 +410,8 @@ def reference(request: HttpRequest) -> HttpResponse:
     can_manage = not scope_for(request.user, "indicators.manage").empty
     choices = [(i.id, i.label(get_language() or "id")) for i in all_indicators() if i.kind != "gap"]
     workforce_form = WorkforceForm(request.POST or None, request.FILES or None, prefix="wf")
-    target_form = TargetForm(request.POST or None, indicators=choices, prefix="target")
+    opened = timezone.now().isoformat()
+    target_form = TargetForm(request.POST or None, indicators=choices, prefix="target", initial={"opened": opened})
     error = ""
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -434,7 +436,11 @@ def reference(request: HttpRequest) -> HttpResponse:
                 return redirect("analytics:reference")
         elif action == "delete-target":
             target = Target.objects.filter(pk=request.POST.get("target") or 0).first()
-            if target is not None and can_manage:
+            seen = request.POST.get("opened")
+            if target is None:  # a double submit, or a colleague removed it first
+                messages.info(request, gettext("That target was already removed."))
+                return redirect("analytics:reference")
+            if can_manage:
                 page = confirm_first(
                     request,
                     title=gettext("Remove the target of {indicator} for {year}?").format(
@@ -449,15 +455,14 @@ def reference(request: HttpRequest) -> HttpResponse:
                         gettext("Indicators that compare against it show no target until one is saved again."),
                     ],
                     verb=gettext("remove the target"),
-                    check=lambda: do_delete_target(target=target, actor=request.user),
+                    check=lambda: do_delete_target(target=target, actor=request.user, opened=seen),
                 )
                 if page is not None:
                     return page
-            if target is not None:
-                done, error = attempt(lambda: do_delete_target(target=target, actor=request.user))
-                if not error:
-                    messages.success(request, gettext("Target removed."))
-                    return redirect("analytics:reference")
+            done, error = attempt(lambda: do_delete_target(target=target, actor=request.user, opened=seen))
+            if not error:
+                messages.success(request, gettext("Target removed."))
+                return redirect("analytics:reference")
     workforce = list(Workforce.objects.filter(scope.q("region_code")).order_by("-year", "region_code"))
     names = region_names({w.region_code for w in workforce})
     context = {
@@ -466,6 +471,7 @@ def reference(request: HttpRequest) -> HttpResponse:
         "workforce_form": workforce_form,
         "target_form": target_form,
         "can_manage": can_manage,
+        "opened": opened,
         "error": error,
     }
     failed = bool(error or workforce_form.errors or target_form.errors) and request.method == "POST"

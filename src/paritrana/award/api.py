@@ -214,7 +214,7 @@ def post_evidence(
     request: HttpRequest, participant_id: int, criterion: Form[str], document: Form[str], file: File[UploadedFile]
 ) -> dict[str, Any]:
     from paritrana.award.evidence import MAX_EVIDENCE_BYTES
-    from paritrana.registry.ingest import check_size
+    from paritrana.core.sheets import check_size
 
     participant = queries.participant_for(request.user, participant_id)
     check_size(file.name or "", file.size, MAX_EVIDENCE_BYTES)

@@ -48,6 +48,18 @@ FLOW = [
 CATEGORY_STEPS = ("lock", "approve", "publish")
 
 
+def stage_step(current: str, wanted: str) -> int:
+    """How many stages ``wanted`` lies after ``current`` in the edition's flow (1: the next, -1: the one before);
+    the one reading of the flow for the checks, the action, the check lists and the edition page."""
+    return FLOW.index(EditionStatus(wanted)) - FLOW.index(EditionStatus(current))
+
+
+def next_and_previous(current: str) -> tuple[EditionStatus | None, EditionStatus | None]:
+    """The stages an edition at ``current`` may move to: on and back (none at either end)."""
+    here = FLOW.index(EditionStatus(current))
+    return (FLOW[here + 1] if here + 1 < len(FLOW) else None, FLOW[here - 1] if here > 0 else None)
+
+
 @dataclass(frozen=True)
 class Check:
     """One condition of a transition: ``message`` is an English message id with ``{placeholders}`` from ``params``,
@@ -89,8 +101,7 @@ def edition_checks(edition: Edition, to: str) -> list[Check]:
     results forbid it; the action says so); an unknown or far stage gives an empty list (the action refuses it)."""
     if to not in EditionStatus.values or edition.status not in EditionStatus.values:
         return []
-    here, there = FLOW.index(EditionStatus(edition.status)), FLOW.index(EditionStatus(to))
-    if there != here + 1:
+    if stage_step(edition.status, to) != 1:
         return []
     categories = list(edition.categories.all())
     deadline = timezone.localtime(edition.submission_deadline).strftime("%d-%m-%Y %H:%M")

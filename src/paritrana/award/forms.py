@@ -4,6 +4,8 @@ category's criteria in the templates, so their fields are read straight from the
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -139,9 +141,19 @@ class ZoneForm(forms.Form):
     provinces = forms.CharField(
         label=_("Provinces (codes, comma-separated)"), max_length=500, help_text=_("e.g. 31, 32, 33, 34, 35, 36, 51")
     )
+    # The zones the page listed (JSON, slug: name and region codes), so that a colleague's change since is refused.
+    shown = forms.JSONField(required=False, widget=forms.HiddenInput)
 
     def province_codes(self) -> list[str]:
         return [c.strip() for c in str(self.cleaned_data.get("provinces") or "").split(",") if c.strip()]
+
+    def clean_shown(self) -> dict[str, Any] | None:
+        value = self.cleaned_data.get("shown")
+        if value in (None, ""):
+            return None
+        if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+            raise forms.ValidationError(_("The page sent an unreadable list of zones; reload it."))
+        return value
 
 
 class PublicFilterForm(forms.Form):

@@ -193,14 +193,13 @@ def edition_checks_for(user: Any, edition: Edition, to: str) -> list[Any]:
     """The check list of moving ``edition`` to the stage ``to``, for its committee (a step back: the reason it
     needs)."""
     from paritrana.award.actions import back_check
-    from paritrana.award.checks import FLOW, edition_checks
+    from paritrana.award.checks import edition_checks, stage_step
     from paritrana.award.models import EditionStatus
 
     _committee_only(user, edition)
     if to not in EditionStatus.values:
         raise InvalidInput(N_("Unknown stage '{value}'."), field="to", value=to)
-    here, there = FLOW.index(EditionStatus(edition.status)), FLOW.index(EditionStatus(to))
-    return [back_check()] if there == here - 1 else edition_checks(edition, to)
+    return [back_check()] if stage_step(edition.status, to) == -1 else edition_checks(edition, to)
 
 
 def category_checks_for(user: Any, category: Category, step: str) -> list[Any]:

@@ -19,15 +19,9 @@ from typing import Any
 from django.db import transaction
 
 from paritrana.award import scoring
-from paritrana.award.actions import (
-    _checked_answer,
-    _fresh,
-    _manage,
-    _refusals_audited,
-    _unlocked,
-    inputs_open,
-    scorable,
-)
+from paritrana.award.actions._common import _fresh, _manage, _refusals_audited, _unlocked
+from paritrana.award.actions.assessment import _checked_answer
+from paritrana.award.actions.jury import inputs_open, scorable
 from paritrana.award.models import (
     Answer,
     Category,
@@ -39,8 +33,8 @@ from paritrana.award.models import (
 )
 from paritrana.core import audit
 from paritrana.core.errors import N_, InvalidInput, ParitranaError
+from paritrana.core.sheets import read_table
 from paritrana.core.tables import rows_csv, rows_xlsx
-from paritrana.registry.ingest import read_table
 
 __all__ = ["KINDS", "do_import_sheet", "export_rows", "rows_to_csv", "rows_to_xlsx"]
 

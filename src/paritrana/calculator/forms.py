@@ -9,17 +9,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from paritrana.core.dates import today
-from paritrana.registry.choices import Funder, Occupation
+from paritrana.registry.choices import Funder, Occupation, Segment
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-SEGMENTS = [
-    ("bpu", _("BPU (informal workers)")),
-    ("pu", _("PU (wage earners)")),
-    ("jakon", _("Construction services")),
-    ("pmi", _("Migrant workers (PMI)")),
-]
 PROGRAMS = [("jkk", "JKK"), ("jkm", "JKM"), ("jht", "JHT"), ("jp", "JP"), ("jkp", "JKP")]
 INDUSTRIES = [
     ("", "-"),
@@ -59,7 +53,7 @@ def _amount(label: StrOrPromise) -> forms.CharField:
 
 
 class QuoteForm(forms.Form):
-    segment = forms.ChoiceField(label=_("Segment"), choices=SEGMENTS)
+    segment = forms.ChoiceField(label=_("Segment"), choices=Segment.choices)
     date = forms.DateField(
         label=_("Month priced"), initial=today, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )

@@ -104,6 +104,23 @@ class _DatabaseFigures:
         )
         for figures in FIGURES:
             yield from figures()
+        yield from _replica_figures()
+
+
+def _replica_figures() -> Iterator[GaugeMetricFamily]:
+    """With a read replica: whether it answers as a standby, and how far behind the primary it is."""
+    from paritrana.core.replica import replica_status
+
+    standby = replica_status()
+    if standby is None:
+        return
+    up = GaugeMetricFamily("paritrana_replica_up", "1 when the read replica answers as a standby, else 0")
+    up.add_metric([], 1 if standby["status"] == "ok" else 0)
+    yield up
+    if standby["lag_seconds"] is not None:
+        lag = GaugeMetricFamily("paritrana_replica_lag_seconds", "Seconds the read replica is behind the primary")
+        lag.add_metric([], standby["lag_seconds"])
+        yield lag
 
 
 def metrics(request: HttpRequest) -> HttpResponse:

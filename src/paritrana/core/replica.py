@@ -58,6 +58,7 @@ __all__ = [
     "ReplicaRouter",
     "reads_from_replica",
     "replica_configured",
+    "replica_status",
 ]
 
 logger = logging.getLogger(__name__)
@@ -173,6 +174,34 @@ class ReplicaHealth:
 
 #: The health of the replica, shared by the threads of this process.
 HEALTH = ReplicaHealth()
+
+# How far behind the primary the replica is: nothing when it has replayed all it received (an idle primary sends
+# nothing, so the time since the last replayed transaction would grow without any lag); else the age of the last
+# transaction it replayed. Read on the replica itself.
+_LAG_SQL = """
+SELECT pg_is_in_recovery(),
+       CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
+            ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END
+"""
+
+
+def replica_status() -> dict[str, Any] | None:
+    """The replica as ``/healthz`` and ``/metrics`` report it, asked now: ``status`` (``ok``, ``unavailable``, or
+    ``not_a_standby`` when the URL names a server that is not replaying a primary) and ``lag_seconds`` (0 when
+    it has replayed everything it received). None without a replica."""
+    if not replica_configured():
+        return None
+    try:
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute(_LAG_SQL)
+            recovering, lag = cursor.fetchone()
+    except DatabaseError:
+        with suppress(Exception):
+            connections[REPLICA].close()
+        return {"status": "unavailable", "lag_seconds": None}
+    if not recovering:
+        return {"status": "not_a_standby", "lag_seconds": None}
+    return {"status": "ok", "lag_seconds": round(float(lag or 0), 3)}
 
 
 def _api_key(request: HttpRequest) -> str | None:

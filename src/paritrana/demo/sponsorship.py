@@ -10,7 +10,7 @@ from typing import Any
 from paritrana.core.dates import today
 from paritrana.core.permissions import SYSTEM
 from paritrana.demo.load import first_desa
-from paritrana.sponsorship import actions
+from paritrana.sponsorship import actions, queries
 from paritrana.sponsorship.models import Bill, Enrollment, Sponsor
 
 MONTHLY = 16_800
@@ -57,10 +57,10 @@ def load_sponsorship(*, actor: Any = None) -> dict[str, int]:
     program(cilegon, "Peserta Pelatihan BLK Cilegon", 120, occupations=["buruh_harian_lepas", "other"])
 
     actions.do_enroll(
-        actor=actor, program=apbdes, workers=list(actions.eligible_workers(apbdes, limit=60)), mode="valid-only"
+        actor=actor, program=apbdes, workers=list(queries.eligible_workers(apbdes, limit=60)), mode="valid-only"
     )
     actions.do_enroll(
-        actor=actor, program=apbd, workers=list(actions.eligible_workers(apbd, limit=1_800)), mode="valid-only"
+        actor=actor, program=apbd, workers=list(queries.eligible_workers(apbd, limit=1_800)), mode="valid-only"
     )
     bills = _bill_and_pay(actor, year, last_month=12, late=10, unpaid=12)
 
@@ -70,7 +70,7 @@ def load_sponsorship(*, actor: Any = None) -> dict[str, int]:
     actions.do_enroll(
         actor=actor,
         program=renewal,
-        workers=actions.renewal_candidates(renewal),
+        workers=queries.renewal_candidates(renewal),
         first_month=date(year + 1, 1, 1),
         mode="valid-only",
     )

@@ -89,6 +89,9 @@ class StatusIn(Schema):
     status: str = Field(description="open, in_progress, done or dropped")
     note: str = Field("", max_length=2000)
     drop_reason: str = Field("", max_length=2000, description="required when dropped")
+    shown_status: str = Field(
+        "", description="the status you last read: a move made since by someone else is refused (409), not overwritten"
+    )
 
 
 class UpdateOut(Schema):
@@ -204,6 +207,11 @@ class ChildPatch(Schema):
     contribution_years: float | None = None
     married_on: date | None = None
     working_since: date | None = None
+    expected: dict[str, Any] | None = Field(
+        None,
+        description='The values you last read of the fields you change (e.g. {"married_on": null}): a change made '
+        "since by someone else is refused (409), not overwritten.",
+    )
 
 
 class ChildOut(Schema):

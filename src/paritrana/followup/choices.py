@@ -29,6 +29,16 @@ class Relation(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+#: How a claims file names an heir's relation (Bahasa Indonesia first), beside the values themselves.
+RELATION_WORDS = {
+    **dict.fromkeys(("istri", "isteri", "suami", "janda", "duda", "pasangan", "wife", "husband"), "spouse"),
+    **dict.fromkeys(("anak", "anak kandung", "anak angkat", "anak tiri"), "child"),
+    **dict.fromkeys(("orang tua", "orangtua", "ayah", "ibu", "bapak", "ayah kandung", "ibu kandung"), "parent"),
+    **dict.fromkeys(("saudara", "saudara kandung", "kakak", "adik"), "sibling"),
+    **dict.fromkeys(("lainnya", "lain-lain", "lain"), "other"),
+}
+
+
 class SchoolLevel(models.TextChoices):
     """The beasiswa levels of PP 82/2019 (the codes of ``beasiswa.levels`` in the rules)."""
 
@@ -38,6 +48,17 @@ class SchoolLevel(models.TextChoices):
     SMA = "sma", _("SMA (senior secondary)")
     PT = "pt", _("Higher education or training")
     SINGLE = "single", _("One-time scholarship (before PP 82/2019)")
+
+
+#: How a claims file names a scholarship level, beside the codes (``age``: the level of the child's age).
+SCHOOL_LEVEL_WORDS = {
+    "paud": "tk",
+    "perguruan tinggi": "pt",
+    "kuliah": "pt",
+    "pelatihan": "pt",
+    "belum sekolah": "age",
+    "sesuai usia": "age",
+}
 
 
 class ReferralOutcome(models.TextChoices):

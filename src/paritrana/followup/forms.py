@@ -65,6 +65,7 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=FindingStatus.choices)
     note = forms.CharField(label=_("Note"), max_length=2000, required=False)
     drop_reason = forms.CharField(label=_("Reason for dropping"), max_length=2000, required=False)
+    shown_status = forms.ChoiceField(choices=FindingStatus.choices, required=False)  # what the page showed
 
 
 class HeirForm(forms.Form):
@@ -94,6 +95,8 @@ class EndForm(forms.Form):
     child = forms.IntegerField(widget=forms.HiddenInput)
     married_on = forms.DateField(label=_("Married on"), widget=DATE, required=False)
     working_since = forms.DateField(label=_("Working since"), widget=DATE, required=False)
+    # The two dates as the page showed them (ISO, blank for none), so that a colleague's change since is refused.
+    shown = forms.JSONField(required=False, widget=forms.HiddenInput)
 
 
 class ReferralForm(forms.Form):

@@ -333,7 +333,10 @@ def _claim_action(
 
         return pay
     if step == "end" and end_form.is_valid():
-        data = {k: v for k, v in end_form.cleaned_data.items() if v is not None}
+        data = {k: v for k, v in end_form.cleaned_data.items() if v is not None and k != "shown"}
+        shown = end_form.cleaned_data.get("shown")
+        if isinstance(shown, dict):  # the dates the page showed: only the ones this form changes
+            data["expected"] = {k: shown.get(k) or None for k in ("married_on", "working_since") if k in data}
 
         def end() -> Any:
             child = queries.get_child(user, _required(data.pop("child", None), "child"), "heirs.manage")

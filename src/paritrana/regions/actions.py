@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
 from django.utils.text import slugify
 
 from paritrana.core import audit
-from paritrana.core.errors import N_, InvalidInput
+from paritrana.core.errors import N_, Conflict, InvalidInput, Words
+from paritrana.core.stale import refuse_if_changed
 from paritrana.regions.choices import GROUP_MEMBER_LEVEL, RegionGroupKind
 from paritrana.regions.kemendagri import kemendagri_regions
 from paritrana.regions.models import Region, RegionGroup
@@ -37,11 +38,28 @@ def do_load_regions(*, actor: Any, rows: Iterable[tuple[str, str, str, int]] | N
     return counts
 
 
+_KIND_WORDS: dict[str, Words] = {
+    RegionGroupKind.AWARD_ZONE: Words(N_("award zone")),
+    RegionGroupKind.BRANCH_AREA: Words(N_("BPJS branch-office area")),
+}
+
+
 @transaction.atomic
 def do_save_region_group(
-    *, kind: str, name: str, region_codes: Iterable[str], actor: Any, slug: str = ""
+    *,
+    kind: str,
+    name: str,
+    region_codes: Iterable[str],
+    actor: Any,
+    slug: str = "",
+    expected: Mapping[str, Any] | None = None,
+    new: bool = False,
 ) -> RegionGroup:
-    """Create or replace a named group (award zone or branch area) with exactly these member regions."""
+    """Create or replace a named group (award zone or branch area) with exactly these member regions.
+
+    From a page (see ``core.stale``): ``expected`` holds the ``name`` and ``region_codes`` the edit page showed, and
+    a colleague's change since refuses the save; ``new``: the page made a new group, so one already saved under the
+    same short name is refused rather than replaced."""
     if kind not in RegionGroupKind.values:
         raise InvalidInput(field="kind", value=kind)
     if not name.strip():
@@ -54,17 +72,38 @@ def do_save_region_group(
         raise InvalidInput(N_("Unknown region codes: {codes}."), field="region_codes", codes=", ".join(unknown))
     wrong = [c for c in codes if found[c].level != level]
     if wrong:
-        expected = N_("provinces") if level == 1 else N_("kabupaten/kota")
         raise InvalidInput(
             N_("A {kind} is made of {expected}; these are not: {codes}."),
             field="region_codes",
-            kind=kind,
-            expected=expected,
+            kind=_KIND_WORDS[kind],
+            expected=Words(N_("provinces") if level == 1 else N_("kabupaten/kota")),
             codes=", ".join(wrong),
         )
     slug = slug or slugify(name)[:50]
-    group = RegionGroup.objects.filter(kind=kind, slug=slug).first()
+    group = RegionGroup.objects.select_for_update().filter(kind=kind, slug=slug).first()
     before = {"name": group.name, "regions": sorted(group.regions.values_list("code", flat=True))} if group else None
+    if new and group is not None:
+        raise Conflict(
+            N_("There is already one named {name} ({kind}: {codes}): open it to change it."),
+            field="name",
+            kind=_KIND_WORDS[kind],
+            name=group.name,
+            codes=", ".join(before["regions"]) if before else "-",
+        )
+    if expected is not None and before is None:
+        raise Conflict(
+            N_("{name} ({kind}) was deleted after you opened the page: nothing was saved."),
+            field="name",
+            kind=_KIND_WORDS[kind],
+            name=expected.get("name", name),
+        )
+    if expected is not None and before is not None:
+        shown_name = expected.get("name", before["name"])
+        refuse_if_changed("name", shown_name, before["name"], asked=name, label=Words(N_("The name")))
+        shown = sorted({normalize_code(c) for c in expected.get("region_codes", before["regions"])})
+        refuse_if_changed(
+            "region_codes", shown, before["regions"], asked=codes, label=Words(N_("The regions")), say=", ".join
+        )
     if group is None:
         group = RegionGroup.objects.create(kind=kind, slug=slug, name=name)
     elif group.name != name:

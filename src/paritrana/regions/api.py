@@ -27,11 +27,21 @@ class RegionFilter(Schema):
     q: str | None = Field(None, max_length=100, description="Part of the name, case-insensitive.")
 
 
+class GroupShown(Schema):
+    name: str = Field(max_length=120)
+    region_codes: list[str]
+
+
 class GroupIn(Schema):
     kind: str = Field(description="award_zone or branch_area")
     name: str = Field(max_length=120)
     slug: str = Field("", max_length=50)
     region_codes: list[str]
+    expected: GroupShown | None = Field(
+        None,
+        description="The name and regions as you last read them: when the group has changed since, or was deleted, "
+        "the request is refused (409) and nothing is saved. Leave it out to create or replace unconditionally.",
+    )
 
 
 class GroupOut(Schema):
@@ -75,7 +85,12 @@ def list_groups(request: HttpRequest, kind: str | None = None) -> list[GroupOut]
 def put_group(request: HttpRequest, payload: GroupIn) -> GroupOut:
     require_national(request.user, "regions.manage")
     group = do_save_region_group(
-        kind=payload.kind, name=payload.name, slug=payload.slug, region_codes=payload.region_codes, actor=request.user
+        kind=payload.kind,
+        name=payload.name,
+        slug=payload.slug,
+        region_codes=payload.region_codes,
+        actor=request.user,
+        expected=payload.expected.model_dump() if payload.expected else None,
     )
     return _group_out(group)
 

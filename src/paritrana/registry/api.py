@@ -11,11 +11,11 @@ from pydantic import WithJsonSchema
 
 from paritrana.core.pagination import Page
 from paritrana.core.privacy import refuse_nik_in_address
+from paritrana.core.sheets import check_size
 from paritrana.regions.queries import normalize_code
 from paritrana.registry import lifecycle, queries
 from paritrana.registry.actions import do_queue_import
 from paritrana.registry.choices import ImportMode
-from paritrana.registry.ingest import check_size
 from paritrana.registry.models import ImportJob, Worker
 
 router = Router(tags=["registry"])

@@ -19,6 +19,10 @@ Who may do what (``core.permissions``; the worker's desa must lie inside the sco
 
 Dates: a death, a move or a status takes effect on its day; sponsorship counts by month, so the worker's months
 end with the month of that day ("from the month after death: no new bill lines").
+
+Why one module of this size: every change of a worker's life takes the same row lock, writes the same event record,
+calls the same hooks inside its transaction and is refused by the same checks; apart, those rules would be written
+once per change.
 """
 
 from __future__ import annotations

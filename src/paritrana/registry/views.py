@@ -34,14 +34,15 @@ from paritrana.core.errors import (
 )
 from paritrana.core.pagination import KeysetPage, bounded_count, keyset_page
 from paritrana.core.permissions import can, require
-from paritrana.core.privacy import looks_like_nik, refuse_nik_in_address
+from paritrana.core.privacy import looks_like_nik, mask_nik, refuse_nik_in_address
+from paritrana.core.sheets import cached_preview, check_size
 from paritrana.core.views import attempt, confirm_first, confirm_uploads
 from paritrana.regions.queries import normalize_code
 from paritrana.registry import lifecycle, queries
 from paritrana.registry.actions import do_confirm_columns, do_queue_import, do_reveal_nik
 from paritrana.registry.choices import ImportKind, ImportStatus, WorkerStatus
 from paritrana.registry.forms import CHANGE_FORMS, DeathListForm, ImportForm, MappingForm, WorkerFilterForm
-from paritrana.registry.ingest import cached_preview, check_size, guess_mapping, mask_nik
+from paritrana.registry.ingest import guess_mapping
 from paritrana.registry.models import ImportJob, Worker
 from paritrana.registry.tasks import MAX_ATTEMPTS
 

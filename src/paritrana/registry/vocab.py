@@ -54,7 +54,6 @@ OCCUPATION_WORDS: tuple[tuple[str, str], ...] = (
     ("jualan", "pedagang"),
     ("trader", "pedagang"),
 )
-SEGMENTS = ("bpu", "pu", "jakon", "pmi")
 SEGMENT_WORDS = {
     "bpu": "bpu",
     "bukan penerima upah": "bpu",

@@ -6,7 +6,7 @@ The full NIK goes only where the user may see it (``registry.view_nik`` over the
 masked. Every export is audited, with how many full NIKs it carried.
 
 In: the branch's participation list (daftar kepesertaan: NIK or KPJ, status, paid-until, date of death), read with
-the registry's reader (``registry.ingest.read_table``) and compared with the registry and the enrollments
+the shared reader (``core.sheets.read_table``) and compared with the registry and the enrollments
 (``do_reconcile_participation``). A run keeps the file, who, when and its counts; each difference is a row with its
 kind and, later, its follow-up:
 
@@ -20,6 +20,9 @@ one) is refused whole, naming the column or the first row and how many rows shar
 
 This module holds the exchange's actions (``do_*``, each validating, writing in one transaction and auditing) beside
 its reader and writer, as ``registry.ingest`` sits beside the registry's actions; reads are in ``queries``.
+
+Why one module of this size: it is one exchange with one counterpart (the BPJS branch): the export and the
+reconciliation read and write the same columns, the same matching rules and the same report layout.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from paritrana.core.dates import first_of_month, today
 from paritrana.core.errors import N_, Conflict, InvalidInput
 from paritrana.core.permissions import Scope, require, scope_for
 from paritrana.core.privacy import mask_niks
+from paritrana.core.sheets import date_expr, read_table
 from paritrana.core.tables import neutralise, rows_csv
 from paritrana.registry.models import Worker
 from paritrana.sponsorship.models import (
@@ -341,8 +345,6 @@ def _columns(headers: list[str], filename: str) -> dict[str, str]:
 def _month_expr(raw: pl.Expr) -> pl.Expr:
     """A paid-until month as people write it: 2025-03, 03/2025, 202503, 032025, Maret 2025, or a whole date (its
     month counts). Null where none fits."""
-    from paritrana.registry import ingest
-
     dashed = raw.str.replace_all(r"[/.\s]+", "-")
     six = raw.str.contains(r"^[0-9]{6}$")
     return pl.coalesce(
@@ -354,8 +356,8 @@ def _month_expr(raw: pl.Expr) -> pl.Expr:
         ),
         pl.when(six & raw.str.contains(r"^(19|20)")).then((raw + "01").str.strptime(pl.Date, "%Y%m%d", strict=False)),
         pl.when(six & ~raw.str.contains(r"^(19|20)")).then(("01" + raw).str.strptime(pl.Date, "%d%m%Y", strict=False)),
-        pl.when(raw.str.contains(r"^[A-Za-z]+\.?\s+[0-9]{4}$")).then(ingest.date_expr("1 " + raw)),
-        pl.when(~raw.str.contains(r"^[0-9]{1,4}$")).then(ingest.date_expr(raw)),
+        pl.when(raw.str.contains(r"^[A-Za-z]+\.?\s+[0-9]{4}$")).then(date_expr("1 " + raw)),
+        pl.when(~raw.str.contains(r"^[0-9]{1,4}$")).then(date_expr(raw)),
     ).dt.truncate("1mo")
 
 
@@ -431,9 +433,7 @@ def _per_value(frame: pl.DataFrame, column: str, **computed: pl.Expr) -> pl.Data
 def read_participation(source: Path | bytes, *, filename: str) -> pl.DataFrame:
     """The participation list as a frame of ``row, nik, kpj, status (active|inactive|deceased), paid_until (first of
     month), died_on``, or an ``InvalidInput`` naming the column, or the first row in error and how many rows are."""
-    from paritrana.registry import ingest
-
-    table = ingest.read_table(source, filename=filename)
+    table = read_table(source, filename=filename)
     found = _columns(table.headers, filename)
 
     def text(field: str) -> pl.Expr:
@@ -461,7 +461,7 @@ def read_participation(source: Path | bytes, *, filename: str) -> pl.DataFrame:
         frame, "status_raw", status=words.replace_strict(STATUS_WORDS, default=None, return_dtype=pl.String)
     )
     frame = _per_value(frame, "paid_raw", paid_until=_month_expr(pl.col("paid_raw")))
-    frame = _per_value(frame, "died_raw", died_on=ingest.date_expr(pl.col("died_raw")))
+    frame = _per_value(frame, "died_raw", died_on=date_expr(pl.col("died_raw")))
     problems = {
         "no_id": (pl.col("nik") == "") & (pl.col("kpj") == ""),
         "nik": (pl.col("nik") != "") & ~pl.col("nik").str.contains(r"^[0-9]{16}$"),

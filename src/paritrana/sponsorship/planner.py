@@ -25,6 +25,9 @@ minimum can never reach it: with a minimum above 0 it is left unfunded and liste
 so that monev can show it (it needs a desa budget or a lower minimum); with a minimum of 0 it is an ordinary
 village. ``greedy_allocate`` is the simple heuristic (poorest deciles first, villages in the order given) kept as
 the baseline the benchmark and the tests measure the solver against; it is not a silent fallback.
+
+Why one module of this size: one calculation (how far a budget goes, and how to share it over desa), its inputs
+and its explanation belong together.
 """
 
 from __future__ import annotations

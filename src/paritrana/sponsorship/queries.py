@@ -20,6 +20,8 @@ from paritrana.core.dates import first_of_month, months_between, today
 from paritrana.core.errors import N_, InvalidInput, NotFound
 from paritrana.core.permissions import region_q, require, scoped
 from paritrana.regions.models import Region
+from paritrana.registry.choices import WorkerStatus
+from paritrana.registry.models import Worker
 from paritrana.sponsorship.choices import FUNDER, Coverage
 from paritrana.sponsorship.models import Bill, Claim, Enrollment, Payment, Program, Sponsor
 from paritrana.sponsorship.monev import MonthFigures, absorbed, cumulative_series, serapan
@@ -28,10 +30,14 @@ __all__ = [
     "MonevRow",
     "bills_for",
     "coverage_of_month",
+    "coverage_status",
+    "covered_expr",
+    "eligible_workers",
     "get_program",
     "monev",
     "monev_years",
     "programs_for",
+    "renewal_candidates",
     "sponsors_for",
     "worker_coverage",
 ]
@@ -94,6 +100,33 @@ def village_needs(user: Any, region: str) -> list[Any]:
     return [VillageNeed(code=code, eligible_by_decile=deciles) for code, deciles in sorted(by_desa.items())]
 
 
+def eligible_workers(program: Program, *, desa: str = "", occupation: str = "", limit: int | None = None) -> Any:
+    """The active workers of the program's area its eligibility admits, poorest first, not yet in it. Age and
+    double sponsorship are checked by ``do_enroll``, which names each refusal."""
+    area = program.area
+    qs = Worker.objects.filter(status=WorkerStatus.ACTIVE).filter(
+        Q(desa_code=area) | Q(desa_code__startswith=area + ".")
+    )
+    if desa:
+        qs = qs.filter(Q(desa_code=desa) | Q(desa_code__startswith=desa + "."))
+    if occupation:
+        qs = qs.filter(occupation=occupation)
+    elif program.occupations:
+        qs = qs.filter(occupation__in=program.occupations)
+    if program.max_poverty_decile is not None:
+        qs = qs.filter(poverty_decile__lte=program.max_poverty_decile)
+    qs = qs.exclude(enrollments__program=program).order_by("poverty_decile", "pk")
+    return qs[:limit] if limit else qs
+
+
+def renewal_candidates(program: Program) -> list[Worker]:
+    """The workers of the program this one renews who are still active (not dead, merged, moved away or inactive)."""
+    if program.renewed_from_id is None:
+        return []
+    previous = Worker.objects.filter(enrollments__program_id=program.renewed_from_id)
+    return list(previous.filter(status=WorkerStatus.ACTIVE).order_by("pk"))
+
+
 def enrollment_candidates(
     user: Any, program: Program, worker_ids: list[int], by_filter: bool, desa: str, carry_over: bool
 ) -> list[Any]:
@@ -101,7 +134,6 @@ def enrollment_candidates(
     workers (optionally of one desa), or the workers of the program it renews."""
     from paritrana.regions.queries import normalize_code
     from paritrana.registry.queries import workers_for
-    from paritrana.sponsorship.actions import eligible_workers, renewal_candidates
 
     if carry_over:
         return renewal_candidates(program)
@@ -185,11 +217,13 @@ def workers_in_list(user: Any, source: Path | bytes, filename: str) -> list[Any]
     NIK must be registered and inside the user's scope, else nothing is returned and the first ones are named."""
     import polars as pl
 
-    from paritrana.registry import ingest
+    from paritrana.core.privacy import mask_nik
+    from paritrana.core.sheets import read_table
+    from paritrana.registry.ingest import guess_mapping
     from paritrana.registry.queries import workers_for
 
-    table = ingest.read_table(source, filename=filename)
-    column = ingest.guess_mapping(table.headers).get("nik")
+    table = read_table(source, filename=filename)
+    column = guess_mapping(table.headers).get("nik")
     if column is None:
         raise InvalidInput(N_("The file {filename} has no NIK column."), field="nik", filename=filename)
     niks = table.frame.select(pl.col(column).str.replace_all(r"\D", "")).to_series().drop_nulls().unique().to_list()
@@ -200,7 +234,7 @@ def workers_in_list(user: Any, source: Path | bytes, filename: str) -> list[Any]
             N_("{count} NIKs of the list are not in the registry or lie outside your scope, e.g. {niks}."),
             field="nik",
             count=len(missing),
-            niks=", ".join(ingest.mask_nik(n) for n in sorted(missing)[:5]),
+            niks=", ".join(mask_nik(n) for n in sorted(missing)[:5]),
         )
     return list(found.values())
 
@@ -217,6 +251,17 @@ def coverage_status(bill: Bill | None, grace_days: int, on: date) -> str:
     if bill.paid_on is not None:
         return Coverage.ACTIVE if bill.paid_on <= deadline else Coverage.LAPSED
     return Coverage.PENDING if on <= deadline else Coverage.LAPSED
+
+
+def covered_expr(on: date) -> Any:
+    """``coverage_status`` over a frame of billed months (columns ``due_date``, ``grace_days``, ``paid_on``), as a
+    Polars expression: true where the month is active or still pending on ``on`` (the fact store's ``active``).
+    The same rule vectorised; a property test holds the two together."""
+    import polars as pl
+
+    deadline = pl.col("due_date") + pl.duration(days=pl.col("grace_days"))
+    paid, unpaid = pl.col("paid_on").is_not_null(), pl.col("paid_on").is_null()
+    return (paid & (pl.col("paid_on") <= deadline)) | (unpaid & (pl.lit(on) <= deadline))
 
 
 def coverage_of_month(enrollment: Enrollment, month: date, on: date | None = None) -> str:

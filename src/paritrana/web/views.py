@@ -23,6 +23,7 @@ from paritrana.core.dates import today
 from paritrana.core.errors import N_, BadRequest, NotFound, ParitranaError
 from paritrana.core.models import AuditEvent
 from paritrana.core.permissions import require, require_national, scope_for, scoped
+from paritrana.core.replica import replica_status
 from paritrana.core.roles import Role
 from paritrana.core.views import confirm_first
 from paritrana.regions import queries
@@ -35,7 +36,8 @@ from paritrana.web.forms import AuditFilterForm, RegionGroupForm
 
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database reachability, for load balancers and monitoring."""
+    """Liveness and database reachability, for load balancers and monitoring; with a read replica, whether it
+    answers and how many seconds it is behind the primary."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -45,9 +47,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     status = 200 if db == "ok" else 503
     book = current_book()
     rules = {"book": book.label, "site_file": site_status().state, "warnings": book_warnings(today())}
-    return JsonResponse(
-        {"status": "ok" if status == 200 else "degraded", "database": db, "rules": rules}, status=status
-    )
+    body: dict[str, Any] = {"status": "ok" if status == 200 else "degraded", "database": db, "rules": rules}
+    standby = replica_status()  # a replica that is down or behind costs no page: reported, not a failure
+    if standby is not None:
+        body["replica"] = standby
+    return JsonResponse(body, status=status)
 
 
 @login_required
@@ -148,8 +152,9 @@ def group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     group = RegionGroup.objects.filter(pk=pk).first() if pk else None
     if pk and group is None:
         raise NotFound(N_("There is no zone or branch area {id}."), id=pk)
+    codes = " ".join(group.regions.order_by("code").values_list("code", flat=True)) if group else ""
     initial = (
-        {"kind": group.kind, "name": group.name, "region_codes": " ".join(group.regions.values_list("code", flat=True))}
+        {"kind": group.kind, "name": group.name, "region_codes": codes, "shown_name": group.name, "shown_codes": codes}
         if group
         else {}
     )
@@ -162,6 +167,8 @@ def group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 slug=group.slug if group else "",
                 region_codes=form.codes(),
                 actor=request.user,
+                expected=form.expected() if group else None,
+                new=group is None,
             )
         except ParitranaError as exc:
             form.add_error("region_codes" if "region_codes" in str(exc.details) else None, exc.render_message(_))

@@ -1,0 +1,222 @@
+"""Billing: a worker's month price and its quote by the rules in force (per funder and occupation), the cost
+of a period, the monthly billing run that writes bills and their lines, and a paid bill's submission for
+reconciliation (the bill status moves)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count
+
+from paritrana.core import audit
+from paritrana.core.dates import first_of_month, months_between
+from paritrana.core.errors import N_, Conflict
+from paritrana.core.permissions import require
+from paritrana.registry.models import Worker
+from paritrana.rules.book import load_rules
+from paritrana.rules.contributions import due_date, quote
+from paritrana.sponsorship.choices import FUNDER, BillStatus, ProgramStatus
+from paritrana.sponsorship.models import Bill, BillLine, Enrollment, Program
+
+
+def month_price(
+    package: str, income: Decimal, month: date, funder: str = "apbd", occupation: str | None = None
+) -> Decimal:
+    """One worker's premium for one month of the package, by the rules in force in that month, for the program's
+    funder and the worker's occupation (they decide discounts such as PP 50/2025)."""
+    return month_quote(package, income, month, funder, occupation).price
+
+
+@dataclass(frozen=True)
+class MonthQuote:
+    price: Decimal
+    rule: str  # the discounts that applied ("" = the normal iuran), as the bill line records it
+    book: str  # the rule book that priced it
+
+
+def month_quote(
+    package: str, income: Decimal, month: date, funder: str = "apbd", occupation: str | None = None
+) -> MonthQuote:
+    return _month_quote(package, income, month, funder, occupation, load_rules().label)
+
+
+@lru_cache(maxsize=4096)
+def _month_quote(
+    package: str, income: Decimal, month: date, funder: str, occupation: str | None, book: str
+) -> MonthQuote:
+    # ``book`` is part of the cache key: a new site rule file prices from then on, never from a stale cache.
+    priced = quote(
+        segment="bpu",
+        on=month,
+        programs=package.split(","),
+        income=income,
+        payer="sponsor",
+        funder=funder,
+        occupation=occupation,
+    )
+    return MonthQuote(priced.per_worker_total, priced.rule, priced.book)
+
+
+def program_funder(program: Program) -> str:
+    return FUNDER[program.sponsor.kind]
+
+
+def period_cost(program: Program, first: date, last: date, occupation: str | None = None) -> Decimal:
+    funder = program_funder(program)
+    return sum(
+        (
+            month_price(program.package, program.declared_income, m, funder, occupation)
+            for m in months_between(first, last)
+        ),
+        Decimal(0),
+    )
+
+
+@dataclass
+class BillingResult:
+    month: date
+    bills: list[Bill]
+    already_billed: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "month": self.month.isoformat()[:7],
+            "bills": [
+                {
+                    "number": b.number,
+                    "program": b.program_id,
+                    "workers": b.workers,
+                    "amount": int(b.amount),
+                    "due_date": b.due_date.isoformat(),
+                }
+                for b in self.bills
+            ],
+            "already_billed": self.already_billed,
+            "workers": sum(b.workers for b in self.bills),
+            "amount": int(sum((b.amount for b in self.bills), Decimal(0))),
+        }
+
+
+def bill_number(program_id: int, month: date) -> str:
+    return f"TAG-{program_id:05d}-{month:%Y%m}"
+
+
+def do_run_billing(*, actor: Any, month: date, programs: Sequence[Program] | None = None) -> BillingResult:
+    """Bill ``month`` for every active program covering it (or the given ones) inside the actor's scope, one line
+    per enrolled worker, priced by the rules in force that month. Idempotent: a program already billed for the
+    month is reported and left alone, never billed twice (a unique constraint backs this)."""
+    scope = require(actor, "sponsorship.manage")
+    month = first_of_month(month)
+    chosen = (
+        Program.objects.filter(status=ProgramStatus.ACTIVE)
+        .filter(scope.q("sponsor__region_code"))
+        .select_related("sponsor")
+    )
+    if programs is not None:
+        for p in programs:
+            require(actor, "sponsorship.manage", p.sponsor.region_code)
+        chosen = chosen.filter(pk__in=[p.pk for p in programs])
+    due = due_date(month, segment="bpu")  # sponsored programs cover BPU workers
+    bills: list[Bill] = []
+    skipped: list[str] = []
+    with transaction.atomic():
+        for program in chosen.select_for_update(of=("self",)) if _pg() else chosen:
+            if not program.start <= month <= program.end:
+                continue
+            if Bill.objects.filter(program=program, month=month).exists():
+                skipped.append(bill_number(program.pk, month))
+                continue
+            # A worker who died before this month is never billed for it (registry.lifecycle ends the enrollment
+            # too; this holds even for an enrollment written around it).
+            covering = Enrollment.objects.filter(
+                program=program, first_month__lte=month, last_month__gte=month
+            ).exclude(worker__died_on__lt=month)
+            by_job = dict(covering.values_list("worker__occupation").annotate(n=Count("id")).order_by())
+            workers = sum(by_job.values())
+            if workers == 0:
+                continue
+            funder = program_funder(program)
+            priced = {job: month_quote(program.package, program.declared_income, month, funder, job) for job in by_job}
+            bill = Bill.objects.create(
+                program=program,
+                number=bill_number(program.pk, month),
+                month=month,
+                due_date=due,
+                workers=workers,
+                amount=sum((priced[job].price * n for job, n in by_job.items()), Decimal(0)),
+                rule_book=next(iter(priced.values())).book,
+            )
+            _write_lines(bill, program, month, priced)
+            bills.append(bill)
+            audit.record(
+                actor=actor, action="bill.create", obj=bill, region_code=program.sponsor.region_code, after=bill
+            )
+    return BillingResult(month, bills, skipped)
+
+
+def _write_lines(bill: Bill, program: Program, month: date, priced: dict[str, MonthQuote]) -> None:
+    """One line per enrolled worker, written by the database itself: no row travels through Python. When the price
+    differs by occupation (a discount for one sector), a CASE on the worker's occupation picks it per line."""
+    lines, enrollments, workers = BillLine._meta.db_table, Enrollment._meta.db_table, Worker._meta.db_table
+    distinct = {(q.price, q.rule) for q in priced.values()}
+    # A worker dead before the month is left out (the few dead: a small anti-join on the died_on index).
+    dead = f"SELECT id FROM {workers} WHERE died_on < %s"  # noqa: S608 - names from models
+    where = f"e.program_id = %s AND e.first_month <= %s AND e.last_month >= %s AND e.worker_id NOT IN ({dead})"
+    if len(distinct) == 1:
+        price, rule = distinct.pop()
+        sql = (
+            f"INSERT INTO {lines} (bill_id, enrollment_id, amount, rule) "  # noqa: S608 - names from models
+            f"SELECT %s, e.id, %s, %s FROM {enrollments} e WHERE {where}"
+        )
+        params: list[Any] = [bill.pk, int(price), rule, program.pk, month, month, month]
+    else:
+        amount_case = " ".join("WHEN %s THEN %s" for _ in priced)
+        rule_case = " ".join("WHEN %s THEN %s" for _ in priced)
+        sql = (
+            f"INSERT INTO {lines} (bill_id, enrollment_id, amount, rule) "  # noqa: S608 - names from models
+            f"SELECT %s, e.id, CASE w.occupation {amount_case} END, CASE w.occupation {rule_case} END "
+            f"FROM {enrollments} e JOIN {workers} w ON w.id = e.worker_id WHERE {where}"
+        )
+        params = [bill.pk]
+        params += [x for job, q in priced.items() for x in (job, int(q.price))]
+        params += [x for job, q in priced.items() for x in (job, q.rule)]
+        params += [program.pk, month, month, month]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _pg() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def do_submit_bill(*, actor: Any, bill: Bill) -> Bill:
+    """paid -> awaiting reconciliation: the sponsor hands its proof of payment to the BPJS branch."""
+    return _move_bill(actor, bill, "payments.record", BillStatus.PAID, BillStatus.AWAITING_RECONCILIATION)
+
+
+def _move_bill(actor: Any, bill: Bill, capability: str, source: str, target: str) -> Bill:
+    require(actor, capability, bill.program.sponsor.region_code)
+    with transaction.atomic():
+        locked = Bill.objects.select_for_update().get(pk=bill.pk)
+        if locked.status != source:
+            raise Conflict(
+                N_("A bill that is {status} cannot become {to}."), field="status", status=locked.status, to=target
+            )
+        before = audit.snapshot(locked)
+        locked.status = target
+        locked.save(update_fields=["status"])
+        audit.record(
+            actor=actor,
+            action=f"bill.{target}",
+            obj=locked,
+            region_code=bill.program.sponsor.region_code,
+            before=before,
+            after=locked,
+        )
+    return locked
