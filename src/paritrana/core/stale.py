@@ -2,7 +2,8 @@
 
 Every form that overwrites a record carries what it showed: the values of the fields it changes (``refuse_if_changed``)
 or, for a form that creates or replaces a record it could not name when the page was drawn, when the page was opened
-(``refuse_if_saved_since``). A colleague's change made since refuses the save, naming the field, what it holds now
+(``refuse_if_saved_since``), or the record's version, when it was last saved (``version``,
+``refuse_if_not_seen``). A colleague's change made since refuses the save, naming the field, what it holds now
 and what the page showed; nothing is overwritten silently. Sending what is already stored is never refused, so a
 double submit is harmless. Callers that pass nothing (the command line, a loader) are not checked.
 """
@@ -18,7 +19,7 @@ from django.utils.formats import date_format
 
 from paritrana.core.errors import N_, Conflict, InvalidInput
 
-__all__ = ["opened_at", "refuse_if_changed", "refuse_if_saved_since"]
+__all__ = ["opened_at", "refuse_if_changed", "refuse_if_not_seen", "refuse_if_saved_since", "version"]
 
 
 _NOTHING = object()
@@ -50,6 +51,33 @@ def refuse_if_saved_since(opened: datetime | None, saved_at: datetime | None, me
         raise Conflict(
             message, field="opened", when=date_format(timezone.localtime(saved_at), "DATETIME_FORMAT"), **details
         )
+
+
+def version(saved_at: datetime | None) -> str:
+    """What a page shows of a record's version, to send back as ``seen``: when it was last saved ("" when it has
+    not been saved yet)."""
+    return "" if saved_at is None else saved_at.isoformat()
+
+
+def refuse_if_not_seen(
+    seen: str | datetime | None,
+    saved_at: datetime | None,
+    message: str,
+    *,
+    unchanged: bool = False,
+    field: str = "seen",
+    **details: Any,
+) -> None:
+    """Refuse with ``message`` (its ``{when}`` filled with ``saved_at``) when the record is no longer the version
+    the page showed (``seen``: its ``version``, or the moment itself). ``unchanged``: the save would store what is
+    already stored (a double submit, a form posting every field it shows), never refused. No ``seen``: the caller
+    does not check."""
+    if seen is None or unchanged:
+        return
+    same = saved_at == seen if isinstance(seen, datetime) else seen == version(saved_at)
+    if not same:
+        when = date_format(timezone.localtime(saved_at), "DATETIME_FORMAT") if saved_at else "-"
+        raise Conflict(message, field=field, when=when, **details)
 
 
 def opened_at(value: str | datetime | None) -> datetime | None:

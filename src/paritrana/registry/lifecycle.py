@@ -38,8 +38,6 @@ from typing import Any
 
 import polars as pl
 from django.db import connection, transaction
-from django.utils import timezone
-from django.utils.formats import date_format
 
 from paritrana.core import audit
 from paritrana.core.bulk import insert_frame, read_by_keys, sql_now
@@ -49,6 +47,7 @@ from paritrana.core.digits import NON_ASCII_DIGIT, is_ascii_digits, refuse_non_a
 from paritrana.core.errors import N_, Conflict, InvalidInput, NotFound, PayloadTooLarge, PermissionDenied
 from paritrana.core.permissions import Scope, can, require, scope_for
 from paritrana.core.privacy import mask_nik
+from paritrana.core.stale import refuse_if_not_seen
 from paritrana.registry import ingest
 from paritrana.registry.choices import (
     DRY_RUN,
@@ -289,16 +288,15 @@ def _lock(worker: Worker, seen: datetime | None = None) -> Worker:
     found = Worker.objects.select_for_update().filter(pk=worker.pk).first()
     if found is None:
         raise NotFound(N_("There is no worker {id}."), id=worker.pk)
-    if seen is not None and found.updated_at != seen:
-        raise Conflict(
-            N_(
-                "{name} was changed at {when}, after you opened the page: nothing was saved. Reload the page to see "
-                "the change, then make yours again if it is still needed."
-            ),
-            field="seen",
-            name=found.name,
-            when=date_format(timezone.localtime(found.updated_at), "DATETIME_FORMAT"),
-        )
+    refuse_if_not_seen(
+        seen,
+        found.updated_at,
+        N_(
+            "{name} was changed at {when}, after you opened the page: nothing was saved. Reload the page to see "
+            "the change, then make yours again if it is still needed."
+        ),
+        name=found.name,
+    )
     return found
 
 

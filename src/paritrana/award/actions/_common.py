@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
-from django.utils.formats import date_format
-
 from paritrana.award import scoring
 from paritrana.award.checks import Check
 from paritrana.award.models import (
@@ -22,6 +19,7 @@ from paritrana.award.models import (
 from paritrana.core import audit
 from paritrana.core.errors import N_, Conflict, NotFound, OutOfScope, PermissionDenied
 from paritrana.core.permissions import require
+from paritrana.core.stale import version
 
 _refusals_audited = audit.refusals_audited  # one implementation, in core.audit
 
@@ -94,22 +92,8 @@ def _leaf(category: Category, key: str, method: str) -> Any:
 
 
 def version_of(row: Answer | JuryScore | None) -> str:
-    """What a page shows of an answer's or a score's version, to send back as ``seen``: when it was last saved (""
-    when there was none yet)."""
-    return "" if row is None else row.updated_at.isoformat()
-
-
-def _changed_since(row: Answer | JuryScore | None, seen: str | None, unchanged: bool) -> bool:
-    """Whether saving would overwrite what someone else saved after the page (version ``seen``) was opened. Posting
-    the value already saved is never that (a form posts every field it shows); no ``seen``: the caller does not
-    check (the command line, an API client that sends none)."""
-    return seen is not None and seen != version_of(row) and not (row is not None and unchanged)
-
-
-def _stale(message: str, row: Answer | JuryScore | None, criterion: str, value: str) -> Conflict:
-    """The refusal of a save that ``_changed_since`` caught: what, when it changed and to what."""
-    when = date_format(timezone.localtime(row.updated_at), "DATETIME_FORMAT") if row else "-"
-    return Conflict(message, field=criterion, criterion=criterion, when=when, value=value)
+    """What a page shows of an answer's or a score's version, to send back as ``seen`` (``core.stale.version``)."""
+    return version(row.updated_at if row else None)
 
 
 def _user_or_none(actor: Any) -> Any:

@@ -11,12 +11,10 @@ from django.utils.translation import gettext
 
 from paritrana.award import scoring
 from paritrana.award.actions._common import (
-    _changed_since,
     _fresh,
     _leaf,
     _manage,
     _refusals_audited,
-    _stale,
     _status,
 )
 from paritrana.award.actions.jury import inputs_open
@@ -33,6 +31,7 @@ from paritrana.award.models import (
 from paritrana.core import audit
 from paritrana.core.errors import N_, Conflict, InvalidInput
 from paritrana.core.permissions import require
+from paritrana.core.stale import refuse_if_not_seen
 
 
 def _answering(actor: Any, participant: Participant) -> None:
@@ -102,16 +101,18 @@ def do_save_answer(
     leaf = _leaf(participant.category, criterion, "question")
     checked = _checked_answer(leaf, value)
     answer = Answer.objects.select_for_update().filter(participant=participant, criterion=criterion).first()
-    if _changed_since(answer, seen, answer is not None and answer.value == checked):
-        raise _stale(
-            N_(
-                "The answer to {criterion} was changed at {when}, after you opened the page (it is now: {value}): "
-                "yours was not saved. Check it, then save again if yours is still right."
-            ),
-            answer,
-            criterion,
-            shown_answer(answer.value) if answer else "-",
-        )
+    refuse_if_not_seen(
+        seen,
+        answer.updated_at if answer else None,
+        N_(
+            "The answer to {criterion} was changed at {when}, after you opened the page (it is now: {value}): "
+            "yours was not saved. Check it, then save again if yours is still right."
+        ),
+        unchanged=answer is not None and answer.value == checked,
+        field=criterion,
+        criterion=criterion,
+        value=shown_answer(answer.value) if answer else "-",
+    )
     before = None if answer is None else {"value": answer.value}
     answer, _ = Answer.objects.update_or_create(
         participant=participant, criterion=criterion, defaults={"value": checked}

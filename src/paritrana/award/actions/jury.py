@@ -9,13 +9,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from paritrana.award.actions._common import (
-    _changed_since,
     _fresh,
     _leaf,
     _manage,
     _overridden,
     _refusals_audited,
-    _stale,
     _status,
     _unlocked,
     _user_or_none,
@@ -33,6 +31,7 @@ from paritrana.award.models import (
 from paritrana.core import audit
 from paritrana.core.errors import N_, Conflict, InvalidInput, PermissionDenied
 from paritrana.core.permissions import require
+from paritrana.core.stale import refuse_if_not_seen
 
 
 @_refusals_audited("award.panel")
@@ -192,16 +191,18 @@ def do_score(
             value=f"{value:g}",
         )
     current = JuryScore.objects.filter(member=member, participant=participant, criterion=criterion).first()
-    if _changed_since(current, seen, current is not None and (current.score, current.comment) == (value, comment)):
-        raise _stale(
-            N_(
-                "Your score on {criterion} was changed at {when}, after you opened the page (it is now: {value}): "
-                "this one was not saved. Check it, then save again if yours is still right."
-            ),
-            current,
-            criterion,
-            f"{current.score:g}" if current else "-",
-        )
+    refuse_if_not_seen(
+        seen,
+        current.updated_at if current else None,
+        N_(
+            "Your score on {criterion} was changed at {when}, after you opened the page (it is now: {value}): "
+            "this one was not saved. Check it, then save again if yours is still right."
+        ),
+        unchanged=current is not None and (current.score, current.comment) == (value, comment),
+        field=criterion,
+        criterion=criterion,
+        value=f"{current.score:g}" if current else "-",
+    )
     jury, _ = JuryScore.objects.update_or_create(
         member=member, participant=participant, criterion=criterion, defaults={"score": value, "comment": comment}
     )
