@@ -89,7 +89,15 @@ def region_q(field: str, scope_code: str) -> Q:
     row instead of reading the rest of the country (issue 22: the last page of a kabupaten)."""
     if not scope_code:
         return Q()
-    return Q(**{f"{field}__gte": scope_code, f"{field}__lt": scope_code + "/"})
+    low, high = region_range(scope_code)
+    return Q(**{f"{field}__gte": low, f"{field}__lt": high})
+
+
+def region_range(scope_code: str) -> tuple[str, str]:
+    """The codes inside ``scope_code`` as one half-open range ``[low, high)``: '/' sorts right after '.', and a
+    code holds only digits and dots. The one statement of "inside a region" that ``region_q`` (Django),
+    ``Scope.sql`` (raw SQL) and ``Scope.expr`` (Polars) read."""
+    return scope_code, scope_code + "/"
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,26 @@ class Scope:
         for code in sorted(self.codes):
             q |= region_q(field, code)
         return q
+
+    def sql(self, column: str) -> tuple[str, list[Any]]:
+        """``column`` inside the scope as a raw SQL condition and its parameters (for ``read_frame``)."""
+        if self.national:
+            return "1 = 1", []
+        if not self.codes:
+            return "1 = 0", []
+        ranges = [region_range(code) for code in sorted(self.codes)]
+        where = " OR ".join(f"({column} >= %s AND {column} < %s)" for _ in ranges)
+        return f"({where})", [bound for pair in ranges for bound in pair]
+
+    def expr(self, column: str) -> Any:
+        """``column`` inside the scope as a Polars expression (for a file read into a frame)."""
+        import polars as pl
+
+        if self.national:
+            return pl.lit(True)
+        col = pl.col(column)
+        ranges = [region_range(code) for code in sorted(self.codes)]
+        return pl.any_horizontal([(col >= low) & (col < high) for low, high in ranges]) if ranges else pl.lit(False)
 
     @property
     def empty(self) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 
 from paritrana.core.errors import N_, BadRequest
 from paritrana.core.files import write_output
+from paritrana.core.permissions import region_q
 
 
 def _emit(args: argparse.Namespace, rows: Any, columns: list[str] | None = None, title: str = "") -> None:
@@ -61,7 +62,7 @@ def cmd_sessions(args: argparse.Namespace) -> None:
     if args.action == "list":
         sessions = queries.sessions_for(actor)
         if args.region:
-            sessions = sessions.filter(Q(region_code=args.region) | Q(region_code__startswith=args.region + "."))
+            sessions = sessions.filter(region_q("region_code", args.region))
         if args.year:
             sessions = sessions.filter(fiscal_year=args.year)
         counted = sessions.annotate(

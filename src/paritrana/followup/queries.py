@@ -17,7 +17,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from paritrana.core.dates import today
 from paritrana.core.digits import is_ascii_digits, refuse_non_ascii_digits
 from paritrana.core.errors import N_, InvalidInput, NotFound, ParitranaError
-from paritrana.core.permissions import can, require, scoped
+from paritrana.core.permissions import can, region_q, require, scoped
 from paritrana.followup.actions import DEATH_KINDS, child_schedule
 from paritrana.followup.choices import OPEN_STATUSES, FindingStatus, YearState
 from paritrana.followup.models import (
@@ -96,7 +96,7 @@ def open_followups(user: Any, *, region: str = "", on: date | None = None) -> li
 
         code = normalize_code(region)
         require(user, "followup.view", code)
-        findings = findings.filter(Q(session__region_code=code) | Q(session__region_code__startswith=code + "."))
+        findings = findings.filter(region_q("session__region_code", code))
     rows = list(findings.order_by("session__region_code", "due_date", "pk"))
     for f in rows:
         f.overdue = f.days_overdue(on) > 0  # type: ignore[attr-defined]

@@ -95,10 +95,7 @@ def _out_of_scope(valid: pl.DataFrame, scope: Scope) -> pl.DataFrame:
     """Rows whose desa lies outside the importer's region scope (refused: one place decides scope)."""
     if scope.national:
         return valid.head(0)
-    inside = pl.lit(False)
-    for code in scope.codes:
-        inside = inside | (pl.col("desa_code") == code) | pl.col("desa_code").str.starts_with(code + ".")
-    return valid.filter(~inside)
+    return valid.filter(~scope.expr("desa_code"))
 
 
 _SCHEMA = {

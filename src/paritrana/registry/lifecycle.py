@@ -602,10 +602,9 @@ def _plan_deaths(rows: pl.DataFrame, scope: Scope) -> tuple[pl.DataFrame, pl.Dat
     good = rows.filter(pl.col("problem").is_null())
     registered = _registered(good["nik"])
     if not scope.national:
-        inside = pl.lit(False)
-        for code in scope.codes:
-            inside = inside | (pl.col("desa_code") == code) | pl.col("desa_code").str.starts_with(code + ".")
-        registered = registered.filter(inside)  # outside the scope: as unknown, nothing said about the worker
+        registered = registered.filter(
+            scope.expr("desa_code")
+        )  # outside the scope: as unknown, nothing said about the worker
     joined = good.join(registered, on="nik", how="left")
     name_key = pl.col("list_name").str.to_lowercase().str.replace_all(r"[^a-z]", "")
     stored_key = pl.col("name").str.to_lowercase().str.replace_all(r"[^a-z]", "")

@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from paritrana.core.digits import is_ascii_digits, refuse_non_ascii_digits
 from paritrana.core.errors import N_, InvalidInput, NotFound
-from paritrana.core.permissions import require, scoped
+from paritrana.core.permissions import region_q, require, scoped
 from paritrana.registry.models import ImportJob, Worker, WorkerEvent
 
 
@@ -38,7 +38,7 @@ def workers_for(
             refuse_short_name(q)
             qs = qs.filter(name__icontains=q)
     if region:
-        qs = qs.filter(Q(desa_code=region) | Q(desa_code__startswith=region + "."))
+        qs = qs.filter(region_q("desa_code", region))
     if occupation:
         qs = qs.filter(occupation=occupation)
     if segment:

@@ -96,29 +96,6 @@ class Export:
     full_niks: int
 
 
-def _scope_sql(scope: Scope, column: str) -> tuple[str, list[Any]]:
-    """``column`` inside ``scope`` as SQL (the range ``permissions.region_q`` uses, so an index serves it)."""
-    if scope.national:
-        return "1 = 1", []
-    if not scope.codes:
-        return "1 = 0", []
-    parts, params = [], []
-    for code in sorted(scope.codes):
-        parts.append(f"({column} = %s OR ({column} > %s AND {column} < %s))")
-        params += [code, code + ".", code + "/"]
-    return "(" + " OR ".join(parts) + ")", params
-
-
-def _inside(scope: Scope, column: str) -> pl.Expr:
-    """``column`` (region codes) inside ``scope``, as a Polars expression."""
-    if scope.national:
-        return pl.lit(True)
-    if not scope.codes:
-        return pl.lit(False)
-    col = pl.col(column)
-    return pl.any_horizontal([(col == c) | col.str.starts_with(c + ".") for c in sorted(scope.codes)])
-
-
 def _package_label(program: Program) -> str:
     return ", ".join(p.upper() for p in program.programs)
 
@@ -126,7 +103,7 @@ def _package_label(program: Program) -> str:
 def _layout_frame(frame: pl.DataFrame, actor: Any) -> tuple[pl.DataFrame, int]:
     """``frame`` (nik, name, birth_date, kpj, desa_code, periode, iuran) in ``LAYOUT``, each NIK whole where the
     actor may see full NIKs and masked elsewhere; and how many went whole."""
-    frame = frame.with_columns(full=_inside(scope_for(actor, "registry.view_nik"), "desa_code"))
+    frame = frame.with_columns(full=scope_for(actor, "registry.view_nik").expr("desa_code"))
     nik = pl.col("nik")
     masked = nik.str.slice(0, 4) + pl.lit("*" * 10) + nik.str.slice(-2)
     out = frame.select(
@@ -215,7 +192,7 @@ def do_export_bill(*, actor: Any, bill: Bill, fmt: str = "xlsx") -> Export:
     the line's amount as the iuran. Lines of workers outside the actor's registry scope are left out."""
     require(actor, "sponsorship.view", bill.program.sponsor.region_code)
     scope = require(actor, "registry.view")
-    where, params = _scope_sql(scope, "e.desa_code")
+    where, params = scope.sql("e.desa_code")
     lines, enrollments, workers = BillLine._meta.db_table, Enrollment._meta.db_table, Worker._meta.db_table
     frame = read_frame(
         f"SELECT w.nik AS nik, w.name AS name, w.birth_date AS birth_date, w.kpj AS kpj, "  # noqa: S608 - names from models
@@ -233,7 +210,7 @@ def do_export_program(*, actor: Any, program: Program, fmt: str = "xlsx") -> Exp
     (``2025-01 s.d. 2025-12``), their cost as the iuran."""
     require(actor, "sponsorship.view", program.sponsor.region_code)
     scope = require(actor, "registry.view")
-    where, params = _scope_sql(scope, "e.desa_code")
+    where, params = scope.sql("e.desa_code")
     enrollments, workers = Enrollment._meta.db_table, Worker._meta.db_table
     frame = read_frame(
         f"SELECT w.nik AS nik, w.name AS name, w.birth_date AS birth_date, w.kpj AS kpj, "  # noqa: S608 - names from models
@@ -584,7 +561,7 @@ def compare(
         .otherwise(pl.lit(fallback_region))
     )
     rows = rows.with_columns(region_code=pl.coalesce("desa_code", nik_region))
-    rows = rows.with_columns(inside=_inside(scope, "region_code"))
+    rows = rows.with_columns(inside=scope.expr("region_code"))
     outside = int(rows.height - rows["inside"].sum())
     rows = rows.filter(pl.col("inside"))
 

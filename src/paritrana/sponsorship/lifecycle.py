@@ -29,6 +29,7 @@ from django.db.models import F
 
 from paritrana.core import audit
 from paritrana.core.bulk import insert_frame, read_frame
+from paritrana.core.permissions import in_scope
 from paritrana.registry.lifecycle import WorkerChange
 from paritrana.sponsorship.choices import EnrollmentStatus
 from paritrana.sponsorship.models import BillLine, Claim, Enrollment, Program
@@ -158,10 +159,6 @@ def _areas(program_ids: list[int]) -> dict[int, Program]:
     return {p.pk: p for p in Program.objects.filter(pk__in=program_ids).select_related("sponsor")}
 
 
-def _inside(code: str, area: str) -> bool:
-    return code == area or code.startswith(area + ".")
-
-
 def _end(change: WorkerChange, workers: pl.DataFrame, *, staying_in: str | None = None) -> dict[str, Any]:
     """End the enrollments of ``workers`` with the month of their ``on`` (only those in programs whose area does not
     hold ``staying_in``, when given)."""
@@ -172,7 +169,7 @@ def _end(change: WorkerChange, workers: pl.DataFrame, *, staying_in: str | None 
         return {"enrollments_ended": 0, "enrollments_withdrawn": 0, "committed_returned": 0}
     programs = _areas(found["program_id"].unique().to_list())
     if staying_in:
-        leaving = [pk for pk, p in programs.items() if not _inside(staying_in, p.area)]
+        leaving = [pk for pk, p in programs.items() if not in_scope(staying_in, p.area)]
         found = found.filter(pl.col("program_id").is_in(leaving))
     # The new last month: the month of the change, or the last month already billed after it (those lines stay and
     # are the overpayment); before the first month and nothing billed: withdrawn.

@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from paritrana.core import audit
 from paritrana.core.dates import first_of_month, today
 from paritrana.core.errors import N_, Conflict, InvalidInput, ParitranaError
-from paritrana.core.permissions import require, require_owner
+from paritrana.core.permissions import in_scope, require, require_owner
 from paritrana.registry.choices import WorkerStatus
 from paritrana.registry.models import Worker
 from paritrana.sponsorship.actions._common import _user
@@ -71,7 +71,7 @@ def eligibility_problem(program: Program, worker: Worker, on: date) -> Refusal |
     area = program.area
     if worker.status != WorkerStatus.ACTIVE:
         return refuse("not_active", N_("The worker's status is {status}."), status=worker.status)
-    if not (worker.desa_code == area or worker.desa_code.startswith(area + ".")):
+    if not in_scope(worker.desa_code, area):
         return refuse(
             "outside_area",
             N_("The worker lives in {desa}, outside the program's area {area}."),

@@ -14,7 +14,7 @@ from lokal import format_rupiah
 from paritrana.core import audit
 from paritrana.core.errors import N_, Conflict, InvalidInput, MakerChecker, OutOfRange
 from paritrana.core.money import to_rupiah
-from paritrana.core.permissions import require, require_owner
+from paritrana.core.permissions import in_scope, require, require_owner
 from paritrana.core.stale import refuse_if_changed
 from paritrana.regions.queries import get_region, normalize_code
 from paritrana.registry.choices import Occupation
@@ -126,7 +126,7 @@ def _clean_program(sponsor: Sponsor, values: dict[str, Any]) -> dict[str, Any]:
         out["occupations"] = sorted(set(out["occupations"] or []))
     if out.get("region_code"):
         code = get_region(normalize_code(out["region_code"])).code
-        if not (code == sponsor.region_code or code.startswith(sponsor.region_code + ".")):
+        if not in_scope(code, sponsor.region_code):
             raise InvalidInput(
                 N_("The eligible area {region} lies outside the sponsor's region {sponsor_region}."),
                 field="region_code",

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from paritrana.core.dates import first_of_month, months_between, today
 from paritrana.core.permissions import region_q
@@ -108,7 +108,7 @@ def _villages_below(program: Program) -> list[dict[str, Any]]:
         program.enrollments.filter(status="active").values_list("desa_code").annotate(n=Count("id")).order_by()
     )
     area = program.area
-    desas = Region.objects.filter(level=4).filter(Q(code=area) | Q(code__startswith=area + ".")).order_by("code")
+    desas = Region.objects.filter(region_q("code", area), level=4).order_by("code")
     return [
         {
             "code": d.code,

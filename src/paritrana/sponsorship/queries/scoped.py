@@ -7,10 +7,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from paritrana.core.errors import N_, InvalidInput, NotFound
-from paritrana.core.permissions import require, scoped
+from paritrana.core.permissions import region_q, require, scoped
 from paritrana.registry.choices import WorkerStatus
 from paritrana.registry.models import Worker
 from paritrana.sponsorship.models import Bill, Claim, Enrollment, Payment, Program, Sponsor
@@ -77,11 +77,9 @@ def eligible_workers(program: Program, *, desa: str = "", occupation: str = "", 
     """The active workers of the program's area its eligibility admits, poorest first, not yet in it. Age and
     double sponsorship are checked by ``do_enroll``, which names each refusal."""
     area = program.area
-    qs = Worker.objects.filter(status=WorkerStatus.ACTIVE).filter(
-        Q(desa_code=area) | Q(desa_code__startswith=area + ".")
-    )
+    qs = Worker.objects.filter(status=WorkerStatus.ACTIVE).filter(region_q("desa_code", area))
     if desa:
-        qs = qs.filter(Q(desa_code=desa) | Q(desa_code__startswith=desa + "."))
+        qs = qs.filter(region_q("desa_code", desa))
     if occupation:
         qs = qs.filter(occupation=occupation)
     elif program.occupations:
