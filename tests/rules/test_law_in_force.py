@@ -361,8 +361,10 @@ def test_the_diff_between_two_dates_lists_what_changed() -> None:
 
 
 def test_the_funder_vocabulary_has_one_set_of_codes() -> None:
+    from paritrana.analytics.definitions import FUNDERS as FACT_FUNDERS
     from paritrana.registry.choices import Funder
     from paritrana.sponsorship.choices import FUNDER
 
     assert tuple(Funder.values) == FUNDERS
     assert set(FUNDER.values()) <= set(FUNDERS)
+    assert set(FACT_FUNDERS) - set(FUNDERS) == {"employer"}  # the facts add a wage earner's employer, nothing else

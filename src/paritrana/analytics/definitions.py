@@ -23,12 +23,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from paritrana.core.errors import N_, InvalidInput
 from paritrana.regions.choices import LEVELS as REGION_LEVELS
+from paritrana.rules.contributions import FUNDERS as SPONSOR_FUNDERS
 from paritrana.rules.contributions import SEGMENTS
 
 __all__ = ["SOURCES", "Indicator", "Source", "Term", "parse_definitions", "standard_indicators"]
 
 LEVELS = ("national", *REGION_LEVELS)
-FUNDERS = ("apbd", "apbdes", "csr", "mandiri", "employer", "other")
+#: Who pays, as the coverage facts record it: the funders of the rules engine and the registry, and the employer
+#: of a wage earner (PU), who is never a sponsor.
+FUNDERS = (*SPONSOR_FUNDERS, "employer")
 
 
 @dataclass(frozen=True)
