@@ -123,7 +123,8 @@ class _Problem:
 
 @contextmanager
 def _heir_row(index: int) -> Iterator[None]:
-    """A refusal raised for heir row ``index`` (0-based) names the row (1-based) and its field (``heirs[0].nik``)."""
+    """A refusal raised for heir row ``index`` (0-based) names the row (1-based) and its field (``heirs[0].nik``);
+    ``heir_index`` keeps the position for a caller that maps it back to its own rows (a claims file)."""
     try:
         yield
     except (PermissionDenied, NotAuthenticated):
@@ -131,7 +132,11 @@ def _heir_row(index: int) -> Iterator[None]:
     except ParitranaError as error:
         field = str(error.details.get("field") or "")
         raise type(error)(
-            N_("Heir {row}: {problem}"), row=index + 1, field=f"heirs[{index}].{field}", problem=_Problem(error)
+            N_("Heir {row}: {problem}"),
+            row=index + 1,
+            heir_index=index,
+            field=f"heirs[{index}].{field}",
+            problem=_Problem(error),
         ) from error
 
 

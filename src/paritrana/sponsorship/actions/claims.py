@@ -4,7 +4,6 @@ rules; a death claim records the death), and the claims file import with its hei
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -194,7 +193,8 @@ def do_import_claims(*, actor: Any, source: Path | bytes, filename: str) -> Clai
             except ParitranaError as error:
                 refused(item["row"], error)
                 continue
-            heirs = [_heir_of(r) for r in rows if r["heir_name"] or any(r[c] for c in _HEIR_COLUMNS)]
+            heir_rows = [r for r in rows if r["heir_name"] or any(r[c] for c in _HEIR_COLUMNS)]
+            heirs = [_heir_of(r) for r in heir_rows]
             if heirs:
                 try:
                     if not _HEIRS_RECORDERS:  # never dropped silently: the follow-up app records heirs
@@ -202,7 +202,7 @@ def do_import_claims(*, actor: Any, source: Path | bytes, filename: str) -> Clai
                     for recorder in _HEIRS_RECORDERS:
                         recorder(actor=actor, claim=claim, heirs=heirs, contribution_years=item["contribution_years"])
                 except ParitranaError as error:
-                    refused(_heir_file_row(rows, error), error)
+                    refused(_heir_file_row(heir_rows, error, item), error)
                     continue
             recorded += 1
             if claim.flags:
@@ -275,8 +275,8 @@ def _heir_of(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _heir_file_row(rows: list[dict[str, Any]], error: ParitranaError) -> int:
-    """The file row of the heir a refusal names (``heirs[i].field``), else the claim's first row."""
-    found = re.match(r"heirs\[(\d+)\]", str(error.details.get("field") or ""))
-    index = int(found.group(1)) if found else 0
-    return int(rows[index]["row"]) if index < len(rows) else int(rows[0]["row"])
+def _heir_file_row(heir_rows: list[dict[str, Any]], error: ParitranaError, claim: dict[str, Any]) -> int:
+    """The file row of the heir a refusal names (its ``heir_index`` among the rows that carry an heir), else the
+    claim's first row."""
+    index = error.details.get("heir_index")
+    return int(heir_rows[index]["row"]) if isinstance(index, int) and index < len(heir_rows) else int(claim["row"])
