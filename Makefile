@@ -34,6 +34,7 @@ lint: .venv/.synced
 	$(RUN) ruff format --check src tests benchmarks
 	$(RUN) mypy
 	$(RUN) lint-imports
+	$(RUN) deptry src
 
 # Every leg needs the system packages (pdftotext reads PDFs back, Java runs Spark): install them first.
 test-sqlite: .venv/.synced system-deps

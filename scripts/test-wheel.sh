@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The installed wheel without the dev group: what `pip install paritrana` gives a user. Builds the wheel, installs it
 # with the locked runtime dependencies only into a fresh virtualenv, migrates an empty SQLite database, serves the
-# app and checks that pages, the API and the command line answer (a missing runtime dependency fails here).
+# app and checks that every module imports and that pages, the API and the command line answer (a missing runtime
+# dependency fails here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 UV="${UV:-$(command -v uv || echo .tools/bin/uv)}"
@@ -21,6 +22,25 @@ if "$bin/python" -c "import pytest" 2>/dev/null; then
   exit 1
 fi
 "$bin/paritrana" migrate >/dev/null
+# Every module of the package imports with the runtime dependencies alone (an undeclared one fails here by name).
+DJANGO_SETTINGS_MODULE=paritrana.settings "$bin/python" - <<'PY'
+import importlib, pkgutil, sys
+
+import django
+
+django.setup()
+import paritrana
+
+failed, modules = [], list(pkgutil.walk_packages(paritrana.__path__, "paritrana."))
+for module in modules:
+    try:
+        importlib.import_module(module.name)
+    except Exception as exc:  # noqa: BLE001 - every failure is reported by module
+        failed.append(f"{module.name}: {type(exc).__name__}: {exc}")
+if failed:
+    sys.exit("test-wheel: modules that do not import without the dev group:\n" + "\n".join(failed))
+print(f"test-wheel: all {len(modules)} modules import")
+PY
 "$bin/paritrana" quote --segment bpu --income 1000000 --date 2026-06-01 --funder mandiri --format json >/dev/null
 "$bin/paritrana" rules list --key pu.jp >/dev/null
 

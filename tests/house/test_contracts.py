@@ -1,6 +1,7 @@
 """The house rules that lint checks hold, and fail when broken: the layers contract of import-linter refuses an upward
-import (run on a copy of the package with one such import added), and the rules kept in one home agree with the
-vocabularies that only label them."""
+import (run on a copy of the package with one such import added), deptry refuses an import of a package the project
+does not declare (one the dev tools bring, which an installed wheel lacks), and the rules kept in one home agree with
+the vocabularies that only label them."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from paritrana.rules.contributions import SEGMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+DEPTRY = Path(sys.executable).with_name("deptry")
 
 
 def _lint_imports(src: Path, workdir: Path) -> subprocess.CompletedProcess[str]:
@@ -40,6 +42,26 @@ def test_the_layers_contract_refuses_an_upward_import(tmp_path: Path) -> None:
     broken = _lint_imports(copy, tmp_path)
     assert broken.returncode != 0 and "BROKEN" in broken.stdout
     assert "paritrana.core.dates -> paritrana.award" in broken.stdout
+
+
+@pytest.mark.skipif(not DEPTRY.exists(), reason="deptry is in the dev group")
+def test_the_dependency_check_refuses_an_undeclared_import(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    copy = tmp_path / "src" / "paritrana"
+    shutil.copytree(ROOT / "src" / "paritrana", copy, ignore=shutil.ignore_patterns("__pycache__"))
+
+    def deptry() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - the project's own tool on its own copy
+            [str(DEPTRY), "src"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+        )
+
+    kept = deptry()
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    dates = copy / "core" / "dates.py"
+    dates.write_text(dates.read_text() + "\nimport locust as _dev_only  # noqa: E402\n")  # a dev tool, not declared
+    broken = deptry()
+    assert broken.returncode != 0
+    assert "locust" in broken.stdout + broken.stderr
 
 
 def test_the_segments_of_the_registry_are_the_laws() -> None:
