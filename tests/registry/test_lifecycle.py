@@ -384,6 +384,17 @@ def test_a_nik_held_by_another_worker_is_refused_pointing_to_a_merge(desas: list
         do_correct_nik(actor=SYSTEM, worker=a, nik="36030101", reason="x")
 
 
+@pytest.mark.parametrize(("nik", "problem"), [("9903014507900001", "province"), ("3603013207900001", "birth date")])
+def test_a_correction_to_a_nik_whose_structure_does_not_hold_is_refused(
+    desas: list[str], nik: str, problem: str
+) -> None:
+    worker = make_worker(desas[0])
+    with pytest.raises(InvalidInput) as caught:
+        do_correct_nik(actor=SYSTEM, worker=worker, nik=nik, reason="salah ketik")
+    assert problem in str(caught.value)
+    assert Worker.objects.get(pk=worker.pk).nik == worker.nik
+
+
 # Merge ------------------------------------------------------------------------------------------------------
 
 

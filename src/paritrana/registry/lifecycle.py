@@ -43,7 +43,7 @@ from paritrana.core import audit
 from paritrana.core.bulk import insert_frame, read_by_keys, sql_now
 from paritrana.core.config import get_settings
 from paritrana.core.dates import today
-from paritrana.core.digits import NON_ASCII_DIGIT, is_ascii_digits, refuse_non_ascii_digits
+from paritrana.core.digits import NON_ASCII_DIGIT
 from paritrana.core.errors import N_, Conflict, InvalidInput, NotFound, PayloadTooLarge, PermissionDenied
 from paritrana.core.permissions import Scope, can, require, scope_for
 from paritrana.core.privacy import mask_nik
@@ -60,6 +60,7 @@ from paritrana.registry.choices import (
     WorkerStatus,
 )
 from paritrana.registry.models import Worker, WorkerEvent, lock_registry_for_writing
+from paritrana.registry.nik import check_nik
 
 __all__ = [
     "DEATH_COLUMNS",
@@ -1024,9 +1025,8 @@ def do_correct_nik(
     require(actor, "registry.import", worker.desa_code)
     require(actor, "registry.view_nik", worker.desa_code)
     reason = _reason(reason, required=True)
-    text = re.sub(r"[\s.\-]", "", str(nik or ""))
-    refuse_non_ascii_digits(text, field="nik")
-    if not is_ascii_digits(text, 16):
+    text = check_nik(nik)
+    if not text:
         raise InvalidInput(N_("The NIK must be 16 digits 0-9."), field="nik")
     locked = _lock(worker, seen)
     _not_merged(locked)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -11,8 +10,6 @@ from typing import Any
 from django.db import transaction
 
 from paritrana.core import audit
-from paritrana.core.dates import today
-from paritrana.core.digits import is_ascii_digits, refuse_non_ascii_digits
 from paritrana.core.errors import (
     N_,
     InvalidInput,
@@ -42,6 +39,7 @@ from paritrana.followup.models import (
     Heir,
 )
 from paritrana.registry.models import Worker
+from paritrana.registry.nik import check_nik
 from paritrana.sponsorship.models import Claim
 
 logger = logging.getLogger(__name__)
@@ -52,30 +50,9 @@ def _heir_audit(heir: Heir) -> dict[str, Any]:
     return {**(audit.snapshot(heir) or {}), "nik": heir.masked_nik}
 
 
-#: What lokal-id's NIK parser finds wrong in a NIK's structure, as a message a person can act on.
-_NIK_PROBLEMS = {
-    "province": N_("The province code in the NIK does not exist."),
-    "wilayah": N_("The kabupaten and kecamatan codes in a NIK cannot be 00."),
-    "birth_date": N_("The birth date inside the NIK is not a real date."),
-    "serial": N_("The NIK's last 4 digits cannot be 0000."),
-}
-
-
 def _heir_nik(value: Any) -> str:
-    """An heir's NIK (optional): 16 digits 0-9 whose structure holds (province, kabupaten and kecamatan codes, the
-    birth date inside, the serial), as the registry checks a worker's. Separators people type are taken out."""
-    from lokal import parse_nik
-
-    text = re.sub(r"[\s.\-]", "", str(value or ""))
-    if not text:
-        return ""
-    refuse_non_ascii_digits(text, field="nik")
-    if not is_ascii_digits(text, 16):
-        raise InvalidInput(N_("A NIK has 16 digits."), field="nik")
-    info = parse_nik(text, reference_date=today())
-    if info.errors:
-        raise InvalidInput(_NIK_PROBLEMS.get(info.errors[0].code, N_("A NIK has 16 digits.")), field="nik")
-    return text
+    """An heir's NIK (optional), checked as the registry checks a worker's (``registry.nik``)."""
+    return check_nik(value)
 
 
 def _heir_values(*, name: Any, relation: Any, birth_date: Any, nik: Any = "") -> dict[str, Any]:
