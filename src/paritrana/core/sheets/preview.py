@@ -33,6 +33,7 @@ from paritrana.core.sheets.xlsx import (
     sheet_entries,
     sheet_part,
     unique_headers,
+    unknown_sheet,
 )
 
 #: Data rows a preview shows (the column-check page).
@@ -134,13 +135,7 @@ def _preview_workbook(zf: zipfile.ZipFile, filename: str, sheet: str | None, row
             filename, names, state, lambda n: any(any(c not in ("", None) for c in r) for r in head(n, 50))
         )
     elif sheet not in names:
-        raise InvalidInput(
-            N_("{filename} has no sheet {sheet}; sheets: {sheets}."),
-            field="sheet",
-            filename=filename,
-            sheet=sheet,
-            sheets=", ".join(names),
-        )
+        raise unknown_sheet(filename, sheet, names)
     found = head(sheet, _PREVIEW_SCAN_ROWS)
     if not found or not any(c not in ("", None) for r in found for c in r):
         raise InvalidInput(N_("{filename} is empty."), field="file", filename=filename)

@@ -26,6 +26,17 @@ from paritrana.core.sheets.limits import MAX_XLSX_RATIO, too_many_columns
 from paritrana.core.sheets.table import Note, RawTable, finish
 
 
+def unknown_sheet(filename: str, sheet: str, names: list[str]) -> InvalidInput:
+    """The refusal of a sheet the workbook does not have, naming the ones it has."""
+    return InvalidInput(
+        N_("{filename} has no sheet {sheet}; sheets: {sheets}."),
+        field="sheet",
+        filename=filename,
+        sheet=sheet,
+        sheets=", ".join(names),
+    )
+
+
 def read_xlsx(data: bytes, filename: str, sheet: str | None, limits: ReadLimits) -> RawTable:
     """The workbook's ``sheet`` (by default the one ``choose_sheet`` picks) as a table; a damaged workbook is an
     ``InvalidInput`` naming the reader's reason."""
@@ -183,13 +194,7 @@ def _read_workbook(data: bytes, filename: str, sheet: str | None, zf: zipfile.Zi
         if hidden:
             notes.append(Note("hidden_sheets_not_read", detail=", ".join(_sheet_label(n, state) for n in hidden)))
     elif sheet not in names:
-        raise InvalidInput(
-            N_("{filename} has no sheet {sheet}; sheets: {sheets}."),
-            field="sheet",
-            filename=filename,
-            sheet=sheet,
-            sheets=", ".join(names),
-        )
+        raise unknown_sheet(filename, sheet, names)
     elif state.get(sheet, "visible") != "visible":
         notes.append(Note("sheet_hidden", detail=_sheet_label(sheet, state)))
     chosen = workbook.get_sheet_by_name(sheet)
