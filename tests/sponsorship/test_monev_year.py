@@ -303,3 +303,36 @@ def test_the_command_line_defaults_to_this_year(capsys: pytest.CaptureFixture[st
     assert main(["monev", "--year", "2024", "--format", "json"]) in (0, None)
     body = json.loads(capsys.readouterr().out)
     assert body["fiscal_year"] == 2024 and body["totals"]["pagu"] == 2_000_000
+
+
+# Many programs at once ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_rows_of_many_programs_are_those_of_each_alone_from_the_same_few_queries(
+    django_assert_max_num_queries: Any,
+) -> None:
+    """A province's monev reads its programs together (grouped queries); each row is what the program's own monev
+    says, and the queries do not grow with the number of programs."""
+    from paritrana.sponsorship.actions import do_record_claim
+
+    year = 2025
+    one = _program(year, [make_worker(DESA) for _ in range(3)], target_workers=5)
+    two = _program(year, [make_worker(DESA) for _ in range(2)])
+    do_enroll(actor=SYSTEM, program=two, workers=[make_worker(DESA)], first_month=date(year, 6, 1))
+    three = make_program(fiscal_year=year, pagu=1_000_000)  # nothing enrolled, nothing billed
+    for month in (1, 2, 3):
+        for bill in do_run_billing(actor=SYSTEM, month=date(year, month, 1)).bills:
+            _pay(bill, int(bill.amount) // (2 if month == 3 else 1), f"REF-{bill.number}")
+    worker = one.enrollments.first().worker
+    do_record_claim(actor=SYSTEM, worker=worker, kind="jkk", event_date=date(year, 2, 10), amount_paid=42_000_000)
+    on = date(year, 7, 20)
+    programs = [one, two, three]
+    alone = [queries.monev_row(p, on) for p in programs]
+    assert queries.monev_rows(programs, on) == alone
+    assert [r.workers for r in alone] == [3, 3, 0]  # the June enrollment counts from June
+    assert alone[0].benefits_paid == 42_000_000 and alone[1].paid > 0
+    with django_assert_max_num_queries(3) as one_program:
+        queries.monev_rows([one], on)
+    with django_assert_max_num_queries(len(one_program.captured_queries)):
+        queries.monev_rows(programs, on)

@@ -25,6 +25,7 @@ from paritrana.sponsorship.queries.budget import MonthRow as MonthRow
 from paritrana.sponsorship.queries.budget import default_fiscal_year as default_fiscal_year
 from paritrana.sponsorship.queries.budget import monev as monev
 from paritrana.sponsorship.queries.budget import monev_row as monev_row
+from paritrana.sponsorship.queries.budget import monev_rows as monev_rows
 from paritrana.sponsorship.queries.budget import monev_years as monev_years
 from paritrana.sponsorship.queries.budget import region_label as region_label
 from paritrana.sponsorship.queries.coverage import coverage_of_month as coverage_of_month

@@ -1,6 +1,6 @@
 """Monev per program and per fiscal year: pagu, committed, billed, paid, serapan, the year-end forecast, workers
-covered against the target and villages below their minimum. The sums run in the database (a few aggregate
-queries per program), so a kabupaten with 200,000 enrollments stays fast."""
+covered against the target and villages below their minimum. The sums run in the database, grouped by program:
+a handful of queries whatever the number of programs, so a province with millions of enrollments stays fast."""
 
 from __future__ import annotations
 
@@ -122,9 +122,53 @@ def _villages_below(program: Program) -> list[dict[str, Any]]:
     ]
 
 
+#: Per program: its enrollments grouped by period, as (first month, last month, how many, their cost).
+EnrollmentGroups = dict[int, list[tuple[date, date, int, Decimal]]]
+
+
+def _enrollment_groups(program_ids: list[int]) -> EnrollmentGroups:
+    """One grouped query over the programs' enrollments, shared by the rows (the workers covered this month) and
+    the year's series (the committed line): a province's programs hold millions of enrollments, read once."""
+    groups: EnrollmentGroups = {pk: [] for pk in program_ids}
+    for g in (
+        Enrollment.objects.filter(program_id__in=program_ids)
+        .values("program_id", "first_month", "last_month")
+        .annotate(n=Count("id"), cost_sum=Sum("cost"))
+        .order_by()
+    ):
+        groups[g["program_id"]].append((g["first_month"], g["last_month"], g["n"], g["cost_sum"] or Decimal(0)))
+    return groups
+
+
 def monev_row(program: Program, on: date | None = None) -> MonevRow:
+    """The monev of one program (``monev_rows`` of it alone)."""
+    return monev_rows([program], on)[0]
+
+
+def monev_rows(
+    programs: list[Program], on: date | None = None, *, groups: EnrollmentGroups | None = None
+) -> list[MonevRow]:
+    """The monev rows of ``programs``, in their order, from a handful of grouped queries whatever their number (a
+    province's thousand programs cost what one does). ``groups``: their enrollments grouped, when already read."""
     on = on or today()
-    bills = list(program.bills.order_by("month"))
+    ids = [p.pk for p in programs]
+    bills_of: dict[int, list[Bill]] = {pk: [] for pk in ids}
+    for bill in Bill.objects.filter(program_id__in=ids).order_by("program_id", "month"):
+        bills_of[bill.program_id].append(bill)
+    groups = _enrollment_groups(ids) if groups is None else groups
+    benefits_of = dict(
+        Claim.objects.filter(program_id__in=ids).values_list("program_id").annotate(s=Sum("amount_paid")).order_by()
+    )
+    return [_monev_row(p, on, bills_of[p.pk], groups.get(p.pk, []), benefits_of.get(p.pk)) for p in programs]
+
+
+def _monev_row(
+    program: Program,
+    on: date,
+    bills: list[Bill],
+    groups: list[tuple[date, date, int, Decimal]],
+    benefits: Decimal | None,
+) -> MonevRow:
     by_month = {b.month: b for b in bills}
     billed = sum((b.amount for b in bills), Decimal(0))
     paid = sum((absorbed(b.amount, b.paid) for b in bills), Decimal(0))
@@ -153,8 +197,7 @@ def monev_row(program: Program, on: date | None = None) -> MonevRow:
         else program.committed
     )
     current = min(max(first_of_month(on), program.start), program.end)
-    workers = program.enrollments.filter(first_month__lte=current, last_month__gte=current).count()
-    benefits = Claim.objects.filter(program=program).aggregate(s=Sum("amount_paid"))["s"] or Decimal(0)
+    workers = sum(n for first, last, n, _cost in groups if first <= current <= last)
     return MonevRow(
         program_id=program.pk,
         program=program.name,
@@ -176,7 +219,7 @@ def monev_row(program: Program, on: date | None = None) -> MonevRow:
         minimum_per_desa=program.min_workers_per_desa,
         villages_below_minimum=_villages_below(program),
         months=months,
-        benefits_paid=benefits,
+        benefits_paid=benefits or Decimal(0),
     )
 
 
@@ -278,11 +321,12 @@ def monev(
     on = on or today()
     year = fiscal_year or default_fiscal_year(user, program, on)
     programs = list(_monev_programs(user, year, program, region, sponsor, opd).order_by("sponsor__region_code", "name"))
-    rows = [monev_row(p, on) for p in programs]
+    groups = _enrollment_groups([p.pk for p in programs])
+    rows = monev_rows(programs, on, groups=groups)
     names = dict(Region.objects.filter(code__in={r.region_code for r in rows}).values_list("code", "name"))
     for row in rows:
         row.region_name = names.get(row.region_code, "")
-    chosen = _yearly_series(_monev_programs(user, year, program, region, sponsor, opd), [year])
+    chosen = _yearly_series(_monev_programs(user, year, program, region, sponsor, opd), [year], groups=groups)
     earlier: dict[int, list[MonthFigures]] = {}
     if programs or not program:
         compare_sponsor = programs[0].sponsor_id if program else sponsor
@@ -294,12 +338,16 @@ def monev(
 
 
 def _yearly_series(
-    programs: QuerySet[Program], years: list[int], *, with_commitments: bool = True
+    programs: QuerySet[Program],
+    years: list[int],
+    *,
+    with_commitments: bool = True,
+    groups: EnrollmentGroups | None = None,
 ) -> dict[int, list[MonthFigures]]:
     """Per fiscal year of ``years`` that has programs among ``programs``: its cumulative month-by-month figures
-    (``monev.cumulative_series``), newest year first. Three aggregate queries; the one over the enrollments (for
-    the committed line) reads every enrollment of those years, so the earlier years compared, which show serapan
-    only, go without it (``with_commitments=False``: their committed stays 0)."""
+    (``monev.cumulative_series``), newest year first. Three aggregate queries; the one over the enrollments (for the
+    committed line; ``groups`` when already read) reads every enrollment of those years, so the earlier years
+    compared, which show serapan only, go without it (``with_commitments=False``: their committed stays 0)."""
     from django.db.models.functions import Least
 
     programs = programs.filter(fiscal_year__in=years)
@@ -310,14 +358,11 @@ def _yearly_series(
     # Grouped by program (the enrollments' and bills' own column, indexed), not by the program's year: no join per
     # row; the few programs are mapped to their year here.
     commitments: dict[int, list[tuple[date, date, Decimal]]] = {y: [] for y in pagu}
-    groups = (
-        Enrollment.objects.filter(program_id__in=list(year_of))
-        .values("program_id", "first_month", "last_month")
-        .annotate(cost_sum=Sum("cost"))
-        .order_by()
-    )
-    for g in groups if with_commitments else []:
-        commitments[year_of[g["program_id"]]].append((g["first_month"], g["last_month"], g["cost_sum"] or Decimal(0)))
+    if with_commitments:
+        groups = _enrollment_groups(list(year_of)) if groups is None else groups
+        for pk, periods in groups.items():
+            if pk in year_of:
+                commitments[year_of[pk]].extend((first, last, cost) for first, last, _n, cost in periods)
     bills: dict[int, list[tuple[date, Decimal, Decimal]]] = {y: [] for y in pagu}
     months = (
         Bill.objects.filter(program_id__in=list(year_of))
