@@ -165,14 +165,17 @@ def _write_lines(bill: Bill, program: Program, month: date, priced: dict[str, Mo
     differs by occupation (a discount for one sector), a CASE on the worker's occupation picks it per line."""
     lines, enrollments, workers = BillLine._meta.db_table, Enrollment._meta.db_table, Worker._meta.db_table
     distinct = {(q.price, q.rule) for q in priced.values()}
-    # A worker dead before the month is left out (the few dead: a small anti-join on the died_on index).
-    dead = f"SELECT id FROM {workers} WHERE died_on < %s"  # noqa: S608 - names from models
-    where = f"e.program_id = %s AND e.first_month <= %s AND e.last_month >= %s AND e.worker_id NOT IN ({dead})"
+    # A worker dead before the month is left out, read on the worker's row joined by its primary key (a probe per
+    # line). Not "NOT IN (the dead)" nor "NOT EXISTS": PostgreSQL then hashes every dead worker of the country for
+    # each program (220,000 in an 11-million registry: 250 ms a program, minutes over 2,000 programs).
+    alive = "(w.died_on IS NULL OR w.died_on >= %s)"
+    where = f"e.program_id = %s AND e.first_month <= %s AND e.last_month >= %s AND {alive}"
+    joined = f"{enrollments} e JOIN {workers} w ON w.id = e.worker_id"
     if len(distinct) == 1:
         price, rule = distinct.pop()
         sql = (
             f"INSERT INTO {lines} (bill_id, enrollment_id, amount, rule) "  # noqa: S608 - names from models
-            f"SELECT %s, e.id, %s, %s FROM {enrollments} e WHERE {where}"
+            f"SELECT %s, e.id, %s, %s FROM {joined} WHERE {where}"
         )
         params: list[Any] = [bill.pk, int(price), rule, program.pk, month, month, month]
     else:
@@ -181,7 +184,7 @@ def _write_lines(bill: Bill, program: Program, month: date, priced: dict[str, Mo
         sql = (
             f"INSERT INTO {lines} (bill_id, enrollment_id, amount, rule) "  # noqa: S608 - names from models
             f"SELECT %s, e.id, CASE w.occupation {amount_case} END, CASE w.occupation {rule_case} END "
-            f"FROM {enrollments} e JOIN {workers} w ON w.id = e.worker_id WHERE {where}"
+            f"FROM {joined} WHERE {where}"
         )
         params = [bill.pk]
         params += [x for job, q in priced.items() for x in (job, int(q.price))]
