@@ -12,12 +12,13 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Sum
 
 from paritrana.core import audit
 from paritrana.core.dates import first_of_month, months_between
 from paritrana.core.errors import N_, Conflict
 from paritrana.core.permissions import require
+from paritrana.registry.choices import Occupation
 from paritrana.registry.models import Worker
 from paritrana.rules.book import load_rules
 from paritrana.rules.contributions import due_date, quote
@@ -132,27 +133,28 @@ def do_run_billing(*, actor: Any, month: date, programs: Sequence[Program] | Non
             if Bill.objects.filter(program=program, month=month).exists():
                 skipped.append(bill_number(program.pk, month))
                 continue
-            # A worker who died before this month is never billed for it (registry.lifecycle ends the enrollment
-            # too; this holds even for an enrollment written around it).
-            covering = Enrollment.objects.filter(
-                program=program, first_month__lte=month, last_month__gte=month
-            ).exclude(worker__died_on__lt=month)
-            by_job = dict(covering.values_list("worker__occupation").annotate(n=Count("id")).order_by())
-            workers = sum(by_job.values())
-            if workers == 0:
-                continue
+            # Every occupation priced first (the rules, in Python, are cheap), so that the lines are written in one
+            # pass over the enrollments and the bill's totals read back from them: no second pass to count.
             funder = program_funder(program)
-            priced = {job: month_quote(program.package, program.declared_income, month, funder, job) for job in by_job}
+            priced = {
+                job: month_quote(program.package, program.declared_income, month, funder, job)
+                for job in Occupation.values
+            }
             bill = Bill.objects.create(
                 program=program,
                 number=bill_number(program.pk, month),
                 month=month,
                 due_date=due,
-                workers=workers,
-                amount=sum((priced[job].price * n for job, n in by_job.items()), Decimal(0)),
-                rule_book=next(iter(priced.values())).book,
+                workers=0,
+                amount=0,
+                rule_book=priced[Occupation.OTHER].book,
             )
-            _write_lines(bill, program, month, priced)
+            totals = _write_lines(bill, program, month, priced)
+            if not totals["workers"]:
+                bill.delete()  # nobody covered this month: no bill
+                continue
+            bill.workers, bill.amount = totals["workers"], totals["amount"]
+            bill.save(update_fields=["workers", "amount"])
             bills.append(bill)
             audit.record(
                 actor=actor, action="bill.create", obj=bill, region_code=program.sponsor.region_code, after=bill
@@ -160,9 +162,11 @@ def do_run_billing(*, actor: Any, month: date, programs: Sequence[Program] | Non
     return BillingResult(month, bills, skipped)
 
 
-def _write_lines(bill: Bill, program: Program, month: date, priced: dict[str, MonthQuote]) -> None:
-    """One line per enrolled worker, written by the database itself: no row travels through Python. When the price
-    differs by occupation (a discount for one sector), a CASE on the worker's occupation picks it per line."""
+def _write_lines(bill: Bill, program: Program, month: date, priced: dict[str, MonthQuote]) -> dict[str, Any]:
+    """One line per enrolled worker covered in ``month`` and alive at its start, written by the database itself: no
+    row travels through Python. When the price differs by occupation (a discount for one sector), a CASE on the
+    worker's occupation picks it per line (an occupation outside the vocabulary pays the price of "other"). Answers
+    the lines' count and sum (``workers``, ``amount``)."""
     lines, enrollments, workers = BillLine._meta.db_table, Enrollment._meta.db_table, Worker._meta.db_table
     distinct = {(q.price, q.rule) for q in priced.values()}
     # A worker dead before the month is left out, read on the worker's row joined by its primary key (a probe per
@@ -183,15 +187,18 @@ def _write_lines(bill: Bill, program: Program, month: date, priced: dict[str, Mo
         rule_case = " ".join("WHEN %s THEN %s" for _ in priced)
         sql = (
             f"INSERT INTO {lines} (bill_id, enrollment_id, amount, rule) "  # noqa: S608 - names from models
-            f"SELECT %s, e.id, CASE w.occupation {amount_case} END, CASE w.occupation {rule_case} END "
-            f"FROM {joined} WHERE {where}"
+            f"SELECT %s, e.id, CASE w.occupation {amount_case} ELSE %s END, "
+            f"CASE w.occupation {rule_case} ELSE %s END FROM {joined} WHERE {where}"
         )
+        other = priced[Occupation.OTHER]
         params = [bill.pk]
-        params += [x for job, q in priced.items() for x in (job, int(q.price))]
-        params += [x for job, q in priced.items() for x in (job, q.rule)]
+        params += [x for job, q in priced.items() for x in (job, int(q.price))] + [int(other.price)]
+        params += [x for job, q in priced.items() for x in (job, q.rule)] + [other.rule]
         params += [program.pk, month, month, month]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+    totals = BillLine.objects.filter(bill=bill).aggregate(workers=Count("id"), amount=Sum("amount"))
+    return {"workers": totals["workers"], "amount": totals["amount"] or Decimal(0)}
 
 
 def _pg() -> bool:

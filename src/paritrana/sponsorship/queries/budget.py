@@ -133,7 +133,7 @@ def _enrollment_groups(program_ids: list[int]) -> EnrollmentGroups:
     for g in (
         Enrollment.objects.filter(program_id__in=program_ids)
         .values("program_id", "first_month", "last_month")
-        .annotate(n=Count("id"), cost_sum=Sum("cost"))
+        .annotate(n=Count("*"), cost_sum=Sum("cost"))  # COUNT(*): read from the index alone (no id in it)
         .order_by()
     ):
         groups[g["program_id"]].append((g["first_month"], g["last_month"], g["n"], g["cost_sum"] or Decimal(0)))
