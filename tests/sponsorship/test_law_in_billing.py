@@ -57,6 +57,28 @@ def test_a_2026_bill_prices_each_line_by_funder_and_occupation(
     assert _lines(program, month) == {"ojek_pengemudi": driver, "petani_pekebun": farmer}
 
 
+def test_an_occupation_outside_the_vocabulary_is_billed_at_the_price_of_other(desa: str) -> None:
+    """History may hold an occupation the vocabulary no longer has: its line is priced as "other", never left
+    unpriced, and the bill's totals are its lines'."""
+    from paritrana.registry.models import Worker
+
+    program = _program_2026("csr")
+    workers = [make_worker(desa, occupation="ojek_pengemudi"), make_worker(desa, occupation="other")]
+    do_enroll(actor=SYSTEM, program=program, workers=workers, first_month=date(2026, 1, 1))
+    Worker.objects.filter(pk=workers[1].pk).update(occupation="juru_parkir_lama")  # written around the vocabulary
+    other = month_quote(program.package, program.declared_income, date(2026, 2, 1), "csr", "other")
+    lines = _lines(program, date(2026, 2, 1))
+    assert lines == {"ojek_pengemudi": (8_400, "discount.pp50_2025_transport"), "juru_parkir_lama": (16_800, "")}
+    assert lines["juru_parkir_lama"] == (int(other.price), other.rule)
+
+
+def test_a_program_with_nobody_covered_in_the_month_gets_no_bill(desa: str) -> None:
+    program = _program_2026("apbd_kabkota")
+    do_enroll(actor=SYSTEM, program=program, workers=[make_worker(desa)], first_month=date(2026, 6, 1))
+    result = do_run_billing(actor=SYSTEM, month=date(2026, 3, 1), programs=[program])
+    assert result.bills == [] and not program.bills.exists()
+
+
 def test_the_pagu_is_committed_at_the_discounted_prices_of_each_worker(desa: str) -> None:
     program = _program_2026("csr")
     driver, farmer = make_worker(desa, occupation="ojek_pengemudi"), make_worker(desa, occupation="petani_pekebun")
