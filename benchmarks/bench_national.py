@@ -288,16 +288,52 @@ def _generate(desa_by_kab: dict[str, list[str]]) -> None:
         print(f"  {start + size:,} workers", flush=True)
 
 
+def regions_by_kab() -> dict[str, list[str]]:
+    """Migrates, loads the Kemendagri regions and answers each kabupaten's desa codes."""
+    from django.core.management import call_command
+
+    from paritrana.regions.actions import do_load_regions
+    from paritrana.regions.kemendagri import kemendagri_regions
+
+    call_command("migrate", verbosity=0)
+    regions = kemendagri_regions()
+    do_load_regions(actor=None, rows=regions)
+    desa_by_kab: dict[str, list[str]] = {}
+    for code, _name, _kind, level in regions:
+        if level == 4:
+            desa_by_kab.setdefault(code[:5], []).append(code)
+    return desa_by_kab
+
+
+def generate_registry(desa_by_kab: dict[str, list[str]], *, later: str = "") -> float:
+    """The registry generated once (an existing one is kept), in seconds. The indexes are built once after the load,
+    as core.bulk does for a load that doubles a table (twenty million random inserts into four B-trees take an hour
+    on two cores); ``later``: an index left for the caller to build."""
+    from django.db import connection
+
+    from paritrana.core.bulk import _drop_postgres_indexes
+    from paritrana.registry.models import Worker
+
+    started = time.perf_counter()
+    if not Worker.objects.exists():
+        with connection.cursor() as cursor:
+            dropped = _drop_postgres_indexes(cursor, "registry_worker")
+            rebuild = [sql for sql in dropped if not (later and later in sql) and not sql.startswith("SET")]
+        _generate(desa_by_kab)
+        with connection.cursor() as cursor:
+            for statement in rebuild:
+                cursor.execute(statement)
+    return time.perf_counter() - started
+
+
 def main() -> None:
     import django
 
     django.setup()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
-    from paritrana.core.bulk import _drop_postgres_indexes
     from paritrana.core.pagination import _beyond, _decode, _encode, bounded_count, keyset_order, keyset_page
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
@@ -308,33 +344,15 @@ def main() -> None:
         )
     from paritrana.accounts.actions import do_create_user
     from paritrana.core.permissions import SYSTEM
-    from paritrana.regions.actions import do_load_regions
-    from paritrana.regions.kemendagri import kemendagri_regions
     from paritrana.registry import queries
     from paritrana.registry.actions import do_import_workers
     from paritrana.registry.lifecycle import do_import_deaths
     from paritrana.registry.models import Worker
 
     TRIGRAM_INDEX = import_module("paritrana.registry.migrations.0006_index_worker_names_and_list_order").TRIGRAM_INDEX
-    call_command("migrate", verbosity=0)
-    regions = kemendagri_regions()
-    do_load_regions(actor=None, rows=regions)
-    desa_by_kab: dict[str, list[str]] = {}
-    for code, _name, _kind, level in regions:
-        if level == 4:
-            desa_by_kab.setdefault(code[:5], []).append(code)
-    started = time.perf_counter()
-    if not Worker.objects.exists():
-        # The indexes are built once after the load, as core.bulk does for a load that doubles a table (twenty
-        # million random inserts into four B-trees take an hour on two cores); the trigram index is built later.
-        with connection.cursor() as cursor:
-            dropped = _drop_postgres_indexes(cursor, "registry_worker")
-            rebuild = [sql for sql in dropped if TRIGRAM_INDEX not in sql and not sql.startswith("SET")]
-        _generate(desa_by_kab)
-        with connection.cursor() as cursor:
-            for statement in rebuild:
-                cursor.execute(statement)
-    generated = time.perf_counter() - started
+    desa_by_kab = regions_by_kab()
+    # The trigram index is built later, timed.
+    generated = generate_registry(desa_by_kab, later=TRIGRAM_INDEX)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE registry_worker")
     total = Worker.objects.count()

@@ -39,7 +39,7 @@ os.environ.setdefault("BENCH_WORKERS", "11000000")
 os.environ.setdefault("PARITRANA_DATA_DIR", tempfile.mkdtemp(prefix="paritrana-national-"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import markdown_table, write_section
-from bench_national import _generate
+from bench_national import generate_registry, regions_by_kab
 
 PROGRAMS = 2_000
 RECONCILE_ROWS = int(os.environ.get("BENCH_RECONCILE", "1000000"))
@@ -161,7 +161,6 @@ def main() -> None:
 
     django.setup()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
@@ -170,34 +169,16 @@ def main() -> None:
         sys.exit("bench_national_billing runs on PostgreSQL: scripts/with-postgres.sh uv run python " + __file__)
     from paritrana.accounts.actions import do_create_user
     from paritrana.analytics.actions import do_refresh_facts
-    from paritrana.core.bulk import _drop_postgres_indexes
     from paritrana.core.permissions import SYSTEM
-    from paritrana.regions.actions import do_load_regions
-    from paritrana.regions.kemendagri import kemendagri_regions
     from paritrana.registry.models import Worker
     from paritrana.sponsorship import actions, bpjs, queries
     from paritrana.sponsorship.models import BillLine, Enrollment
 
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    call_command("migrate", verbosity=0)
-    regions = kemendagri_regions()
-    do_load_regions(actor=None, rows=regions)
-    desa_by_kab: dict[str, list[str]] = {}
-    for code, _name, _kind, level in regions:
-        if level == 4:
-            desa_by_kab.setdefault(code[:5], []).append(code)
-
-    started = time.perf_counter()
-    if not Worker.objects.exists():
-        with connection.cursor() as cursor:
-            dropped = _drop_postgres_indexes(cursor, "registry_worker")
-            rebuild = [sql for sql in dropped if not sql.startswith("SET")]
-        _generate(desa_by_kab)
-        with connection.cursor() as cursor:
-            for statement in rebuild:
-                cursor.execute(statement)
-            cursor.execute("ANALYZE registry_worker")
-    generated = time.perf_counter() - started
+    desa_by_kab = regions_by_kab()
+    generated = generate_registry(desa_by_kab)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE registry_worker")
     print(f"registry: {Worker.objects.count():,} workers in {generated:.0f} s", flush=True)
 
     start = time.perf_counter()
