@@ -208,22 +208,10 @@ def _fields_of(data: Mapping[str, Any], path: str) -> tuple[tuple[str, ...], tup
     if method == "jury":
         return (*required, "method", "scale_min", "scale_max"), optional
     if method != "question":
-        _fail(
-            N_("{path}: unknown {name} '{value}'; expected one of {expected}."),
-            path,
-            name="method",
-            value=method,
-            expected=", ".join(METHODS),
-        )
+        _unknown(path, "method", method, METHODS)
     answer = data.get("answer")
     if answer not in ANSWERS:
-        _fail(
-            N_("{path}: unknown {name} '{value}'; expected one of {expected}."),
-            path,
-            name="answer",
-            value=answer,
-            expected=", ".join(ANSWERS),
-        )
+        _unknown(path, "answer", answer, ANSWERS)
     extra = {"number": ("scoring",), "choice": ("choices",)}.get(answer, ())
     return (*required, "method", "answer", *extra), (*optional, "evidence")
 
@@ -261,13 +249,7 @@ def _parse_scoring(data: Any, path: str) -> Scoring:
     _require_mapping(data, where)
     kind = data.get("type")
     if kind not in SCORING_TYPES:
-        _fail(
-            N_("{path}: unknown {name} '{value}'; expected one of {expected}."),
-            where,
-            name="type",
-            value=kind,
-            expected=", ".join(SCORING_TYPES),
-        )
+        _unknown(where, "type", kind, SCORING_TYPES)
     if kind != "linear":
         _check_fields(data, where, required=("type",), optional=())
         return Scoring(kind)
@@ -410,3 +392,14 @@ def _plain(x: float | None) -> float | int | None:
 
 def _fail(message: str, path: str, **details: Any) -> NoReturn:
     raise InvalidInput(message, field="framework", path=path, **details)
+
+
+def _unknown(path: str, name: str, value: Any, expected: Sequence[str]) -> NoReturn:
+    """The refusal of a value outside its vocabulary, naming the ones allowed."""
+    _fail(
+        N_("{path}: unknown {name} '{value}'; expected one of {expected}."),
+        path,
+        name=name,
+        value=value,
+        expected=", ".join(expected),
+    )
