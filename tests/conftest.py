@@ -25,6 +25,11 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Background jobs run at once inside the test (the database queue and its worker are tested apart).
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # The apps' task modules are imported as Django starts (their leases join the worker's sweep): the handler
+    # that resolved the database backend then forgets it, as it does under override_settings.
+    from django.core.signals import setting_changed
+
+    setting_changed.send(sender=type(settings), setting="TASKS", value=settings.TASKS, enter=True)
 
 
 ON_POSTGRES = os.environ.get("PARITRANA_DATABASE_URL", "").startswith("postgres")

@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from paritrana.accounts.choices import Role
 from paritrana.api.main import api
-from paritrana.core.models import AuditEvent
+from paritrana.core.models import AuditEvent, Job
 from paritrana.regions.actions import do_save_region_group
 from paritrana.registry.models import ImportJob, Worker
 from paritrana.sponsorship.models import Bill
@@ -102,6 +102,14 @@ ROWS: list[Row] = [
     ("web:group_edit", "get", lambda o: f"/regions/groups/{o['group'].pk}/", 302, only(200)),
     ("web:group_delete", "post", lambda o: f"/regions/groups/{o['group'].pk}/delete/", 302, only(302)),
     ("web:audit", "get", lambda o: "/audit/", 302, {**only(200), Role.SYSTEM_ADMIN.value: 200}),
+    # A background job is seen by whoever queued it and by the holders of its kind's right over its region; to the
+    # others it does not exist (404). A national job: only national holders.
+    ("web:jobs", "get", lambda o: "/jobs/", 302, ALL),
+    ("web:job", "get", lambda o: f"/jobs/{o['run_in'].pk}/", 302, {**roles(MANAGE, refused=404)}),
+    ("web:job", "get", lambda o: f"/jobs/{o['run_national'].pk}/", 302, only(200, 404)),
+    ("GET /api/v1/jobs", "get", lambda o: "/api/v1/jobs", 401, ALL),
+    ("GET /api/v1/jobs/{job_id}", "get", lambda o: f"/api/v1/jobs/{o['run_in'].pk}", 401, roles(MANAGE, refused=404)),
+    ("GET /api/v1/jobs/{job_id}", "get", lambda o: f"/api/v1/jobs/{o['run_national'].pk}", 401, only(200, 404)),
     ("web:audit_export", "get", lambda o: "/audit/export.csv", 302, {**only(200), Role.SYSTEM_ADMIN.value: 200}),
     ("accounts:list", "get", lambda o: "/users/", 302, only(200)),
     ("accounts:new", "get", lambda o: "/users/new/", 302, only(200)),
@@ -259,6 +267,7 @@ ROWS: list[Row] = [
     ("analytics:region", "get", lambda o: f"/indicators/region/{INSIDE}/", 302, ALL),
     ("analytics:region", "get", lambda o: f"/indicators/region/{OUTSIDE}/", 302, scoped_region(403)),
     ("analytics:boundaries", "get", lambda o: "/indicators/boundaries/", 302, only(200)),
+    ("analytics:refresh", "post", lambda o: "/indicators/refresh/", 302, only(302)),
     ("analytics:reference", "get", lambda o: "/indicators/reference/", 302, ALL),
     ("public:dashboard", "get", lambda o: "/publik/", 200, ALL),
     ("GET /api/v1/sponsors", "get", lambda o: "/api/v1/sponsors", 401, roles(SV)),
@@ -1196,6 +1205,8 @@ _PLACEHOLDERS = {
         "event_in",
         "event_out",
         "job",
+        "run_in",
+        "run_national",
         "program_in",
         "program_out",
         "bill_in",
@@ -1255,7 +1266,13 @@ def _registry_objects(folder: Path) -> dict[str, Any]:
         key: Target.objects.create(indicator="coverage_workforce", year=2024, region_code=code, value=30, source="x")
         for key, code in (("target_in", "36.03"), ("target_out", "36.72"))
     }
-    return {"worker_in": inside, "worker_out": outside, "job": job, **targets, **_sponsorship_objects()}
+    operator = make_user("matrix.biller", Role.REGIONAL_OPERATOR, "36.03")
+    background = {
+        # A billing run queued by an operator of 36.03 (its region), and one by the national admin (national).
+        "run_in": Job.objects.create(kind="billing_run", created_by=operator, region_code="36.03", status="done"),
+        "run_national": Job.objects.create(kind="billing_run", created_by=uploader, status="done"),
+    }
+    return {"worker_in": inside, "worker_out": outside, "job": job, **targets, **background, **_sponsorship_objects()}
 
 
 def _sponsorship_objects() -> dict[str, Any]:

@@ -85,10 +85,10 @@ def cmd_worker(args: argparse.Namespace) -> None:
     _setup_django()
     from django.core.management import call_command
 
-    from paritrana.registry.tasks import recover_stale_jobs, start_sweeper
+    from paritrana.core.jobs import recover_all, start_sweeper
 
-    # Imports whose worker stopped (killed, out of memory) run again or fail: now, and every minute while this runs.
-    recover_stale_jobs()
+    # Jobs whose worker stopped (killed, out of memory) run again or fail: now, and every minute while this runs.
+    recover_all()
     if not args.batch:
         start_sweeper()
     call_command("db_worker", *(["--batch"] if args.batch else []), "--no-startup-delay")
@@ -241,7 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("migrate", cmd_migrate, "Create or upgrade the database tables.")
     add("demo", cmd_demo, "Load the demo data (idempotent; never deletes).")
-    p = add("worker", cmd_worker, "Run background jobs (imports) from the database queue.")
+    p = add(
+        "worker",
+        cmd_worker,
+        "Run background jobs (imports, billing runs, reconciles, facts refreshes) from the database queue.",
+    )
     p.add_argument("--batch", action="store_true", help="stop when the queue is empty")
 
     p = add("users", cmd_users, "List users, create one, grant a role, make an API token, or reset a password.")

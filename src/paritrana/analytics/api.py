@@ -10,10 +10,12 @@ from django.http import HttpRequest
 from ninja import Field, File, Query, Router, Schema, UploadedFile
 
 from paritrana.analytics import actions, queries
+from paritrana.analytics.jobs import do_queue_refresh
 from paritrana.analytics.models import Target, Workforce
 from paritrana.analytics.sources import all_indicators
 from paritrana.analytics.store import connect
 from paritrana.core.errors import N_, NotFound
+from paritrana.core.jobs import JobOut
 from paritrana.core.permissions import require, require_national
 from paritrana.core.sheets import check_size
 
@@ -203,6 +205,13 @@ def get_facts(request: HttpRequest) -> list[dict[str, Any]]:
         store.close()
 
 
-@router.post("/indicators/facts/refresh", summary="Rebuild the registry's facts from the sponsorship bills")
-def post_refresh(request: HttpRequest) -> dict[str, Any]:
+@router.post(
+    "/indicators/facts/refresh",
+    response={200: dict[str, Any], 202: JobOut},
+    summary="Rebuild the registry's facts from the sponsorship bills; background=true queues it as a job",
+)
+def post_refresh(request: HttpRequest, background: bool = False) -> Any:
+    """At national size the refresh takes minutes: ``?background=true`` answers 202 with the job at once."""
+    if background:
+        return 202, do_queue_refresh(actor=request.user)
     return actions.do_refresh_facts(actor=request.user)

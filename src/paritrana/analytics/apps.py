@@ -5,3 +5,8 @@ class AnalyticsConfig(AppConfig):
     name = "paritrana.analytics"
     label = "analytics"
     verbose_name = "Analytics"
+
+    def ready(self) -> None:
+        from paritrana.analytics.jobs import register_kinds
+
+        register_kinds()

@@ -10,6 +10,7 @@ urlpatterns = [
     re_path(r"^export\.(?P<fmt>csv|xlsx|pdf)$", views.export, name="export"),
     path("region/<str:code>/", views.region_detail, name="region"),
     path("boundaries/", views.boundaries, name="boundaries"),
+    path("refresh/", views.refresh, name="refresh"),
     path("reference/", views.reference, name="reference"),
 ]
 

@@ -26,6 +26,7 @@ from paritrana.analytics import reports
 from paritrana.analytics.boundaries import ATTRIBUTION, MAX_BOUNDARY_BYTES, attribution, do_load_boundary
 from paritrana.analytics.definitions import LEVELS, Indicator
 from paritrana.analytics.forms import BoundaryForm, PublicForm, ScorecardForm, default_period
+from paritrana.analytics.jobs import do_queue_refresh
 from paritrana.analytics.models import Boundary
 from paritrana.analytics.periods import Period
 from paritrana.analytics.queries import effective_region, indicator_series, indicator_values, region_names
@@ -146,6 +147,15 @@ def _region_datalist(user: Any) -> list[tuple[str, str]]:
     scope = scope_for(user, "indicators.view")
     codes = set(Region.objects.filter(scope.q("code"), level__lte=2).values_list("code", flat=True)) | scope.codes
     return [(code, name) for code, name in sorted(region_names(codes).items()) if code]
+
+
+@login_required
+@require_http_methods(["POST"])
+def refresh(request: HttpRequest) -> HttpResponse:
+    """Rebuild the registry's facts from the bills, as a background job (minutes at national size)."""
+    job = do_queue_refresh(actor=request.user)
+    messages.success(request, gettext("The facts refresh is queued."))
+    return redirect("web:job", pk=job.pk)
 
 
 @login_required

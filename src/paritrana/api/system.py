@@ -1,4 +1,4 @@
-"""API of the signed-in user and the audit log."""
+"""API of the signed-in user, the audit log and the background jobs."""
 
 from datetime import date, datetime
 from typing import Any, cast
@@ -9,7 +9,8 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from paritrana.core.audit import filter_events
-from paritrana.core.models import AuditEvent
+from paritrana.core.jobs import JobOut, get_job, jobs_for
+from paritrana.core.models import AuditEvent, Job
 from paritrana.core.pagination import Page
 from paritrana.core.permissions import scoped
 
@@ -58,3 +59,13 @@ def me(request: HttpRequest) -> MeOut:
 @paginate(Page)
 def audit_log(request: HttpRequest, filters: Query[AuditFilter]):
     return filter_events(scoped(AuditEvent.objects.all(), request.user, "audit.view"), **filters.dict())
+
+
+@router.get("/jobs", response=list[JobOut], summary="Your latest background jobs")
+def list_jobs(request: HttpRequest) -> list[Job]:
+    return jobs_for(request.user)
+
+
+@router.get("/jobs/{job_id}", response=JobOut, summary="One background job: its progress and outcome")
+def job_detail(request: HttpRequest, job_id: int) -> Job:
+    return get_job(request.user, job_id)

@@ -37,7 +37,7 @@ from paritrana.core.errors import N_, Conflict, InvalidInput
 from paritrana.core.permissions import Scope, require
 from paritrana.regions.queries import known_codes
 from paritrana.registry import ingest
-from paritrana.registry.choices import DRY_RUN, ImportMode, ImportStatus
+from paritrana.registry.choices import DRY_RUN, ImportKind, ImportMode, ImportStatus
 from paritrana.registry.models import ImportJob, Worker, lock_registry_for_writing
 
 __all__ = ["ImportResult", "do_import_workers", "do_reveal_nik"]
@@ -362,15 +362,22 @@ def do_queue_import(
     dry_run: bool = False,
     sheet: str = "",
     check_columns: bool = False,
+    kind: str = ImportKind.WORKERS,
+    list_source: str = "",
 ) -> ImportJob:
-    """Keep an uploaded worker list and queue its import (or hold it for the column check). The mode and size are
-    checked, and the header and first rows read (bounded, ``ingest.cached_preview``), before anything is queued: a
-    file refused there is refused now, with nothing kept. The job itself runs ``do_import_workers``."""
+    """Keep an uploaded worker list (or death list: ``kind``) and queue its import (or hold it for the column
+    check). The right, the mode and the size are checked, and the header and first rows read (bounded,
+    ``ingest.cached_preview``), before anything is queued: a file refused there is refused now, with nothing kept.
+    The job itself runs ``do_import_workers`` (``lifecycle.do_import_deaths``)."""
     from django.conf import settings
 
+    from paritrana.registry.lifecycle import check_death_list
     from paritrana.registry.tasks import import_workers_task
 
-    require(actor, "registry.import")
+    if kind == ImportKind.DEATHS:
+        list_source = check_death_list(actor, list_source)
+    else:
+        require(actor, "registry.import")
     if mode not in ImportMode.values:  # refused now, not by the job after a 202 (and it must fit the job's column)
         raise InvalidInput(
             N_("Unknown {field} {value}; use one of {valid}."),
@@ -400,12 +407,14 @@ def do_queue_import(
             dry_run=dry_run,
             sheet=sheet,
             status=ImportStatus.MAPPING if check_columns else ImportStatus.QUEUED,
+            kind=kind,
+            list_source=list_source,
         )
         audit.record(
             actor=actor,
             action="workers.import.queued",
             obj=job,
-            after={"filename": job.filename, "mode": mode, "dry_run": dry_run, "status": job.status},
+            after={"filename": job.filename, "kind": kind, "mode": mode, "dry_run": dry_run, "status": job.status},
         )
     if job.status == ImportStatus.QUEUED:  # once the job is written: the worker may pick it up at once
         import_workers_task.enqueue(job.pk)

@@ -11,3 +11,5 @@ class RegistryConfig(AppConfig):
         from paritrana.registry.queries import metric_figures
 
         register_figures(metric_figures)
+
+        import paritrana.registry.tasks  # noqa: F401 - its lease joins the ones the worker sweeps

@@ -71,6 +71,7 @@ __all__ = [
     "WorkerChange",
     "do_correct_nik",
     "do_correct_worker",
+    "check_death_list",
     "do_import_deaths",
     "do_merge_workers",
     "do_record_death",
@@ -159,6 +160,13 @@ def _death_scope(actor: Any) -> Scope:
     if all(s.empty for s in scopes):
         raise PermissionDenied()
     return Scope(frozenset().union(*(s.codes for s in scopes)), national=any(s.national for s in scopes))
+
+
+def check_death_list(actor: Any, list_source: str) -> str:
+    """Before a death list is queued: whether ``actor`` may record deaths anywhere, and its source cleaned (refused
+    when too long). The list's rows are checked when it runs (``do_import_deaths``)."""
+    _death_scope(actor)
+    return _text(list_source, "source", SOURCE_MAX)
 
 
 def _text(value: str | None, name: str, limit: int) -> str:
@@ -724,6 +732,7 @@ def do_import_deaths(
     sheet: str | None = None,
     list_source: str = "",
     on: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> DeathListResult:
     """Record the deaths of a list (CSV/XLSX: NIK, date of death, optionally source, note and name) in one
     transaction, as ``do_record_death`` records one: the same checks, the same hooks, a history entry per worker and
@@ -732,7 +741,8 @@ def do_import_deaths(
     As the worker import: ``all-or-nothing`` writes nothing when a row is refused, ``valid-only`` records the valid
     rows and reports the others (a NIK the registry does not know, a date before the birth date...); ``dry_run``
     writes nothing and counts. ``list_source`` is the source of rows whose own source cell is empty (e.g.
-    "Dukcapil"). A NIK outside the actor's scope is reported as unknown: nothing is said about that worker."""
+    "Dukcapil"). A NIK outside the actor's scope is reported as unknown: nothing is said about that worker.
+    ``progress(done, total)`` hears of the rows read, then of the rows recorded."""
     scope = _death_scope(actor)
     if mode not in ImportMode.values:
         raise InvalidInput(
@@ -745,6 +755,8 @@ def do_import_deaths(
     table = ingest.read_table(source, filename=filename, sheet=sheet)
     mapping = death_mapping(table.headers)
     rows = _read_deaths(table, mapping, list_source, on or today())
+    if progress:
+        progress(0, rows.height)
     issues = [
         _issues(rows.filter(pl.col("problem") == code), code, field_name, raw)
         for code, field_name, raw in (
@@ -806,6 +818,8 @@ def do_import_deaths(
             change = WorkerChange("death", todo.select("worker_id", pl.col("died_on").alias("on")), actor)
             effects = _notify(change)
         summary.update(status=ImportStatus.DONE, **{k: v for k, v in effects.items() if isinstance(v, int)})
+        if progress:
+            progress(rows.height, rows.height)
         audit.record(
             actor=actor,
             action="workers.deaths",

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
 from django.conf import settings
 from django.db import connection, models
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from paritrana.core.models import LeasedJob, render_message
 from paritrana.core.privacy import mask_nik
 from paritrana.registry.choices import (
     DeathSource,
@@ -126,12 +123,9 @@ class WorkerEvent(models.Model):
         return str(DeathSource(self.source).label) if self.source in DeathSource.values else self.source
 
 
-class ImportJob(models.Model):
+class ImportJob(LeasedJob):
     """One uploaded list and what became of it. The file is kept outside the web root (MEDIA_ROOT/imports)."""
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     filename = models.CharField(_("file name"), max_length=255)
     stored_path = models.CharField(max_length=500)
     sheet = models.CharField(_("sheet"), max_length=100, blank=True)
@@ -139,68 +133,19 @@ class ImportJob(models.Model):
     dry_run = models.BooleanField(_("dry run"), default=False)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
-    progress = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
     summary = models.JSONField(default=dict, blank=True)
     report_path = models.CharField(max_length=500, blank=True)
-    #: Why a failed job failed: ``error_code`` (``invalid_input``, ``unexpected_error``, ``worker_stopped``...), the
-    #: gettext message id and its placeholders, so that a page shows it in its reader's language (``error_text``).
-    #: ``error`` keeps the same message in English, filled in, for the API and the logs.
-    error = models.TextField(blank=True)
-    error_code = models.CharField(max_length=40, blank=True)
-    error_message = models.TextField(blank=True)
-    error_details = models.JSONField(default=dict, blank=True)
-    #: What a person should know about a job that ended: ``[{"code", "message", "details"}]`` (the worker stopped
-    #: and the job ran again; the report could not be made).
-    notes = models.JSONField(default=list, blank=True)
-    #: The lease of a running job: the worker running it sets this when it starts and every ``HEARTBEAT_EVERY``
-    #: after; a running job silent for ``STALE_AFTER`` lost its worker (``tasks.recover_stale_jobs``).
-    heartbeat_at = models.DateTimeField(_("last sign of the worker"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)  # runs started, the one going on included
-    region_code = models.CharField(max_length=13, blank=True)  # the uploader's scope, for scoped lists
-    #: A worker list (run in the background) or a death list (run while the upload waits: it only updates).
+    #: A worker list or a death list; both run in the background.
     kind = models.CharField(_("list"), max_length=16, choices=ImportKind.choices, default=ImportKind.WORKERS)
+    #: A death list's source (``DeathSource``), asked on its upload page.
+    list_source = models.CharField(max_length=200, blank=True)
 
-    HEARTBEAT_EVERY = timedelta(seconds=10)
-    STALE_AFTER = timedelta(minutes=5)
-
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(LeasedJob.Meta):
         verbose_name = _("import")
         verbose_name_plural = _("imports")
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.status})"
-
-    @property
-    def error_text(self) -> str:
-        """Why the job failed, in the active language."""
-        return render_message(self.error_message, self.error_details) if self.error_message else self.error
-
-    @property
-    def note_texts(self) -> list[str]:
-        return [render_message(note.get("message", ""), note.get("details", {})) for note in self.notes]
-
-    @property
-    def is_stale(self) -> bool:
-        """A running job whose worker has given no sign for ``STALE_AFTER``: it stopped (shown on the page)."""
-        if self.status != ImportStatus.RUNNING:
-            return False
-        return self.heartbeat_at is None or self.heartbeat_at < timezone.now() - self.STALE_AFTER
-
-
-def render_message(message: str, details: dict[str, Any]) -> str:
-    """A stored message id in the active language, its placeholders filled (a missing one stays visible)."""
-    template = gettext(message) if message else ""
-    try:
-        return template.format_map(_Keep(details))
-    except (ValueError, IndexError):  # a translator's typo must not hide the message itself
-        return template
-
-
-class _Keep(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
 
 
 def lock_registry_for_writing() -> None:

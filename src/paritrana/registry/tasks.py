@@ -1,53 +1,41 @@
-"""Background imports: the web page queues a job; ``paritrana worker`` runs it (the database is the queue).
+"""Background imports: the web page (or the API) queues a worker list or a death list; ``paritrana worker`` runs it
+(the database is the queue), under the lease every background job shares (``core.jobs``: heartbeat, one more run
+when the worker stopped, a reason a person can read when it fails).
 
-Every job ends ``done``, ``rejected`` or ``failed``, never ``running`` for good:
+What is the imports' own:
 
-- An error of the one tree fails the job with its code, message id and details; any other exception (a bug) fails it
-  with ``unexpected_error`` and the exception's class. The reason is stored as a message id and its placeholders
-  (``ImportJob.error_message``, ``error_details``), so the page shows it in Indonesian; the traceback goes to the
-  worker's log only (its frames, not the exception's text, which may quote a cell: a name or a NIK).
 - The import writes in one transaction and commits before the report is made: a report that cannot be made (a
   character a spreadsheet refuses, a full disk) leaves the job ``done`` with a note, never undoes or hides the import.
-- A lease: the worker sets ``heartbeat_at`` when it takes the job and, from a thread of its own (its own database
-  connection, outside the import's transaction), every ``ImportJob.HEARTBEAT_EVERY`` while it runs. A job ``running``
-  without a sign for ``ImportJob.STALE_AFTER`` lost its worker (SIGKILL, out of memory, a machine restart):
-  ``recover_stale_jobs`` (run by ``paritrana worker`` when it starts and every minute while it runs) queues it again
-  once (the import is all or nothing, so a run that died wrote nothing, and running a list again is safe: an upsert
-  by NIK), and fails it with ``worker_stopped`` when its second run dies too (a list too large for the worker's
-  memory would otherwise kill every worker in turn) or when it holds no heartbeat (left from before the lease).
+- A list whose worker stopped runs again once: the import is all or nothing, so a run that died wrote nothing, and
+  running a list again is safe (an upsert by NIK; a death already recorded is reported, not recorded twice). Its
+  second death fails it with ``worker_stopped``: a list too large for the worker's memory would otherwise kill every
+  worker in turn.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
-import threading
 import traceback
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from django.db import DatabaseError, connections, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
 
-from paritrana.core import audit
-from paritrana.core.errors import N_, ParitranaError
-from paritrana.core.permissions import SYSTEM
+from paritrana.core.errors import N_
+from paritrana.core.jobs import LEASES, Lease, Progress, note
 from paritrana.registry.actions import ImportResult, do_import_workers
-from paritrana.registry.choices import ImportStatus
+from paritrana.registry.choices import ImportKind, ImportStatus
+from paritrana.registry.lifecycle import DeathListResult, do_import_deaths
 from paritrana.registry.models import ImportJob
 
-__all__ = ["MAX_ATTEMPTS", "import_workers_task", "recover_stale_jobs", "run_import_job", "start_sweeper"]
+__all__ = ["IMPORT_LEASE", "MAX_ATTEMPTS", "import_workers_task", "recover_stale_jobs", "run_import_job"]
 
 logger = logging.getLogger(__name__)
 
 #: Runs a job gets: the first and, when its worker died, one more.
 MAX_ATTEMPTS = 2
-#: How often a running worker looks for jobs whose worker stopped (seconds).
-SWEEP_EVERY = 60.0
 
 UNEXPECTED = N_(
     "The import stopped on an unexpected error ({kind}) and nothing was written to the registry. Tell the "
@@ -64,110 +52,26 @@ REPORT_FAILED = N_(
 )
 
 
-def _note(code: str, message: str, **details: Any) -> dict[str, Any]:
-    return {"code": code, "message": message, "details": details}
-
-
-def _failure(code: str, message: str, details: dict[str, Any]) -> dict[str, Any]:
-    """The fields of a failed job: the reason as a message id with its details, and in English for the API."""
-    plain = json.loads(json.dumps(details, default=str))  # dates, Decimals, paths: as text
-    english = ParitranaError(message, **plain).render_message()
-    return {
-        "status": ImportStatus.FAILED,
-        "error": english,
-        "error_code": code,
-        "error_message": message,
-        "error_details": plain,
-        "finished_at": timezone.now(),
-    }
-
-
-class _Heartbeat:
-    """While an import runs: every ``HEARTBEAT_EVERY``, from a thread with its own database connection (so outside
-    the import's transaction, and seen by others at once), the job's ``heartbeat_at`` and its progress."""
-
-    def __init__(self, job_id: int, attempt: int) -> None:
-        self.job_id, self.attempt = job_id, attempt
-        self.done = self.total = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"import-heartbeat-{job_id}", daemon=True)
-
-    def progress(self, done: int, total: int) -> None:
-        self.done, self.total = done, total
-
-    def __enter__(self) -> _Heartbeat:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        # A beat may wait for SQLite's write lock (its busy timeout, 20 s): not longer than that.
-        self._thread.join(timeout=30)
-
-    def _run(self) -> None:
-        try:
-            while not self._stop.wait(ImportJob.HEARTBEAT_EVERY.total_seconds()):
-                try:
-                    ImportJob.objects.filter(pk=self.job_id, attempts=self.attempt, status=ImportStatus.RUNNING).update(
-                        heartbeat_at=timezone.now(), progress=self.done, total=self.total
-                    )
-                except Exception as exc:
-                    logger.warning("import job %s: heartbeat not written (%s)", self.job_id, type(exc).__name__)
-        finally:
-            connections.close_all()  # this thread's connections only
-
-
 def run_import_job(job_id: int) -> None:
-    """Run one queued import and record its outcome on the job; a job no longer queued (finished, or taken by
-    another run) is left alone."""
-    now = timezone.now()
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING, attempts=F("attempts") + 1, heartbeat_at=now, progress=0, total=0
-    )
-    if not claimed:
-        logger.info("import job %s is not queued any more: skipped", job_id)
+    """Run one queued import (a worker list or a death list) and record its outcome on the job; a job no longer
+    queued (finished, or taken by another run) is left alone."""
+    ran = IMPORT_LEASE.run(job_id, _import)
+    if ran is None:
         return
-    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    # Every later write names this run: once the job was taken from a stopped run and given to a new one, the
-    # stopped run (were it only slow) changes nothing.
-    mine = ImportJob.objects.filter(pk=job.pk, attempts=job.attempts)
-    try:
-        with _Heartbeat(job.pk, job.attempts) as beat:
-            result = do_import_workers(
-                source=Path(job.stored_path),
-                filename=job.filename,
-                actor=job.created_by,
-                mode=job.mode,
-                dry_run=job.dry_run,
-                mapping=job.mapping or None,
-                sheet=job.sheet or None,
-                progress=beat.progress,
-            )
-    except ParitranaError as exc:
-        mine.update(**_failure(exc.code, exc.message, exc.details))
-        return
-    except Exception as exc:  # a bug: the job fails with a reason a person can read, the frames go to the log
-        frames = "".join(traceback.format_tb(exc.__traceback__))
-        logger.error("import job %s stopped on an unexpected %s:\n%s", job.pk, type(exc).__name__, frames)
-        mine.update(**_failure("unexpected_error", UNEXPECTED, {"kind": type(exc).__name__, "job": job.pk}))
-        return
-    except BaseException:  # the worker is told to stop at once (a second Ctrl+C): the import was rolled back
-        with contextlib.suppress(Exception):  # else the sweep finds the job without heartbeat, later
-            _requeue_or_fail(job, judged_stale=False)
-        raise
+    job, result, _told = ran
     # The import is committed: from here on nothing may fail the job.
     notes = list(job.notes)
     report = ""
     if result.issues.height:
-        report, note = _write_report(job, result)
-        if note:
-            notes.append(note)
+        report, report_note = _write_report(job, result)
+        if report_note:
+            notes.append(report_note)
     summary = {k: v for k, v in result.summary.items() if k != "mapping"}
-    mine.update(
+    IMPORT_LEASE.mine(job).update(
         status=ImportStatus.REJECTED if summary["status"] == ImportStatus.REJECTED else ImportStatus.DONE,
         summary=summary,
         report_path=report,
-        mapping=result.summary["mapping"],
+        mapping=result.summary.get("mapping", job.mapping),
         notes=notes,
         progress=summary["rows"],
         total=summary["rows"],
@@ -176,7 +80,31 @@ def run_import_job(job_id: int) -> None:
     )
 
 
-def _write_report(job: ImportJob, result: ImportResult) -> tuple[str, dict[str, Any] | None]:
+def _import(job: ImportJob, progress: Progress) -> ImportResult | DeathListResult:
+    if job.kind == ImportKind.DEATHS:
+        return do_import_deaths(
+            actor=job.created_by,
+            source=Path(job.stored_path),
+            filename=job.filename,
+            mode=job.mode,
+            dry_run=job.dry_run,
+            sheet=job.sheet or None,
+            list_source=job.list_source,
+            progress=progress,
+        )
+    return do_import_workers(
+        source=Path(job.stored_path),
+        filename=job.filename,
+        actor=job.created_by,
+        mode=job.mode,
+        dry_run=job.dry_run,
+        mapping=job.mapping or None,
+        sheet=job.sheet or None,
+        progress=progress,
+    )
+
+
+def _write_report(job: ImportJob, result: ImportResult | DeathListResult) -> tuple[str, dict[str, Any] | None]:
     """The report beside the stored file, or, when it cannot be made, no report and a note saying so."""
     path = Path(job.stored_path).with_suffix(".report.xlsx")
     try:
@@ -185,75 +113,28 @@ def _write_report(job: ImportJob, result: ImportResult) -> tuple[str, dict[str, 
         frames = "".join(traceback.format_tb(exc.__traceback__))
         logger.error("import job %s: the report failed on %s:\n%s", job.pk, type(exc).__name__, frames)
         path.unlink(missing_ok=True)
-        return "", _note("report_failed", REPORT_FAILED, kind=type(exc).__name__)
+        return "", note("report_failed", REPORT_FAILED, kind=type(exc).__name__)
     return str(path), None
 
 
-def _requeue_or_fail(job: ImportJob, *, judged_stale: bool) -> str:
-    """Give a job whose run stopped one more run, or fail it. ``judged_stale``: the job was found without a
-    heartbeat, and the change applies only if no beat came since. Returns the new status, or "" if the job had
-    moved on meanwhile (finished, or beat again)."""
-    rows = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING, attempts=job.attempts)
-    if judged_stale:
-        rows = rows.filter(heartbeat_at=job.heartbeat_at) if job.heartbeat_at else rows.filter(heartbeat_at=None)
-    with transaction.atomic():
-        if job.heartbeat_at is not None and job.attempts < MAX_ATTEMPTS:
-            note = _note("worker_restarted", WORKER_RESTARTED)
-            changed = rows.update(status=ImportStatus.QUEUED, notes=[*job.notes, note], progress=0, total=0)
-            status = ImportStatus.QUEUED
-        else:
-            changed = rows.update(**_failure("worker_stopped", WORKER_STOPPED, {"attempts": job.attempts}))
-            status = ImportStatus.FAILED
-        if not changed:
-            return ""
-        audit.record(
-            actor=SYSTEM,
-            action="workers.import_recovered",
-            object_type="registry.importjob",
-            object_id=job.pk,
-            region_code=job.region_code,
-            before={"status": ImportStatus.RUNNING, "attempts": job.attempts},
-            after={"status": status},
-        )
-        if status == ImportStatus.QUEUED:  # the database queue: its task is written in the same transaction
-            import_workers_task.enqueue(job.pk)
-    logger.warning("import job %s: its worker stopped during run %s; now %s", job.pk, job.attempts, status)
-    return status
-
-
 def recover_stale_jobs(*, now: datetime | None = None) -> dict[int, str]:
-    """Running jobs without a heartbeat for ``ImportJob.STALE_AFTER`` (their worker stopped): queued again for one
-    more run, or failed with ``worker_stopped`` (see the module's docstring). Returns ``{job id: new status}``."""
-    cutoff = (now or timezone.now()) - ImportJob.STALE_AFTER
-    stale = ImportJob.objects.filter(status=ImportStatus.RUNNING).filter(
-        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True)
-    )
-    outcome: dict[int, str] = {}
-    for job in stale.order_by("pk"):
-        status = _requeue_or_fail(job, judged_stale=True)
-        if status:
-            outcome[job.pk] = status
-    return outcome
-
-
-def start_sweeper(every: float = SWEEP_EVERY) -> threading.Event:
-    """Look for jobs whose worker stopped every ``every`` seconds, in a thread of the worker process (with its own
-    database connection). Set the returned event to stop it."""
-    stop = threading.Event()
-
-    def sweep() -> None:
-        while not stop.wait(every):
-            try:
-                recover_stale_jobs()
-            except DatabaseError as exc:  # the database restarting: the next sweep tries again
-                logger.warning("the sweep for stopped imports failed (%s)", type(exc).__name__)
-            finally:
-                connections.close_all()
-
-    threading.Thread(target=sweep, name="import-sweeper", daemon=True).start()
-    return stop
+    """Imports without a heartbeat for ``ImportJob.STALE_AFTER`` (their worker stopped): queued again for one more
+    run, or failed with ``worker_stopped`` (see ``core.jobs``). Returns ``{job id: new status}``."""
+    return IMPORT_LEASE.recover(now=now)
 
 
 @task()
 def import_workers_task(job_id: int) -> None:
     run_import_job(job_id)
+
+
+IMPORT_LEASE = Lease(
+    model=ImportJob,
+    enqueue=lambda pk: import_workers_task.enqueue(pk),
+    recovered="workers.import_recovered",
+    unexpected=UNEXPECTED,
+    restarted=WORKER_RESTARTED,
+    stopped=WORKER_STOPPED,
+    max_attempts=MAX_ATTEMPTS,
+)
+LEASES.append(IMPORT_LEASE)

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-import uuid
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
@@ -17,7 +15,6 @@ from django.contrib.auth.models import User
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods
 from lokal import format_rupiah
@@ -44,7 +41,6 @@ from paritrana.registry.choices import ImportKind, ImportStatus, WorkerStatus
 from paritrana.registry.forms import CHANGE_FORMS, DeathListForm, ImportForm, MappingForm, WorkerFilterForm
 from paritrana.registry.ingest import guess_mapping
 from paritrana.registry.models import ImportJob, Worker
-from paritrana.registry.tasks import MAX_ATTEMPTS
 
 
 @login_required
@@ -323,10 +319,11 @@ def event_evidence(request: HttpRequest, pk: int) -> FileResponse:
 @require_http_methods(["GET", "POST"])
 @confirm_uploads
 def deaths(request: HttpRequest) -> HttpResponse:
-    """Upload a death list: checked and recorded while the page waits (it only updates workers), kept as an import
-    with its summary and report, shown on the import's page."""
+    """Upload a death list: queued and recorded in the background (a national list of 100,000 rows takes seconds),
+    kept as an import with its progress, summary and report, shown on the import's page."""
     require(request.user, "registry.import")
     form = DeathListForm(request.POST or None, request.FILES or None)
+    error = ""
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         check_size(upload.name or "", upload.size)
@@ -343,66 +340,25 @@ def deaths(request: HttpRequest) -> HttpResponse:
             )
             if page is not None:
                 return page
-        folder = Path(settings.MEDIA_ROOT) / "imports"
-        folder.mkdir(parents=True, exist_ok=True)
-        stored = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()[:6]}"
-        with stored.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        job = ImportJob.objects.create(
-            created_by=cast(User, request.user),
-            kind=ImportKind.DEATHS,
-            filename=upload.name[:255],
-            stored_path=str(stored),
-            mode=form.cleaned_data["mode"],
-            dry_run=form.cleaned_data["dry_run"],
-            sheet=form.cleaned_data["sheet"],
-            status=ImportStatus.RUNNING,
-            # Run here, not by the worker: a lease as the worker's, and never run again by the sweeper (it fails
-            # the job when this process stops during it; the list is all in one transaction, so nothing was written).
-            heartbeat_at=timezone.now(),
-            attempts=MAX_ATTEMPTS,
+        job, error = attempt(
+            lambda: do_queue_import(
+                actor=request.user,
+                chunks=upload.chunks(),
+                filename=upload.name or "",
+                size=upload.size,
+                mode=form.cleaned_data["mode"],
+                dry_run=form.cleaned_data["dry_run"],
+                sheet=form.cleaned_data["sheet"],
+                kind=ImportKind.DEATHS,
+                list_source=form.cleaned_data["source"],
+            )
         )
-        job = run_death_list(job, request.user, list_source=form.cleaned_data["source"])
-        if job.status == ImportStatus.DONE:
-            messages.success(request, gettext("Death list {file} processed.").format(file=job.filename))
-        return redirect("registry:import", pk=job.pk)
+        if job is not None:
+            messages.success(request, gettext("Death list {file} queued.").format(file=job.filename))
+            return redirect("registry:import", pk=job.pk)
     jobs = ImportJob.objects.filter(created_by=cast(User, request.user), kind=ImportKind.DEATHS)[:20]
-    return render(request, "registry/deaths.html", {"form": form, "jobs": jobs}, status=422 if form.errors else 200)
-
-
-def run_death_list(job: ImportJob, actor: Any, *, list_source: str = "") -> ImportJob:
-    """Run a death list's job to its end: done, rejected (all-or-nothing with refused rows) or failed (the file
-    cannot be read), with its summary and its report of the rows refused or warned about."""
-    try:
-        result = lifecycle.do_import_deaths(
-            actor=actor,
-            source=Path(job.stored_path),
-            filename=job.filename,
-            mode=job.mode,
-            dry_run=job.dry_run,
-            sheet=job.sheet or None,
-            list_source=list_source,
-        )
-    except (PermissionDenied, NotAuthenticated):
-        ImportJob.objects.filter(pk=job.pk).delete()
-        raise
-    except ParitranaError as refusal:
-        job.status, job.finished_at = ImportStatus.FAILED, timezone.now()
-        job.error, job.error_code = refusal.render_message(), refusal.code
-        job.error_message, job.error_details = refusal.message, json.loads(json.dumps(refusal.details, default=str))
-        job.save()
-        return job
-    job.summary = {k: v for k, v in result.summary.items() if k != "mapping"}
-    job.status = ImportStatus.REJECTED if result.summary["status"] == ImportStatus.REJECTED else ImportStatus.DONE
-    job.total = job.progress = result.summary["rows"]
-    if result.issues.height:
-        report = Path(job.stored_path).with_name(f"{Path(job.stored_path).stem}-laporan.xlsx")
-        report.write_bytes(result.report("xlsx"))
-        job.report_path = str(report)
-    job.finished_at = timezone.now()
-    job.save()
-    return job
+    context = {"form": form, "jobs": jobs, "error": error}
+    return render(request, "registry/deaths.html", context, status=422 if form.errors or error else 200)
 
 
 @login_required

@@ -10,11 +10,13 @@ from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja.pagination import paginate
 
 from paritrana.core.errors import InvalidRows
+from paritrana.core.jobs import JobOut
 from paritrana.core.pagination import Page
 from paritrana.core.permissions import require
 from paritrana.core.sheets import check_size
 from paritrana.registry import queries as registry_queries
 from paritrana.sponsorship import actions, planner, queries
+from paritrana.sponsorship.jobs import do_queue_billing, do_queue_reconcile
 from paritrana.sponsorship.models import Bill, Claim, Payment, Program, Sponsor
 
 router = Router(tags=["sponsorship"])
@@ -110,6 +112,7 @@ class EnrollIn(Schema):
 class BillingIn(Schema):
     month: date
     program_ids: list[int] | None = None
+    background: bool = False
 
 
 class BillOut(Schema):
@@ -288,11 +291,18 @@ def post_end(request: HttpRequest, enrollment_id: int, payload: EndIn) -> dict[s
 # Billing and payments -------------------------------------------------------------------------------------------
 
 
-@router.post("/billing/runs", summary="Bill a month for the active programs in your scope (idempotent)")
-def post_billing(request: HttpRequest, payload: BillingIn) -> dict[str, Any]:
+@router.post(
+    "/billing/runs",
+    response={200: dict[str, Any], 202: JobOut},
+    summary="Bill a month for the active programs in your scope (idempotent); background=true queues it as a job",
+)
+def post_billing(request: HttpRequest, payload: BillingIn) -> Any:
+    """With ``background`` the run is a job (202): follow it at ``/jobs/{id}``; a national run takes minutes."""
     programs = None
     if payload.program_ids is not None:
         programs = [queries.get_program(request.user, pk, "sponsorship.manage") for pk in payload.program_ids]
+    if payload.background:
+        return 202, do_queue_billing(actor=request.user, month=payload.month, programs=programs)
     return actions.do_run_billing(actor=request.user, month=payload.month, programs=programs).as_dict()
 
 
@@ -577,13 +587,33 @@ def get_program_export(request: HttpRequest, program_id: int, format: str = "xls
     return _file_response(bpjs.do_export_program(actor=request.user, program=program, fmt=format))
 
 
-@router.post("/bpjs/reconcile", summary="Reconcile the branch's participation list (CSV/XLSX); a wrong layout is 422")
+@router.post(
+    "/bpjs/reconcile",
+    response={200: dict[str, Any], 202: JobOut},
+    summary="Reconcile the branch's participation list (CSV/XLSX); a wrong layout is 422; background=true: a job",
+)
 def post_reconcile_file(
-    request: HttpRequest, file: File[UploadedFile], on: Form[date | None] = None, dry_run: Form[bool] = False
-) -> dict[str, Any]:
+    request: HttpRequest,
+    file: File[UploadedFile],
+    on: Form[date | None] = None,
+    dry_run: Form[bool] = False,
+    background: Form[bool] = False,
+) -> Any:
+    """With ``background`` the list is kept and compared by a job (202), followed at ``/jobs/{id}``; a wrong layout
+    then fails the job with the same reason."""
     from paritrana.sponsorship import bpjs
 
     check_size(file.name or "", file.size)
+    if background:
+        job = do_queue_reconcile(
+            actor=request.user,
+            chunks=file.chunks(),
+            filename=file.name or "kepesertaan.csv",
+            size=file.size,
+            on=on,
+            dry_run=dry_run,
+        )
+        return 202, job
     result = bpjs.do_reconcile_participation(
         actor=request.user, source=file.read(), filename=file.name or "kepesertaan.csv", on=on, dry_run=dry_run
     )

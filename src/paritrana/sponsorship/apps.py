@@ -22,3 +22,7 @@ class SponsorshipConfig(AppConfig):
         from paritrana.sponsorship.queries import worker_page
 
         on_worker_page(worker_page)
+
+        from paritrana.sponsorship.jobs import register_kinds
+
+        register_kinds()

@@ -20,10 +20,13 @@ from django.views.decorators.http import require_http_methods
 from lokal import format_rupiah
 
 from paritrana.core.dates import today
+from paritrana.core.models import Job
 from paritrana.core.permissions import can, owns, require, scope_for
 from paritrana.core.sheets import check_size
 from paritrana.core.views import attempt, confirm_first
 from paritrana.sponsorship import actions, forms, queries
+from paritrana.sponsorship import jobs as background_jobs
+from paritrana.sponsorship.jobs import billing_in_background, do_queue_billing, do_queue_reconcile
 from paritrana.sponsorship.lifecycle import ended_by_worker_changes
 
 
@@ -285,6 +288,7 @@ def billing(request: HttpRequest) -> HttpResponse:
         month = form.cleaned_data["month"]
         active = queries.programs_for(request.user, "sponsorship.manage").filter(status="active")
         waiting = sum(1 for p in active.exclude(bills__month=month) if p.start <= month <= p.end)
+        background = waiting and billing_in_background(request.user, month)
         page = confirm_first(
             request,
             title=gettext("Bill {month}?").format(month=month.isoformat()[:7]),
@@ -295,12 +299,24 @@ def billing(request: HttpRequest) -> HttpResponse:
                     waiting,
                 ).format(month=month.isoformat()[:7], n=waiting),
                 gettext("A bill cannot be withdrawn; its enrollments and pagu are charged with it."),
+                *(
+                    [gettext("The run is large: it goes on in the background, and its page shows how far it is.")]
+                    if background
+                    else []
+                ),
             ],
             verb=gettext("make the bills"),
-            check=lambda: actions.do_run_billing(actor=request.user, month=month),
+            # A run too large to wait for is not tried first either: the job reports a refusal.
+            check=None if background else lambda: actions.do_run_billing(actor=request.user, month=month),
         )
         if page is not None and waiting:
             return page
+        if background:
+            job = do_queue_billing(actor=request.user, month=month)
+            messages.success(
+                request, gettext("The billing run of {month} is queued.").format(month=month.isoformat()[:7])
+            )
+            return redirect("web:job", pk=job.pk)
         result, error = attempt(lambda: actions.do_run_billing(actor=request.user, month=month))
         if result is not None:
             messages.success(
@@ -595,6 +611,15 @@ def reconcile(request: HttpRequest) -> HttpResponse:
                 on = date.fromisoformat(request.POST["on"]) if request.POST.get("on") else None
             except ValueError:
                 raise InvalidInput(N_("Give the date as YYYY-MM-DD."), field="on") from None
+            if (upload.size or 0) > background_jobs.BACKGROUND_BYTES:  # a large list: compared in the background
+                return do_queue_reconcile(
+                    actor=request.user,
+                    chunks=upload.chunks(),
+                    filename=upload.name or "kepesertaan.csv",
+                    size=upload.size,
+                    on=on,
+                    dry_run=request.POST.get("dry_run") == "on",
+                )
             return bpjs.do_reconcile_participation(
                 actor=request.user,
                 source=upload.read(),
@@ -604,6 +629,10 @@ def reconcile(request: HttpRequest) -> HttpResponse:
             )
 
         result, error = attempt(run)
+        if isinstance(result, Job):
+            queued = gettext("Participation list {file} is queued.")
+            messages.success(request, queued.format(file=result.params["filename"]))
+            return redirect("web:job", pk=result.pk)
         if result is not None and result.run is not None:
             messages.success(request, gettext("Participation list {file} compared.").format(file=result.run.filename))
             return redirect("sponsorship:reconcile_run", pk=result.run.pk)

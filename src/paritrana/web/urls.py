@@ -3,7 +3,7 @@ from django.templatetags.static import static
 from django.urls import path, re_path
 from django.views.generic import RedirectView
 
-from paritrana.web import views
+from paritrana.web import jobs, views
 
 app_name = "web"
 
@@ -23,6 +23,8 @@ urlpatterns = [
     path("regions/groups/<int:pk>/", views.group_edit, name="group_edit"),
     path("regions/groups/<int:pk>/delete/", views.group_delete, name="group_delete"),
     path("regions/<str:code>/", views.region_detail, name="region"),
+    path("jobs/", jobs.job_list, name="jobs"),
+    path("jobs/<int:pk>/", jobs.job_detail, name="job"),
     path("audit/", views.audit_list, name="audit"),
     re_path(r"^audit/export\.(?P<fmt>csv|xlsx)$", views.audit_export, name="audit_export"),
 ]

@@ -4,7 +4,7 @@ reconciliation (the bill status moves)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -99,6 +99,15 @@ class BillingResult:
                 for b in self.bills
             ],
             "already_billed": self.already_billed,
+            **self.totals(),
+        }
+
+    def totals(self) -> dict[str, Any]:
+        """The run in figures (a background job keeps these, not one entry per bill)."""
+        return {
+            "month": self.month.isoformat()[:7],
+            "bill_count": len(self.bills),
+            "already_billed_count": len(self.already_billed),
             "workers": sum(b.workers for b in self.bills),
             "amount": int(sum((b.amount for b in self.bills), Decimal(0))),
         }
@@ -108,10 +117,17 @@ def bill_number(program_id: int, month: date) -> str:
     return f"TAG-{program_id:05d}-{month:%Y%m}"
 
 
-def do_run_billing(*, actor: Any, month: date, programs: Sequence[Program] | None = None) -> BillingResult:
+def do_run_billing(
+    *,
+    actor: Any,
+    month: date,
+    programs: Sequence[Program] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BillingResult:
     """Bill ``month`` for every active program covering it (or the given ones) inside the actor's scope, one line
     per enrolled worker, priced by the rules in force that month. Idempotent: a program already billed for the
-    month is reported and left alone, never billed twice (a unique constraint backs this)."""
+    month is reported and left alone, never billed twice (a unique constraint backs this). ``progress(done, total)``
+    hears of the programs done (a national run is a background job, ``sponsorship.jobs``)."""
     scope = require(actor, "sponsorship.manage")
     month = first_of_month(month)
     chosen = (
@@ -127,7 +143,10 @@ def do_run_billing(*, actor: Any, month: date, programs: Sequence[Program] | Non
     bills: list[Bill] = []
     skipped: list[str] = []
     with transaction.atomic():
-        for program in chosen.select_for_update(of=("self",)) if _pg() else chosen:
+        todo = list(chosen.select_for_update(of=("self",)) if _pg() else chosen)
+        for done, program in enumerate(todo):
+            if progress:
+                progress(done, len(todo))
             if not program.start <= month <= program.end:
                 continue
             if Bill.objects.filter(program=program, month=month).exists():

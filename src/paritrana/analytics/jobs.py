@@ -1,0 +1,39 @@
+"""The facts refresh as a background job (``core.jobs``): rebuilding the registry's facts from every bill of the
+country takes minutes at national size (``docs/performance.md``), more than a request may wait."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext_noop
+
+from paritrana.analytics.actions import do_refresh_facts
+from paritrana.core.jobs import JobKind, Progress, do_queue_job, register
+from paritrana.core.models import Job
+from paritrana.core.permissions import require_national
+
+__all__ = ["do_queue_refresh", "register_kinds"]
+
+
+def do_queue_refresh(*, actor: Any) -> Job:
+    """Queue the refresh of the registry's facts (national indicator managers only, as the refresh itself)."""
+    require_national(actor, "indicators.manage")
+    return do_queue_job(actor=actor, kind="facts_refresh", params={})
+
+
+def _refresh(actor: Any, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    return do_refresh_facts(actor=actor)
+
+
+def register_kinds() -> None:
+    register(
+        JobKind(
+            name="facts_refresh",
+            label=gettext_noop("Facts refresh"),
+            capability="indicators.manage",
+            run=_refresh,
+            outcome=lambda summary: reverse("analytics:scorecard"),
+            figures={"rows": gettext_noop("Facts written")},
+        )
+    )
