@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from paritrana.analytics.definitions import load_yaml, parse_definitions, standard_indicators
 from paritrana.analytics.ingest import read_participants, read_workforce
-from paritrana.analytics.models import IndicatorDefinition, Target, Workforce
-from paritrana.analytics.sources import all_indicators, registry_facts
+from paritrana.analytics.models import FactRefresh, IndicatorDefinition, Target, Workforce
+from paritrana.analytics.sources import all_indicators, changed_months, registry_facts
 from paritrana.analytics.store import check_origin, connect, origin_from_filename
 from paritrana.core import audit
 from paritrana.core.errors import N_, Conflict, InvalidInput, NotFound, OutOfScope, Words
@@ -209,16 +210,40 @@ def do_delete_indicator(*, key: str, actor: Any) -> None:
     row.delete()
 
 
-def do_refresh_facts(*, actor: Any, source: str | None = None, engine: str | None = None) -> dict[str, Any]:
-    """Rebuild the registry's worker-month facts in the store from the bills of the sponsorship programs."""
+def do_refresh_facts(
+    *, actor: Any, source: str | None = None, engine: str | None = None, full: bool = False
+) -> dict[str, Any]:
+    """Rebuild the registry's worker-month facts in the store from the bills of the sponsorship programs: the months
+    that changed since the last refresh into this store (``sources.changed_months``), or every month when ``full``
+    or when the store was never refreshed. A national registry bills ten million lines a month: rebuilding only
+    the months that changed keeps a refresh to a month or two of lines instead of every month ever billed."""
     require_national(actor, "indicators.manage")
-    facts = registry_facts()
+    started = timezone.now()  # what changes from here on is the next refresh's
     store = connect(engine, source)
     try:
-        rows = store.replace_origin("registry", facts)
+        last = FactRefresh.objects.filter(origin="registry", location=store.label).first()
+        # A store emptied or replaced since (a new file at the same place) is rebuilt whole.
+        months = None if full or last is None or not store.holds("registry") else changed_months(last.started_at)
+        facts = registry_facts(months=months)
+        rows = store.replace_origin("registry", facts, months=months)
     finally:
         store.close()
-    summary = {"origin": "registry", "rows": rows, "store": store.location}
+    rebuilt = sorted(months if months is not None else set(facts["month"].to_pylist()))
+    summary = {
+        "origin": "registry",
+        "rows": rows,
+        "store": store.label,
+        "full": months is None,
+        "months": [m.isoformat()[:7] for m in rebuilt],
+    }
+    FactRefresh.objects.create(
+        origin="registry",
+        location=store.label,
+        started_at=started,
+        full=months is None,
+        months=summary["months"],
+        rows=rows,
+    )
     audit.record(actor=actor, action="facts.refresh", object_type="analytics.facts", after=summary)
     return summary
 

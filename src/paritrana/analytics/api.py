@@ -210,8 +210,9 @@ def get_facts(request: HttpRequest) -> list[dict[str, Any]]:
     response={200: dict[str, Any], 202: JobOut},
     summary="Rebuild the registry's facts from the sponsorship bills; background=true queues it as a job",
 )
-def post_refresh(request: HttpRequest, background: bool = False) -> Any:
-    """At national size the refresh takes minutes: ``?background=true`` answers 202 with the job at once."""
+def post_refresh(request: HttpRequest, background: bool = False, full: bool = False) -> Any:
+    """The months that changed since the last refresh (``?full=true``: every month). At national size a refresh
+    takes a minute or more: ``?background=true`` answers 202 with the job at once."""
     if background:
-        return 202, do_queue_refresh(actor=request.user)
-    return actions.do_refresh_facts(actor=request.user)
+        return 202, do_queue_refresh(actor=request.user, full=full)
+    return actions.do_refresh_facts(actor=request.user, full=full)

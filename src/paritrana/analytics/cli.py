@@ -124,7 +124,7 @@ def cmd_facts(args: argparse.Namespace) -> None:
 
     actor = _actor(args)
     if args.action == "refresh":
-        _emit(args, actions.do_refresh_facts(actor=actor, source=args.source, engine=args.engine))
+        _emit(args, actions.do_refresh_facts(actor=actor, source=args.source, engine=args.engine, full=args.full))
     elif args.action == "load":
         if not args.file:
             raise SystemExit("paritrana facts load FILE")
@@ -265,6 +265,7 @@ def register(add: Callable[..., Any]) -> None:
     p.add_argument("action", nargs="?", choices=["status", "refresh", "load"], default="status")
     p.add_argument("file", nargs="?", help="for load: a CSV or Parquet participant file")
     p.add_argument("--origin", help="for load: the name its rows are kept under (default: the file name)")
+    p.add_argument("--full", action="store_true", help="for refresh: rebuild every month, not only those changed")
 
     p = user(add("workforce", cmd_workforce, "BPS workforce denominators per kabupaten/kota and year."))
     p.add_argument("action", nargs="?", choices=["list", "import"], default="list")

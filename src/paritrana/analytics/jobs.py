@@ -1,5 +1,5 @@
-"""The facts refresh as a background job (``core.jobs``): rebuilding the registry's facts from every bill of the
-country takes minutes at national size (``docs/performance.md``), more than a request may wait."""
+"""The facts refresh as a background job (``core.jobs``): rebuilding the registry's facts from a national month of
+bills takes a minute (``docs/performance.md``), more than a request may wait."""
 
 from __future__ import annotations
 
@@ -16,14 +16,15 @@ from paritrana.core.permissions import require_national
 __all__ = ["do_queue_refresh", "register_kinds"]
 
 
-def do_queue_refresh(*, actor: Any) -> Job:
+def do_queue_refresh(*, actor: Any, full: bool = False) -> Job:
     """Queue the refresh of the registry's facts (national indicator managers only, as the refresh itself)."""
     require_national(actor, "indicators.manage")
-    return do_queue_job(actor=actor, kind="facts_refresh", params={})
+    return do_queue_job(actor=actor, kind="facts_refresh", params={"full": full})
 
 
 def _refresh(actor: Any, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
-    return do_refresh_facts(actor=actor)
+    summary = do_refresh_facts(actor=actor, full=bool(params.get("full")))
+    return {**summary, "months_rebuilt": len(summary["months"])}
 
 
 def register_kinds() -> None:
@@ -34,6 +35,6 @@ def register_kinds() -> None:
             capability="indicators.manage",
             run=_refresh,
             outcome=lambda summary: reverse("analytics:scorecard"),
-            figures={"rows": gettext_noop("Facts written")},
+            figures={"months_rebuilt": gettext_noop("Months rebuilt"), "rows": gettext_noop("Facts written")},
         )
     )

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["Boundary", "IndicatorDefinition", "Target", "Workforce"]
+__all__ = ["Boundary", "FactRefresh", "IndicatorDefinition", "Target", "Workforce"]
 
 
 class Workforce(models.Model):
@@ -97,3 +97,23 @@ class Boundary(models.Model):
 
     def __str__(self) -> str:
         return self.level
+
+
+class FactRefresh(models.Model):
+    """One refresh of the registry's facts into a store: when its reading began (the next refresh rebuilds what
+    changed since), which months it rebuilt (empty: every month, a full refresh) and how many facts it wrote."""
+
+    origin = models.CharField(max_length=64)
+    location = models.CharField(max_length=500)  # the store (a file, a folder, a database URL without password)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(auto_now_add=True)
+    full = models.BooleanField(default=True)
+    months = models.JSONField(default=list, blank=True)
+    rows = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["origin", "location", "-started_at"], name="fact_refresh_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.origin} @ {self.started_at:%Y-%m-%d %H:%M}"

@@ -5,11 +5,13 @@ worker-month facts built from the registry and sponsorship data for ``facts refr
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
 import pyarrow as pa
+from django.db.models import Q
 
 from paritrana.analytics.compute import Tables, Targets
 from paritrana.analytics.definitions import Indicator, parse_definitions, standard_indicators
@@ -19,7 +21,14 @@ from paritrana.core.dates import today
 from paritrana.core.errors import N_, NotFound
 from paritrana.regions.choices import CODE_LENGTH
 
-__all__ = ["all_indicators", "indicator_tables", "region_columns", "registry_facts", "targets_for"]
+__all__ = [
+    "all_indicators",
+    "changed_months",
+    "indicator_tables",
+    "region_columns",
+    "registry_facts",
+    "targets_for",
+]
 
 
 def region_columns(code: pl.Expr) -> list[pl.Expr]:
@@ -167,10 +176,61 @@ def _fresh_statistics(*tables: str) -> None:
             cursor.execute(f"ANALYZE {table}")  # fixed names of the app's tables
 
 
-def registry_facts(on: date | None = None) -> pa.Table:
+def _in_months(months: Sequence[date] | None) -> str:
+    if months is None:
+        return ""
+    return f" AND b.month IN ({', '.join(['%s'] * len(months))})" if months else " AND 1 = 0"
+
+
+def changed_months(since: datetime) -> list[date]:
+    """The billed months whose facts may differ from what a refresh that began reading at ``since`` wrote: months
+    billed since; months of bills paid since; months still inside their grace then (time alone may have turned a
+    pending month into a lapsed one: every bill due within the longest grace of any program before ``since``); the
+    months billed for workers changed since (a death, a move, a correction, an import, a merge: their facts carry
+    the worker's region, occupation, decile and life); and the months of programs or sponsors changed since (a
+    grace period, a funder). A superset errs on the side of rebuilding a month for nothing."""
+    from django.db.models import Max
+
+    from paritrana.core.models import AuditEvent
+    from paritrana.registry.models import Worker
+    from paritrana.sponsorship.models import Bill, Payment, Program
+
+    def months_of(bills: Any) -> set[date]:
+        return set(bills.order_by().values_list("month", flat=True).distinct())
+
+    longest_grace = Program.objects.aggregate(days=Max("grace_days"))["days"] or 0
+    changed_programs = {
+        int(pk)
+        for pk in AuditEvent.objects.filter(at__gte=since, object_type="sponsorship.program").values_list(
+            "object_id", flat=True
+        )
+        if pk.isdigit()
+    }
+    changed_sponsors = {
+        int(pk)
+        for pk in AuditEvent.objects.filter(at__gte=since, object_type="sponsorship.sponsor").values_list(
+            "object_id", flat=True
+        )
+        if pk.isdigit()
+    }
+    found = months_of(Bill.objects.filter(created_at__gte=since))
+    found |= set(
+        Payment.objects.filter(created_at__gte=since, bill__isnull=False)
+        .order_by()
+        .values_list("bill__month", flat=True)
+        .distinct()
+    )
+    found |= months_of(Bill.objects.filter(due_date__gte=since.date() - timedelta(days=longest_grace)))
+    changed_workers = Worker.objects.filter(updated_at__gte=since).values("id")
+    found |= months_of(Bill.objects.filter(lines__enrollment__worker__in=changed_workers))
+    found |= months_of(Bill.objects.filter(Q(program__in=changed_programs) | Q(program__sponsor__in=changed_sponsors)))
+    return sorted(found)
+
+
+def registry_facts(on: date | None = None, months: Sequence[date] | None = None) -> pa.Table:
     """One row per enrolled worker and billed month, from the bill lines: active when the month is paid in time or
     still within its grace; premium paid when the bill is paid (pro rata when paid in part). Months after the month
-    of a worker's death are left out."""
+    of a worker's death are left out. ``months``: only the facts of these months (a refresh of what changed)."""
     from paritrana.sponsorship.choices import FUNDER
     from paritrana.sponsorship.queries import covered_expr
 
@@ -192,15 +252,15 @@ def registry_facts(on: date | None = None) -> pa.Table:
     }
     _fresh_statistics("sponsorship_billline", "sponsorship_bill", "sponsorship_enrollment", "registry_worker")
     frame = read_frame(
-        "SELECT e.worker_id, b.month, w.desa_code, w.segment, s.kind, b.paid_on, b.due_date, p.grace_days, "
+        "SELECT e.worker_id, b.month, w.desa_code, w.segment, s.kind, b.paid_on, b.due_date, p.grace_days, "  # noqa: S608
         "l.amount, b.amount AS bill_amount, b.paid AS bill_paid, w.poverty_decile, w.occupation "
         "FROM sponsorship_billline l JOIN sponsorship_bill b ON b.id = l.bill_id "
         "JOIN sponsorship_enrollment e ON e.id = l.enrollment_id JOIN registry_worker w ON w.id = e.worker_id "
         "JOIN sponsorship_program p ON p.id = b.program_id JOIN sponsorship_sponsor s ON s.id = p.sponsor_id "
         # A month that began after the worker died is not coverage, even when it was billed before the death was
         # known (that line is an overpayment, see sponsorship.queries.overpayments).
-        "WHERE w.died_on IS NULL OR b.month <= w.died_on",
-        [],
+        f"WHERE (w.died_on IS NULL OR b.month <= w.died_on){_in_months(months)}",
+        sorted(months or []),
         schema=schema,
     )
     active = covered_expr(on)  # the coverage rule of sponsorship, over every billed month at once

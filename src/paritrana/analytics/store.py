@@ -24,12 +24,16 @@ import re
 import shutil
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from paritrana.core.config import FACTS_TABLE, fact_store_kind, get_settings
@@ -118,6 +122,15 @@ def default_location() -> str:
 _kind = fact_store_kind
 
 
+def _origin_months(origin: str, months: Sequence[date] | None, mark: str) -> tuple[str, list[Any]]:
+    """The facts of ``origin`` (of ``months`` only, when given) as a SQL condition with ``mark`` placeholders."""
+    if months is None:
+        return f"origin = {mark}", [origin]
+    if not months:
+        return "1 = 0", []
+    return f"origin = {mark} AND month IN ({', '.join([mark] * len(months))})", [origin, *sorted(months)]
+
+
 @dataclass
 class Store:
     """An open store: ``con`` is the Ibis backend of ``engine``; ``participants()`` the facts as an Ibis table."""
@@ -171,19 +184,43 @@ class Store:
 
     # --- writing ------------------------------------------------------------------------------------------------
 
-    def replace_origin(self, origin: str, rows: pa.Table) -> int:
-        """Replace every fact of ``origin`` with ``rows`` (already validated, in ``FACT_SCHEMA``), atomically.
-        ``origin`` must be a plain name (``check_origin``): in a Parquet store it is a folder that is replaced."""
+    def holds(self, origin: str) -> bool:
+        """Whether the store holds any fact of ``origin``."""
+        if self.kind == "parquet":
+            return any((Path(self.location) / "participants" / f"origin={origin}").glob("*.parquet"))
+        t = self.participants()
+        return bool(self.con.to_pyarrow(t.filter(t.origin == origin).limit(1)).num_rows)
+
+    @property
+    def label(self) -> str:
+        """The store's location as it may be shown and kept: a database URL without its password."""
+        if self.kind != "postgres":
+            return self.location
+        parts = urlsplit(self.location)
+        host = parts.hostname or ""
+        netloc = f"{parts.username}@{host}" if parts.username else host
+        return urlunsplit(parts._replace(netloc=f"{netloc}:{parts.port}" if parts.port else netloc))
+
+    def replace_origin(self, origin: str, rows: pa.Table, months: Sequence[date] | None = None) -> int:
+        """Replace the facts of ``origin`` with ``rows`` (already validated, in ``FACT_SCHEMA``), atomically: every
+        fact of the origin, or only those of ``months`` (a refresh of the months that changed; ``rows`` then holds
+        only those months). ``origin`` must be a plain name (``check_origin``): in a Parquet store it is a folder
+        that is replaced."""
         check_origin(origin)
         rows = rows.cast(FACT_SCHEMA)
+        if months is not None:
+            outside = pc.invert(pc.is_in(rows["month"], value_set=pa.array(sorted(months), pa.date32())))
+            if pc.any(outside).as_py():  # a programming error: rows of a month not replaced would be doubled
+                raise ValueError("rows outside the months replaced")
         if self.kind == "parquet":
-            self._replace_parquet(origin, rows)
+            self._replace_parquet(origin, rows, months)
         elif self.kind == "duckdb":
             self._ensure_table()
             raw = self.con.con
+            where, params = _origin_months(origin, months, "?")
             raw.execute("BEGIN TRANSACTION")
             try:
-                raw.execute(f"DELETE FROM {PARTICIPANTS} WHERE origin = ?", [origin])  # noqa: S608 - constant name
+                raw.execute(f"DELETE FROM {PARTICIPANTS} WHERE {where}", params)  # noqa: S608 - constant name
                 raw.register("incoming_facts", rows)
                 raw.execute(f"INSERT INTO {PARTICIPANTS} SELECT * FROM incoming_facts")  # noqa: S608
                 raw.unregister("incoming_facts")
@@ -192,30 +229,36 @@ class Store:
                 raw.execute("ROLLBACK")
                 raise
         else:
-            self._replace_postgres(origin, rows)
+            self._replace_postgres(origin, rows, months)
         self._tables.clear()
         return rows.num_rows
 
-    def _replace_parquet(self, origin: str, rows: pa.Table) -> None:
+    def _replace_parquet(self, origin: str, rows: pa.Table, months: Sequence[date] | None) -> None:
         folder = Path(self.location) / "participants"
         final = folder / f"origin={origin}"
         if final.resolve().parent != folder.resolve():  # check_origin already made sure; a write never leaves
             raise InvalidInput(N_("The origin '{origin}' is not allowed."), field="origin", origin=origin)
+        rows = rows.drop(["origin"])
+        if months is not None and final.exists():  # the other months of the origin are kept as they were
+            kept = pq.read_table(final, schema=rows.schema)
+            gone = pc.is_in(kept["month"], value_set=pa.array(sorted(months), pa.date32()))
+            rows = pa.concat_tables([kept.filter(pc.invert(gone)), rows])
         staging = folder / f".staging-{uuid.uuid4().hex}"
         staging.mkdir(parents=True)
-        pq.write_table(rows.drop(["origin"]), staging / "part-0.parquet", compression="zstd")
+        pq.write_table(rows, staging / "part-0.parquet", compression="zstd")
         old = folder / f".old-{uuid.uuid4().hex}"
         if final.exists():
             final.rename(old)
         staging.rename(final)  # the swap: readers see the old folder or the new one, never half of one
         shutil.rmtree(old, ignore_errors=True)
 
-    def _replace_postgres(self, origin: str, rows: pa.Table) -> None:
+    def _replace_postgres(self, origin: str, rows: pa.Table, months: Sequence[date] | None) -> None:
         self._ensure_table()
         raw = self.con.con  # psycopg 3 connection
         columns = ", ".join(FACT_SCHEMA.names)
+        where, params = _origin_months(origin, months, "%s")
         with raw.transaction(), raw.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {PARTICIPANTS} WHERE origin = %s", [origin])  # noqa: S608 - constant name
+            cursor.execute(f"DELETE FROM {PARTICIPANTS} WHERE {where}", params)  # noqa: S608 - constant name
             with cursor.copy(f"COPY {PARTICIPANTS} ({columns}) FROM STDIN") as copy:
                 for batch in rows.to_batches(100_000):
                     for record in zip(*(c.to_pylist() for c in batch.columns), strict=True):
