@@ -105,11 +105,11 @@ ROWS: list[Row] = [
     # A background job is seen by whoever queued it and by the holders of its kind's right over its region; to the
     # others it does not exist (404). A national job: only national holders.
     ("web:jobs", "get", lambda o: "/jobs/", 302, ALL),
-    ("web:job", "get", lambda o: f"/jobs/{o['run_in'].pk}/", 302, {**roles(MANAGE, refused=404)}),
-    ("web:job", "get", lambda o: f"/jobs/{o['run_national'].pk}/", 302, only(200, 404)),
+    ("web:job", "get", lambda o: f"/jobs/{o['job_in'].pk}/", 302, {**roles(MANAGE, refused=404)}),
+    ("web:job", "get", lambda o: f"/jobs/{o['job_national'].pk}/", 302, only(200, 404)),
     ("GET /api/v1/jobs", "get", lambda o: "/api/v1/jobs", 401, ALL),
-    ("GET /api/v1/jobs/{job_id}", "get", lambda o: f"/api/v1/jobs/{o['run_in'].pk}", 401, roles(MANAGE, refused=404)),
-    ("GET /api/v1/jobs/{job_id}", "get", lambda o: f"/api/v1/jobs/{o['run_national'].pk}", 401, only(200, 404)),
+    ("GET /api/v1/jobs/{job_id}", "get", lambda o: f"/api/v1/jobs/{o['job_in'].pk}", 401, roles(MANAGE, refused=404)),
+    ("GET /api/v1/jobs/{job_id}", "get", lambda o: f"/api/v1/jobs/{o['job_national'].pk}", 401, only(200, 404)),
     ("web:audit_export", "get", lambda o: "/audit/export.csv", 302, {**only(200), Role.SYSTEM_ADMIN.value: 200}),
     ("accounts:list", "get", lambda o: "/users/", 302, only(200)),
     ("accounts:new", "get", lambda o: "/users/new/", 302, only(200)),
@@ -1205,8 +1205,8 @@ _PLACEHOLDERS = {
         "event_in",
         "event_out",
         "job",
-        "run_in",
-        "run_national",
+        "job_in",
+        "job_national",
         "program_in",
         "program_out",
         "bill_in",
@@ -1269,8 +1269,8 @@ def _registry_objects(folder: Path) -> dict[str, Any]:
     operator = make_user("matrix.biller", Role.REGIONAL_OPERATOR, "36.03")
     background = {
         # A billing run queued by an operator of 36.03 (its region), and one by the national admin (national).
-        "run_in": Job.objects.create(kind="billing_run", created_by=operator, region_code="36.03", status="done"),
-        "run_national": Job.objects.create(kind="billing_run", created_by=uploader, status="done"),
+        "job_in": Job.objects.create(kind="billing_run", created_by=operator, region_code="36.03", status="done"),
+        "job_national": Job.objects.create(kind="billing_run", created_by=uploader, status="done"),
     }
     return {"worker_in": inside, "worker_out": outside, "job": job, **targets, **background, **_sponsorship_objects()}
 

@@ -196,3 +196,29 @@ def test_the_store_is_named_without_its_password() -> None:
         == "postgresql://paritrana@db:5432/facts"
     )
     assert Store(engine="duckdb", location="/srv/facts.duckdb", kind="duckdb", con=None).label == "/srv/facts.duckdb"
+
+
+def test_a_parquet_store_keeps_a_file_per_month_and_splits_one_written_before(tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    facts = sample_facts()
+    facts = facts.set_column(facts.schema.get_field_index("origin"), "origin", pa.array(["registry"] * facts.num_rows))
+    months = sorted(set(facts["month"].to_pylist()))
+    folder = tmp_path / "parquet" / "participants" / "origin=registry"
+    folder.mkdir(parents=True)
+    pq.write_table(facts.drop(["origin"]), folder / "part-0.parquet")  # as stores were written before months
+    store = connect(source=str(tmp_path / "parquet"))
+    try:
+        newer = facts.filter(pa.compute.equal(facts["month"], months[-1]))
+        store.replace_origin("registry", newer, months=months[-1:])
+        assert sorted(f.name for f in folder.glob("*.parquet")) == [f"{m.isoformat()[:7]}.parquet" for m in months]
+        assert store.con.to_pyarrow(store.participants()).num_rows == facts.num_rows
+        before = {f.name: f.stat().st_ino for f in folder.glob("*.parquet")}
+        store.replace_origin("registry", newer, months=months[-1:])
+        after = {f.name: f.stat().st_ino for f in folder.glob("*.parquet")}
+        # The months not replaced are the same files (linked into the new folder), the replaced one is new.
+        assert [name for name in before if before[name] == after[name]] == [
+            f"{m.isoformat()[:7]}.parquet" for m in months[:-1]
+        ]
+    finally:
+        store.close()

@@ -3,6 +3,7 @@ store. Each validates first, writes in one transaction and audits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -14,8 +15,14 @@ from django.utils import timezone
 from paritrana.analytics.definitions import load_yaml, parse_definitions, standard_indicators
 from paritrana.analytics.ingest import read_participants, read_workforce
 from paritrana.analytics.models import FactRefresh, IndicatorDefinition, Target, Workforce
-from paritrana.analytics.sources import all_indicators, changed_months, registry_facts
-from paritrana.analytics.store import check_origin, connect, origin_from_filename
+from paritrana.analytics.sources import (
+    all_indicators,
+    billed_months,
+    changed_months,
+    fresh_statistics,
+    registry_facts,
+)
+from paritrana.analytics.store import FACT_SCHEMA, check_origin, connect, origin_from_filename
 from paritrana.core import audit
 from paritrana.core.errors import N_, Conflict, InvalidInput, NotFound, OutOfScope, Words
 from paritrana.core.permissions import require, require_national
@@ -211,36 +218,51 @@ def do_delete_indicator(*, key: str, actor: Any) -> None:
 
 
 def do_refresh_facts(
-    *, actor: Any, source: str | None = None, engine: str | None = None, full: bool = False
+    *,
+    actor: Any,
+    source: str | None = None,
+    engine: str | None = None,
+    full: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Rebuild the registry's worker-month facts in the store from the bills of the sponsorship programs: the months
     that changed since the last refresh into this store (``sources.changed_months``), or every month when ``full``
-    or when the store was never refreshed. A national registry bills ten million lines a month: rebuilding only
-    the months that changed keeps a refresh to a month or two of lines instead of every month ever billed."""
+    or when the store was never refreshed (or was emptied since). A national registry bills ten million lines a
+    month: rebuilding only what changed keeps a refresh to a month or two of lines, not every month ever billed.
+
+    Month by month: each month is read and replaced on its own (one transaction, or one swap of a Parquet folder),
+    so a refresh holds one month in memory, whatever the number of months. ``progress(done, total)`` hears of the
+    months done."""
     require_national(actor, "indicators.manage")
     started = timezone.now()  # what changes from here on is the next refresh's
     store = connect(engine, source)
     try:
         last = FactRefresh.objects.filter(origin="registry", location=store.label).first()
-        # A store emptied or replaced since (a new file at the same place) is rebuilt whole.
-        months = None if full or last is None or not store.holds("registry") else changed_months(last.started_at)
-        facts = registry_facts(months=months)
-        rows = store.replace_origin("registry", facts, months=months)
+        whole = full or last is None or not store.holds("registry")
+        months = billed_months() if whole or last is None else changed_months(last.started_at)
+        stray = sorted(set(store.months("registry")) - set(months)) if whole else []
+        if stray:  # months the store holds that no bill names any more (bills removed by hand): emptied
+            store.replace_origin("registry", FACT_SCHEMA.empty_table(), months=stray)
+        fresh_statistics()
+        rows = 0
+        for done, month in enumerate(months):
+            if progress:
+                progress(done, len(months))
+            rows += store.replace_origin("registry", registry_facts(months=[month], analyze=False), months=[month])
     finally:
         store.close()
-    rebuilt = sorted(months if months is not None else set(facts["month"].to_pylist()))
     summary = {
         "origin": "registry",
         "rows": rows,
         "store": store.label,
-        "full": months is None,
-        "months": [m.isoformat()[:7] for m in rebuilt],
+        "full": whole,
+        "months": [m.isoformat()[:7] for m in months],
     }
     FactRefresh.objects.create(
         origin="registry",
         location=store.label,
         started_at=started,
-        full=months is None,
+        full=whole,
         months=summary["months"],
         rows=rows,
     )

@@ -23,7 +23,7 @@ def do_queue_refresh(*, actor: Any, full: bool = False) -> Job:
 
 
 def _refresh(actor: Any, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
-    summary = do_refresh_facts(actor=actor, full=bool(params.get("full")))
+    summary = do_refresh_facts(actor=actor, full=bool(params.get("full")), progress=progress)
     return {**summary, "months_rebuilt": len(summary["months"])}
 
 

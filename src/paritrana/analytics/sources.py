@@ -23,7 +23,9 @@ from paritrana.regions.choices import CODE_LENGTH
 
 __all__ = [
     "all_indicators",
+    "billed_months",
     "changed_months",
+    "fresh_statistics",
     "indicator_tables",
     "region_columns",
     "registry_facts",
@@ -162,7 +164,9 @@ def targets_for(years: list[int] | None = None) -> Targets:
     return out
 
 
-def _fresh_statistics(*tables: str) -> None:
+def fresh_statistics(
+    tables: Sequence[str] = ("sponsorship_billline", "sponsorship_bill", "sponsorship_enrollment", "registry_worker"),
+) -> None:
     """PostgreSQL: sample the tables the refresh joins before it reads them. Right after a billing run or an import
     the planner may still believe a table empty and join bill lines to enrollments by nested loops: a refresh of a
     few thousand workers then ran for over ten minutes (the suite's PostgreSQL leg, where test data is never seen
@@ -180,6 +184,13 @@ def _in_months(months: Sequence[date] | None) -> str:
     if months is None:
         return ""
     return f" AND b.month IN ({', '.join(['%s'] * len(months))})" if months else " AND 1 = 0"
+
+
+def billed_months() -> list[date]:
+    """Every month a bill was made for."""
+    from paritrana.sponsorship.models import Bill
+
+    return sorted(Bill.objects.order_by().values_list("month", flat=True).distinct())
 
 
 def changed_months(since: datetime) -> list[date]:
@@ -227,10 +238,11 @@ def changed_months(since: datetime) -> list[date]:
     return sorted(found)
 
 
-def registry_facts(on: date | None = None, months: Sequence[date] | None = None) -> pa.Table:
+def registry_facts(on: date | None = None, months: Sequence[date] | None = None, *, analyze: bool = True) -> pa.Table:
     """One row per enrolled worker and billed month, from the bill lines: active when the month is paid in time or
     still within its grace; premium paid when the bill is paid (pro rata when paid in part). Months after the month
-    of a worker's death are left out. ``months``: only the facts of these months (a refresh of what changed)."""
+    of a worker's death are left out. ``months``: only the facts of these months (a refresh of what changed).
+    ``analyze``: sample the tables first (``fresh_statistics``; a refresh month by month does it once)."""
     from paritrana.sponsorship.choices import FUNDER
     from paritrana.sponsorship.queries import covered_expr
 
@@ -250,7 +262,8 @@ def registry_facts(on: date | None = None, months: Sequence[date] | None = None)
         "poverty_decile": pl.Int64,
         "occupation": pl.String,
     }
-    _fresh_statistics("sponsorship_billline", "sponsorship_bill", "sponsorship_enrollment", "registry_worker")
+    if analyze:
+        fresh_statistics()
     frame = read_frame(
         "SELECT e.worker_id, b.month, w.desa_code, w.segment, s.kind, b.paid_on, b.due_date, p.grace_days, "  # noqa: S608
         "l.amount, b.amount AS bill_amount, b.paid AS bill_paid, w.poverty_decile, w.occupation "
@@ -262,6 +275,7 @@ def registry_facts(on: date | None = None, months: Sequence[date] | None = None)
         f"WHERE (w.died_on IS NULL OR b.month <= w.died_on){_in_months(months)}",
         sorted(months or []),
         schema=schema,
+        by_copy=True,
     )
     active = covered_expr(on)  # the coverage rule of sponsorship, over every billed month at once
     paid_share = (

@@ -20,6 +20,7 @@ database; ``analytics.sources`` hands them to whichever engine runs as in-memory
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import time
@@ -122,6 +123,22 @@ def default_location() -> str:
 _kind = fact_store_kind
 
 
+_MONTH_FILE = re.compile(r"\d{4}-\d{2}(-[0-9a-f]{8})?\.parquet")
+
+
+def _write_months(rows: pa.Table, folder: Path) -> None:
+    """``rows`` as one Parquet file per month in ``folder``; a month whose file exists (kept from before) gains a
+    second file."""
+    if not rows.num_rows:
+        return
+    for month in sorted(set(rows["month"].to_pylist())):
+        part = rows.filter(pc.equal(rows["month"], pa.scalar(month, pa.date32())))
+        target = folder / f"{month.isoformat()[:7]}.parquet"
+        if target.exists():
+            target = folder / f"{month.isoformat()[:7]}-{uuid.uuid4().hex[:8]}.parquet"
+        pq.write_table(part, target, compression="zstd")
+
+
 def _origin_months(origin: str, months: Sequence[date] | None, mark: str) -> tuple[str, list[Any]]:
     """The facts of ``origin`` (of ``months`` only, when given) as a SQL condition with ``mark`` placeholders."""
     if months is None:
@@ -184,6 +201,12 @@ class Store:
 
     # --- writing ------------------------------------------------------------------------------------------------
 
+    def months(self, origin: str) -> list[date]:
+        """The months the store holds facts of ``origin`` for."""
+        t = self.participants()
+        held = self.con.to_pyarrow(t.filter(t.origin == origin).select("month").distinct())
+        return sorted(held["month"].to_pylist())
+
     def holds(self, origin: str) -> bool:
         """Whether the store holds any fact of ``origin``."""
         if self.kind == "parquet":
@@ -234,18 +257,26 @@ class Store:
         return rows.num_rows
 
     def _replace_parquet(self, origin: str, rows: pa.Table, months: Sequence[date] | None) -> None:
+        """One file per month in the origin's folder (``2024-11.parquet``): replacing some months writes theirs and
+        hard-links the others into the new folder, so a month's refresh does not rewrite every month."""
         folder = Path(self.location) / "participants"
         final = folder / f"origin={origin}"
         if final.resolve().parent != folder.resolve():  # check_origin already made sure; a write never leaves
             raise InvalidInput(N_("The origin '{origin}' is not allowed."), field="origin", origin=origin)
         rows = rows.drop(["origin"])
-        if months is not None and final.exists():  # the other months of the origin are kept as they were
-            kept = pq.read_table(final, schema=rows.schema)
-            gone = pc.is_in(kept["month"], value_set=pa.array(sorted(months), pa.date32()))
-            rows = pa.concat_tables([kept.filter(pc.invert(gone)), rows])
         staging = folder / f".staging-{uuid.uuid4().hex}"
         staging.mkdir(parents=True)
-        pq.write_table(rows, staging / "part-0.parquet", compression="zstd")
+        if months is not None and final.exists():  # the other months of the origin are kept as they were
+            replaced = {m.isoformat()[:7] for m in months}
+            for kept in final.glob("*.parquet"):
+                if _MONTH_FILE.fullmatch(kept.name):
+                    if kept.name[:7] not in replaced:
+                        os.link(kept, staging / kept.name)
+                else:  # a folder written before months had files of their own: split once
+                    old = pq.read_table(kept, schema=rows.schema)
+                    old = old.filter(pc.invert(pc.is_in(old["month"], value_set=pa.array(sorted(months), pa.date32()))))
+                    _write_months(old, staging)
+        _write_months(rows, staging)
         old = folder / f".old-{uuid.uuid4().hex}"
         if final.exists():
             final.rename(old)

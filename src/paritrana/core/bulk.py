@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -23,11 +24,21 @@ ROWS_PER_STATEMENT = 100  # SQLite binds at most 32,766 values per statement: a 
 
 
 def read_frame(
-    query: str, params: Sequence[Any] = (), *, schema: Mapping[str, Any] | None = None, batch_size: int = BATCH
+    query: str,
+    params: Sequence[Any] = (),
+    *,
+    schema: Mapping[str, Any] | None = None,
+    batch_size: int = BATCH,
+    by_copy: bool = False,
 ) -> pl.DataFrame:
     """The rows of ``query`` (``%s`` placeholders) as a frame; ``schema`` types the columns (SQLite hands dates
-    back as text, PostgreSQL as dates: both end up as ``pl.Date``)."""
+    back as text, PostgreSQL as dates: both end up as ``pl.Date``). ``by_copy`` (with a ``schema`` of integers,
+    dates and text only): on PostgreSQL the rows come as CSV through COPY and Polars parses them, no Python object
+    per value: a million bill lines in 1.9 s instead of 5.2 s (issue 22). A NULL and an empty text stay apart
+    (COPY quotes an empty string)."""
     connection.ensure_connection()
+    if by_copy and schema and connection.vendor == "postgresql":
+        return _copy_frame(query, params, schema)
     if connection.vendor == "sqlite":  # the raw sqlite3 driver's placeholder style and keyword
         query, options = query.replace("%s", "?"), {"parameters": list(params)}
     else:
@@ -40,6 +51,18 @@ def read_frame(
     if not parts:
         return _typed(pl.read_database(query, connection.connection, execute_options=options), schema or {})
     return pl.concat(parts, how="vertical_relaxed")
+
+
+def _copy_frame(query: str, params: Sequence[Any], schema: Mapping[str, Any]) -> pl.DataFrame:
+    buffer = io.BytesIO()
+    with connection.connection.cursor() as cursor:
+        statement = f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)"
+        with cursor.copy(statement, list(params) or None) as copy:
+            for data in copy:
+                buffer.write(data)
+    if not buffer.tell():
+        return pl.DataFrame(schema=dict(schema))
+    return pl.read_csv(buffer.getvalue(), schema_overrides=dict(schema)).select(list(schema))
 
 
 #: Keys per ``IN (...)`` statement on SQLite (below its limit of bound values).
