@@ -103,8 +103,9 @@ def _programs(desa_by_kab: dict[str, list[str]]) -> list[Any]:
     return made
 
 
-def _enroll() -> int:
-    """Every active worker in one program of its kabupaten (the worker's id picks which), in one statement."""
+def _enroll(leave_free_in: str = "") -> int:
+    """Every active worker in one program of its kabupaten (the worker's id picks which), in one statement;
+    ``leave_free_in``: a kabupaten where one worker in five is left in no program (the load test's pool)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -120,9 +121,9 @@ def _enroll() -> int:
                 (program_id, worker_id, desa_code, first_month, last_month, cost, status, created_at)
             SELECT p.id, w.id, w.desa_code, %s, %s, 201600, 'active', now()
             FROM registry_worker w JOIN p ON p.kab = substr(w.desa_code, 1, 5) AND p.slot = w.id %% p.slots
-            WHERE w.status = 'active'
+            WHERE w.status = 'active' AND NOT (substr(w.desa_code, 1, 5) = %s AND w.id %% 5 = 0)
             """,
-            [date(YEAR, 1, 1), date(YEAR, 12, 1)],
+            [date(YEAR, 1, 1), date(YEAR, 12, 1), leave_free_in],
         )
         enrolled = cursor.rowcount
         cursor.execute(
@@ -131,6 +132,7 @@ def _enroll() -> int:
         )
         # What autovacuum does after a large insert: statistics, and the visibility map index-only scans need.
         cursor.execute("VACUUM (ANALYZE) sponsorship_enrollment")
+        cursor.execute("VACUUM (ANALYZE) registry_worker")
         cursor.execute("ANALYZE sponsorship_program")
     return enrolled
 
