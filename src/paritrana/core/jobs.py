@@ -13,8 +13,8 @@ or ``failed``, never ``running`` for good:
   connection, so outside the action's transaction), every ``HEARTBEAT_EVERY`` with the progress the action reports.
   A job ``running`` without a sign for ``STALE_AFTER`` lost its worker (SIGKILL, out of memory, a restart):
   ``Lease.recover`` (run by ``paritrana worker`` when it starts and every minute) queues it again once (every job
-  kind is all or nothing, or skips what it did already, so running it again is safe) and fails it with
-  ``worker_stopped`` when its second run dies too or when it holds no heartbeat.
+  kind is all or nothing, or does again exactly what it had not finished, so running it again is safe) and fails
+  it with ``worker_stopped`` when its second run dies too or when it holds no heartbeat.
 
 A kind is registered by its app (``register``, from its ``AppConfig.ready``): the capability that may queue and see
 it, and how to run it (``run(actor, params, progress) -> summary``).
@@ -316,8 +316,8 @@ UNEXPECTED = N_(
     "number of this job ({job}): the worker's log has the details."
 )
 STOPPED = N_(
-    "The background worker stopped during this job (run {attempts}) and the job was not finished. Nothing of it was "
-    "kept: start it again."
+    "The background worker stopped during this job (run {attempts}) and the job was not finished. Start it again: "
+    "it does not do twice what it had finished."
 )
 RESTARTED = N_("The background worker stopped during this job; the job was started again.")
 
