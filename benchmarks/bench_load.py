@@ -72,13 +72,11 @@ def prepare_data(out: Path, extra_workers: int, *, light: bool = False) -> None:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
-    from paritrana.accounts.actions import do_create_token
     from paritrana.core.dates import today
     from paritrana.core.permissions import SYSTEM
     from paritrana.demo.load import DEMO_PASSWORD, load_demo
     from paritrana.registry.models import Worker
-    from paritrana.registry.queries import is_name_search
-    from paritrana.sponsorship import actions, queries
+    from paritrana.sponsorship import actions
     from paritrana.sponsorship.models import Sponsor
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -104,27 +102,40 @@ def prepare_data(out: Path, extra_workers: int, *, light: bool = False) -> None:
         pagu=workers * 16_800 * 12,
         target_workers=workers,
     )
+    user = get_user_model().objects.get(username=username)
+    setup = mix_setup(user, DEMO_PASSWORD, program)
+    out.write_text(json.dumps(setup), encoding="utf-8")
+
+
+def mix_setup(user: Any, password: str, program: Any) -> dict[str, Any]:
+    """What the mix's users need (the locustfile's setup): ``user`` and its password, a new API token, ``program``
+    (activated here) and its pool of workers in no program at all (so an enrollment is never refused: no double
+    sponsorship), and workers of the program's region to read and search by their first names."""
+    from paritrana.accounts.actions import do_create_token
+    from paritrana.core.permissions import SYSTEM
+    from paritrana.registry.models import Worker
+    from paritrana.registry.queries import is_name_search
+    from paritrana.sponsorship import actions, queries
+
     program = actions.do_advance_program(actor=SYSTEM, program=program, to="approved")
     program = actions.do_advance_program(actor=SYSTEM, program=program, to="active")
-    # Enrollment takes workers who are in no program at all: never refused (double sponsorship, already in).
     pool = list(
         queries.eligible_workers(program).filter(enrollments__isnull=True).order_by("pk").values_list("pk", "nik")
     )
-    user = get_user_model().objects.get(username=username)
     _, token = do_create_token(user=user, label="loadtest", actor=None)
-    sample = list(Worker.objects.filter(desa_code__startswith="36.03.").order_by("?").values_list("pk", "name")[:300])
+    region = program.sponsor.region_code + "."
+    sample = list(Worker.objects.filter(desa_code__startswith=region).order_by("?").values_list("pk", "name")[:300])
     # Words the registry searches by (3 letters in a row: "dr." is not one).
     first_names = sorted({name.split()[0] for _, name in sample if is_name_search(name.split()[0])})
-    setup = {
-        "username": username,
-        "password": DEMO_PASSWORD,
+    return {
+        "username": user.get_username(),
+        "password": password,
         "token": token,
         "program_id": program.pk,
         "pool": pool,
         "worker_ids": [pk for pk, _ in sample],
         "search_terms": first_names[:40],
     }
-    out.write_text(json.dumps(setup), encoding="utf-8")
 
 
 def _extra_workers_csv(count: int) -> bytes:

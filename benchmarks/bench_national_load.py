@@ -40,6 +40,7 @@ from bench_load import (
     WARM_UP,
     RssSampler,
     aggregated,
+    mix_setup,
     pool_slice,
     run_locust,
     server,
@@ -61,11 +62,10 @@ def prepare_data(out: Path) -> None:
     from bench_national import generate_registry, regions_by_kab
     from bench_national_billing import _enroll, _programs
 
-    from paritrana.accounts.actions import do_create_token, do_create_user
+    from paritrana.accounts.actions import do_create_user
     from paritrana.core.permissions import SYSTEM
     from paritrana.registry.models import Worker
-    from paritrana.registry.queries import is_name_search
-    from paritrana.sponsorship import actions, queries
+    from paritrana.sponsorship import actions
 
     started = time.perf_counter()
     desa_by_kab = regions_by_kab()
@@ -80,7 +80,6 @@ def prepare_data(out: Path) -> None:
         actor=None,
         check_password=False,
     )
-    _, token = do_create_token(user=user, label="loadtest", actor=None)
     sponsor = actions.do_create_sponsor(
         actor=SYSTEM, name="Pemerintah Kabupaten Tangerang (uji beban)", kind="apbd_kabkota", region_code=KAB
     )
@@ -93,21 +92,8 @@ def prepare_data(out: Path) -> None:
         pagu=(free + 1) * 16_800 * 12,
         target_workers=free,
     )
-    program = actions.do_advance_program(actor=SYSTEM, program=program, to="approved")
-    program = actions.do_advance_program(actor=SYSTEM, program=program, to="active")
-    pool = list(
-        queries.eligible_workers(program).filter(enrollments__isnull=True).order_by("pk").values_list("pk", "nik")
-    )
-    sample = list(Worker.objects.filter(desa_code__startswith=KAB + ".").order_by("?").values_list("pk", "name")[:300])
-    first_names = sorted({name.split()[0] for _, name in sample if is_name_search(name.split()[0])})
     setup = {
-        "username": USERNAME,
-        "password": PASSWORD,
-        "token": token,
-        "program_id": program.pk,
-        "pool": pool,
-        "worker_ids": [pk for pk, _ in sample],
-        "search_terms": first_names[:40],
+        **mix_setup(user, PASSWORD, program),
         "workers": Worker.objects.count(),
         "programs": len(programs) + 1,
         "enrollments": enrolled,
