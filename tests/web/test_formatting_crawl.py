@@ -46,6 +46,7 @@ NOT_BY_LINK = {
     "sponsorship:bill_step": "the same address as sponsorship:bill_detail (its older name)",
     "sponsorship:program_export": "a file, asked for by the program page's form",
     "sponsorship:reconcile_run": "a BPJS reconciliation run: the demo has none",
+    "web:job": "a background job: the demo queues none (its lists run while it loads)",
     "registry:import": "an import job is seen by its uploader: the demo's import ran as the system",
     "registry:import_report": "the report of such an import job",
     "registry:evidence": "the document of a recorded change: the demo records none",

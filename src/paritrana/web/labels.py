@@ -40,6 +40,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "backup.restore": _("Backup restored"),
     "workers.import": _("Worker list imported"),
     "workers.import_recovered": _("Stopped import run again"),
+    "job.queue": _("Background job queued"),
+    "job.recovered": _("Stopped background job run again"),
     "workers.import.queued": _("Worker list uploaded for import"),
     "workers.import.columns": _("Columns of an import confirmed"),
     "workers.deaths": _("Deaths imported"),
