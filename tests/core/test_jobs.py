@@ -66,7 +66,7 @@ def test_a_billing_run_as_a_job_bills_as_the_run_itself(kab_operator: Any) -> No
         "amount": sum(int(b.amount) for b in bills),
     }
     assert sorted(b.workers for b in bills) == [2, 3] and job.region_code == "36.03"
-    assert (job.progress, job.total, job.attempts) == (2, 2, 1) and job.finished_at is not None
+    assert (job.progress, job.total, job.attempts) == (1, 1, 1) and job.finished_at is not None
     queued = AuditEvent.objects.get(action="job.queue")
     assert queued.actor_name == kab_operator.username and queued.after == {"kind": "billing_run", "month": "2024-03-01"}
     assert AuditEvent.objects.filter(action="bill.create", actor_name=kab_operator.username).count() == 2
@@ -76,11 +76,31 @@ def test_a_billing_run_as_a_job_bills_as_the_run_itself(kab_operator: Any) -> No
     assert (again.result["bill_count"], again.result["already_billed_count"]) == (0, 2)
 
 
-def test_the_billing_run_tells_its_progress_program_by_program(kab_operator: Any) -> None:
-    _programs((1, 1, 1))
+def test_the_billing_run_tells_its_progress_part_by_part_and_bills_as_in_one_part(
+    kab_operator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A registry spanning more than ``WORKERS_PER_PART`` worker ids is billed one id range at a time: progress after
+    each, and the very lines of a run in one part."""
+    from paritrana.sponsorship.actions import billing
+    from paritrana.sponsorship.models import BillLine
+
+    _programs((3, 1, 4))
     heard: list[tuple[int, int]] = []
-    do_run_billing(actor=kab_operator, month=MARCH, progress=lambda done, total: heard.append((done, total)))
-    assert heard == [(0, 3), (1, 3), (2, 3)]
+    do_run_billing(actor=kab_operator, month=MARCH)
+    monkeypatch.setattr(billing, "WORKERS_PER_PART", 2)
+    april = date(2024, 4, 1)
+    do_run_billing(actor=kab_operator, month=april, progress=lambda done, total: heard.append((done, total)))
+    assert heard == [(0, 4), (1, 4), (2, 4), (3, 4)]  # 8 workers, ids in 4 ranges of 2
+
+    def lines(month: date) -> list[tuple[Any, ...]]:
+        return sorted(
+            BillLine.objects.filter(bill__month=month).values_list("bill__program_id", "enrollment_id", "amount", "rule")
+        )
+
+    assert len(lines(april)) == 8 and lines(april) == lines(MARCH)
+    assert sorted(Bill.objects.filter(month=april).values_list("workers", "amount")) == sorted(
+        Bill.objects.filter(month=MARCH).values_list("workers", "amount")
+    )
 
 
 def test_the_billing_page_runs_a_small_run_at_once_and_queues_a_large_one(

@@ -17,7 +17,7 @@ import polars as pl
 from django.db import connection, transaction
 from django.utils import timezone
 
-__all__ = ["BATCH", "insert_frame", "read_frame", "sql_now"]
+__all__ = ["BATCH", "drop_table", "insert_frame", "read_frame", "sql_now", "temp_table"]
 
 BATCH = 100_000
 ROWS_PER_STATEMENT = 100  # SQLite binds at most 32,766 values per statement: a hundred rows of up to 327 columns
@@ -133,6 +133,21 @@ def _one_plain_value(column: pl.Series) -> bool:
     if not (isinstance(first, int) or (isinstance(first, str) and _PLAIN.fullmatch(first))):
         return False
     return column.null_count() == 0 and bool(column.eq(first).all())
+
+
+def temp_table(name: str, columns: str, frame: pl.DataFrame) -> None:
+    """A temporary table ``name`` (``columns`` as SQL) holding ``frame``, for a statement to join a list against."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {name} ({columns})")
+        insert_frame(name, frame)
+        if connection.vendor == "postgresql":  # autovacuum never sees a temporary table: its size, for the planner
+            cursor.execute(f"ANALYZE {name}")
+
+
+def drop_table(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def insert_frame(

@@ -28,7 +28,7 @@ from django.db import connection
 from django.db.models import F
 
 from paritrana.core import audit
-from paritrana.core.bulk import insert_frame, read_frame
+from paritrana.core.bulk import drop_table, read_frame, temp_table
 from paritrana.core.permissions import in_scope
 from paritrana.registry.lifecycle import WorkerChange
 from paritrana.sponsorship.choices import EnrollmentStatus
@@ -54,20 +54,6 @@ def worker_changed(change: WorkerChange) -> dict[str, Any]:
     if change.kind == "merge":
         return _merge(change)
     return {}
-
-
-def _temp(name: str, columns: str, frame: pl.DataFrame) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {name}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {name} ({columns})")
-        insert_frame(name, frame)
-        if connection.vendor == "postgresql":  # autovacuum never sees a temporary table: its size, for the planner
-            cursor.execute(f"ANALYZE {name}")
-
-
-def _drop(name: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 #: The enrollments a change ends, as ``_enrollments_to_end`` reads them.
@@ -106,7 +92,7 @@ def _enrollments_to_end(workers: pl.DataFrame) -> pl.DataFrame:
         source = f"(SELECT column1 AS worker_id, column2 AS cutoff FROM (VALUES {rows}) AS v)"  # noqa: S608 - placeholders
         params = [value for row in changed.iter_rows() for value in row]
     else:
-        _temp(CHANGED, "worker_id bigint PRIMARY KEY, cutoff date NOT NULL", changed)
+        temp_table(CHANGED, "worker_id bigint PRIMARY KEY, cutoff date NOT NULL", changed)
         source, params = CHANGED, []
     # Driven by the workers changed (CROSS JOIN keeps SQLite from scanning the enrollments for them; PostgreSQL plans
     # it as any join), each enrollment with its bill lines of months after the cutoff (their last month, how many,
@@ -146,7 +132,7 @@ def _enrollments_to_end(workers: pl.DataFrame) -> pl.DataFrame:
         )
     frame = read_frame(query, params, schema=SCHEMA)
     if not params:
-        _drop(CHANGED)
+        drop_table(CHANGED)
     return frame
 
 
@@ -202,7 +188,7 @@ def _end(change: WorkerChange, workers: pl.DataFrame, *, staying_in: str | None 
                 last_month=last_month, cost=cost, status=EnrollmentStatus.ENDED
             )
     elif ended.height:
-        _temp(
+        temp_table(
             ENDING,
             "id bigint PRIMARY KEY, last_month date NOT NULL, cost bigint NOT NULL",
             ended.select("id", pl.col("new_last").alias("last_month"), pl.col("new_cost").alias("cost")).sort("id"),
@@ -213,7 +199,7 @@ def _end(change: WorkerChange, workers: pl.DataFrame, *, staying_in: str | None 
                 f"FROM {ENDING} t WHERE {ENROLLMENTS}.id = t.id",
                 [EnrollmentStatus.ENDED],
             )
-        _drop(ENDING)
+        drop_table(ENDING)
     ids = withdrawn["id"].to_list()
     for start in range(0, len(ids), 5000):
         Enrollment.objects.filter(pk__in=ids[start : start + 5000]).delete()

@@ -11,10 +11,12 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+import polars as pl
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Max, Min
 
 from paritrana.core import audit
+from paritrana.core.bulk import drop_table, temp_table
 from paritrana.core.dates import first_of_month, months_between
 from paritrana.core.errors import N_, Conflict
 from paritrana.core.permissions import require
@@ -117,6 +119,12 @@ def bill_number(program_id: int, month: date) -> str:
     return f"TAG-{program_id:05d}-{month:%Y%m}"
 
 
+#: A large run writes its lines part by part, each part the enrollments of this many worker ids (a range of the
+#: worker's key, read in order): its progress is heard after each part, and no part reads the registry again.
+WORKERS_PER_PART = 1_000_000
+PRICES = "billing_prices"
+
+
 def do_run_billing(
     *,
     actor: Any,
@@ -126,8 +134,9 @@ def do_run_billing(
 ) -> BillingResult:
     """Bill ``month`` for every active program covering it (or the given ones) inside the actor's scope, one line
     per enrolled worker, priced by the rules in force that month. Idempotent: a program already billed for the
-    month is reported and left alone, never billed twice (a unique constraint backs this). ``progress(done, total)``
-    hears of the programs done (a national run is a background job, ``sponsorship.jobs``)."""
+    month is reported and left alone, never billed twice (a unique constraint backs this). All or nothing: one
+    transaction. ``progress(done, total)`` hears of the parts of the registry done (a national run is a background
+    job, ``sponsorship.jobs``)."""
     scope = require(actor, "sponsorship.manage")
     month = first_of_month(month)
     chosen = (
@@ -140,84 +149,134 @@ def do_run_billing(
             require(actor, "sponsorship.manage", p.sponsor.region_code)
         chosen = chosen.filter(pk__in=[p.pk for p in programs])
     due = due_date(month, segment="bpu")  # sponsored programs cover BPU workers
-    bills: list[Bill] = []
     skipped: list[str] = []
     with transaction.atomic():
         todo = list(chosen.select_for_update(of=("self",)) if _pg() else chosen)
-        for done, program in enumerate(todo):
-            if progress:
-                progress(done, len(todo))
+        billed = set(Bill.objects.filter(program__in=todo, month=month).values_list("program_id", flat=True))
+        priced: dict[int, dict[str, MonthQuote]] = {}
+        for program in todo:
             if not program.start <= month <= program.end:
                 continue
-            if Bill.objects.filter(program=program, month=month).exists():
+            if program.pk in billed:
                 skipped.append(bill_number(program.pk, month))
                 continue
-            # Every occupation priced first (the rules, in Python, are cheap), so that the lines are written in one
-            # pass over the enrollments and the bill's totals read back from them: no second pass to count.
+            # Every occupation priced (the rules, in Python, are cheap): the database then picks the line's price
+            # by the worker's occupation, and every line of the run is written without a row passing through here.
             funder = program_funder(program)
-            priced = {
+            priced[program.pk] = {
                 job: month_quote(program.package, program.declared_income, month, funder, job)
                 for job in Occupation.values
             }
-            bill = Bill.objects.create(
+        bills = Bill.objects.bulk_create(
+            Bill(
                 program=program,
                 number=bill_number(program.pk, month),
                 month=month,
                 due_date=due,
                 workers=0,
                 amount=0,
-                rule_book=priced[Occupation.OTHER].book,
+                rule_book=priced[program.pk][Occupation.OTHER].book,
             )
-            totals = _write_lines(bill, program, month, priced)
-            if not totals["workers"]:
-                bill.delete()  # nobody covered this month: no bill
-                continue
-            bill.workers, bill.amount = totals["workers"], totals["amount"]
-            bill.save(update_fields=["workers", "amount"])
-            bills.append(bill)
+            for program in todo
+            if program.pk in priced
+        )
+        totals = _write_lines(bills, priced, month, progress)
+        empty = [b.pk for b in bills if b.pk not in totals]
+        Bill.objects.filter(pk__in=empty).delete()  # nobody covered this month: no bill
+        bills = [b for b in bills if b.pk in totals]
+        for bill in bills:
+            bill.workers, bill.amount = totals[bill.pk]
+        Bill.objects.bulk_update(bills, ["workers", "amount"], batch_size=500)
+        by_program = {p.pk: p for p in todo}
+        for bill in bills:
+            bill.program = by_program[bill.program_id]
             audit.record(
-                actor=actor, action="bill.create", obj=bill, region_code=program.sponsor.region_code, after=bill
+                actor=actor,
+                action="bill.create",
+                obj=bill,
+                region_code=bill.program.sponsor.region_code,
+                after=bill,
             )
     return BillingResult(month, bills, skipped)
 
 
-def _write_lines(bill: Bill, program: Program, month: date, priced: dict[str, MonthQuote]) -> dict[str, Any]:
-    """One line per enrolled worker covered in ``month`` and alive at its start, written by the database itself: no
-    row travels through Python. When the price differs by occupation (a discount for one sector), a CASE on the
-    worker's occupation picks it per line (an occupation outside the vocabulary pays the price of "other"). Answers
-    the lines' count and sum (``workers``, ``amount``)."""
+def _write_lines(
+    bills: list[Bill],
+    priced: dict[int, dict[str, MonthQuote]],
+    month: date,
+    progress: Callable[[int, int], None] | None,
+) -> dict[int, tuple[int, Decimal]]:
+    """One line per enrollment of the bills' programs covering ``month`` whose worker was alive at its start, at
+    the price of the worker's occupation (one outside the vocabulary pays that of "other"), written by the database
+    itself in one statement per part of the registry. Answers each bill's line count and sum (bills without lines
+    are absent).
+
+    Why so, measured at national size (docs/performance.md): a statement per program read each program's
+    enrollments scattered over the table and probed the worker's row per line (10 µs a line); one statement for
+    the run lets PostgreSQL read both tables in order and join them in one pass (6.5 µs). A dead worker is left out
+    on the worker's row itself: "NOT IN (the dead)" hashed every dead worker of the country per statement."""
+    if not bills:
+        return {}
     lines, enrollments, workers = BillLine._meta.db_table, Enrollment._meta.db_table, Worker._meta.db_table
-    distinct = {(q.price, q.rule) for q in priced.values()}
-    # A worker dead before the month is left out, read on the worker's row joined by its primary key (a probe per
-    # line). Not "NOT IN (the dead)" nor "NOT EXISTS": PostgreSQL then hashes every dead worker of the country for
-    # each program (220,000 in an 11-million registry: 250 ms a program, minutes over 2,000 programs).
-    alive = "(w.died_on IS NULL OR w.died_on >= %s)"
-    where = f"e.program_id = %s AND e.first_month <= %s AND e.last_month >= %s AND {alive}"
-    joined = f"{enrollments} e JOIN {workers} w ON w.id = e.worker_id"
-    if len(distinct) == 1:
-        price, rule = distinct.pop()
-        sql = (
-            f"INSERT INTO {lines} (bill_id, enrollment_id, amount, rule) "  # noqa: S608 - names from models
-            f"SELECT %s, e.id, %s, %s FROM {joined} WHERE {where}"
-        )
-        params: list[Any] = [bill.pk, int(price), rule, program.pk, month, month, month]
-    else:
-        amount_case = " ".join("WHEN %s THEN %s" for _ in priced)
-        rule_case = " ".join("WHEN %s THEN %s" for _ in priced)
-        sql = (
-            f"INSERT INTO {lines} (bill_id, enrollment_id, amount, rule) "  # noqa: S608 - names from models
-            f"SELECT %s, e.id, CASE w.occupation {amount_case} ELSE %s END, "
-            f"CASE w.occupation {rule_case} ELSE %s END FROM {joined} WHERE {where}"
-        )
-        other = priced[Occupation.OTHER]
-        params = [bill.pk]
-        params += [x for job, q in priced.items() for x in (job, int(q.price))] + [int(other.price)]
-        params += [x for job, q in priced.items() for x in (job, q.rule)] + [other.rule]
-        params += [program.pk, month, month, month]
+    frame = pl.DataFrame(
+        [
+            (bill.program_id, job, bill.pk, int(q.price), q.rule)
+            for bill in bills
+            for job, q in priced[bill.program_id].items()
+        ],
+        schema={
+            "program_id": pl.Int64,
+            "occupation": pl.String,
+            "bill_id": pl.Int64,
+            "amount": pl.Int64,
+            "rule": pl.String,
+        },
+        orient="row",
+    )
+    temp_table(
+        PRICES,
+        "program_id bigint NOT NULL, occupation varchar(32) NOT NULL, bill_id bigint NOT NULL, "
+        "amount bigint NOT NULL, rule varchar(200) NOT NULL, PRIMARY KEY (program_id, occupation)",
+        frame,
+    )
+    vocabulary = ", ".join(["%s"] * len(Occupation.values))
+    sql = (
+        f"INSERT INTO {lines} (bill_id, enrollment_id, amount, rule) "  # noqa: S608 - names from models
+        f"SELECT p.bill_id, e.id, p.amount, p.rule FROM {enrollments} e "
+        f"JOIN {workers} w ON w.id = e.worker_id "
+        f"JOIN {PRICES} p ON p.program_id = e.program_id AND p.occupation = "
+        f"CASE WHEN w.occupation IN ({vocabulary}) THEN w.occupation ELSE %s END "
+        "WHERE e.first_month <= %s AND e.last_month >= %s AND (w.died_on IS NULL OR w.died_on >= %s)"
+    )
+    params: list[Any] = [*Occupation.values, Occupation.OTHER, month, month, month]
+    parts = _worker_parts()
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-    totals = BillLine.objects.filter(bill=bill).aggregate(workers=Count("id"), amount=Sum("amount"))
-    return {"workers": totals["workers"], "amount": totals["amount"] or Decimal(0)}
+        for done, (low, high) in enumerate(parts):
+            if progress:
+                progress(done, len(parts))
+            if low is None:
+                cursor.execute(sql, params)
+            else:
+                # The range on both sides: each part reads its own slice of the enrollments and of the registry.
+                part = " AND e.worker_id >= %s AND e.worker_id < %s AND w.id >= %s AND w.id < %s"
+                cursor.execute(sql + part, [*params, low, high, low, high])
+        cursor.execute(
+            f"SELECT l.bill_id, COUNT(*), SUM(l.amount) FROM {lines} l "  # noqa: S608 - names from models
+            f"WHERE l.bill_id IN (SELECT bill_id FROM {PRICES}) GROUP BY l.bill_id"
+        )
+        totals = {bill_id: (count, Decimal(amount)) for bill_id, count, amount in cursor.fetchall()}
+    drop_table(PRICES)
+    return totals
+
+
+def _worker_parts() -> list[tuple[int | None, int | None]]:
+    """The worker-id ranges a run's lines are written in: one part, unbounded, unless the registry spans more than
+    ``WORKERS_PER_PART`` ids."""
+    span = Worker.objects.aggregate(low=Min("id"), high=Max("id"))
+    low, high = span["low"], span["high"]
+    if low is None or high - low < WORKERS_PER_PART:
+        return [(None, None)]
+    return [(start, start + WORKERS_PER_PART) for start in range(low, high + 1, WORKERS_PER_PART)]
 
 
 def _pg() -> bool:
