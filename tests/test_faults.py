@@ -283,6 +283,18 @@ def _wait_gone(observer: Any, pids: Sequence[int]) -> None:
 BILLING_TABLES = ("sponsorship_bill", "sponsorship_billline", "core_auditevent")
 
 
+def _writing(database: Any) -> bool:
+    """Whether another connection holds SQLite's write lock (an open write transaction)."""
+    probe = sqlite3.connect(database, timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        probe.close()  # rolls back the probe's own empty transaction
+    return False
+
+
 def _billing_state(t: Target) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of the tables a billing run writes."""
     return {table: t.rows(f"SELECT * FROM {table} ORDER BY id") for table in BILLING_TABLES}  # noqa: S608 - ours
@@ -316,17 +328,18 @@ def test_sigkill_in_the_middle_of_a_billing_run_leaves_the_bills_as_before(clone
             _wait_gone(observer, [pid])
         locker.close()
     else:
-        wal = target.sqlite.with_name("paritrana.sqlite3-wal")  # type: ignore[union-attr]
-        start = wal.stat().st_size if wal.exists() else 0
+        # The run's pages may all fit in its page cache until it commits, so it is caught by its write lock: while
+        # its transaction is open the database refuses another writer. Let it write a moment more, stop it, check
+        # that it still holds the lock (not committed) and that no reader sees a bill of it, then kill it.
         proc = target.popen(billing)
         deadline = time.monotonic() + 120
-        # The run is writing when the write-ahead log has grown by megabytes; stop it there and check that no
-        # reader sees a commit yet (one transaction), then kill it.
-        while (wal.stat().st_size if wal.exists() else 0) < start + 2_000_000:
+        while not _writing(target.sqlite):
             assert proc.poll() is None, f"the run ended before it could be killed:\n{proc.communicate()}"
             assert time.monotonic() < deadline
-            time.sleep(0.005)
+            time.sleep(0.002)
+        time.sleep(0.05)
         proc.send_signal(signal.SIGSTOP)
+        assert _writing(target.sqlite), "the run committed before it could be stopped"
         assert target.rows("SELECT count(*) FROM sponsorship_bill") == [(len(before["sponsorship_bill"]),)]
         _kill(proc)
         assert target.rows("PRAGMA integrity_check") == [("ok",)]
