@@ -7,7 +7,8 @@ cluster. The demo and a billing load are built once per leg into a template and 
 or ``CREATE DATABASE ... TEMPLATE``). "In the middle" is made deterministic where the database allows it: on
 PostgreSQL the test holds a lock on a row or table the action writes late, checks in ``pg_stat_activity`` and
 ``pg_locks`` that the process has written and now waits, then kills it; on SQLite it stops the process (SIGSTOP)
-once the write-ahead log has grown and no reader sees a commit yet, or pauses it at a chosen statement.
+once the write-ahead log has grown, or while it holds the write lock, and no reader sees a commit yet, or pauses it
+at a chosen statement.
 """
 
 from __future__ import annotations
