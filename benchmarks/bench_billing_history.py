@@ -85,7 +85,6 @@ def main() -> None:
     sizes_now = _size("one_line_per_enrollment")
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE sponsorship_billline")
-        cursor.execute("DELETE FROM core_auditevent WHERE action = 'bill.create'")
         cursor.execute("DELETE FROM sponsorship_bill")
         cursor.execute(OLD_INDEX)
         cursor.execute("VACUUM ANALYZE sponsorship_bill")

@@ -260,11 +260,14 @@ def _write_lines(
                 # The range on both sides: each part reads its own slice of the enrollments and of the registry.
                 part = " AND e.worker_id >= %s AND e.worker_id < %s AND w.id >= %s AND w.id < %s"
                 cursor.execute(sql + part, [*params, low, high, low, high])
+        # The run's bills were made together: one range of the unique index, whatever the lines of earlier months.
+        ours = {bill.pk for bill in bills}
         cursor.execute(
             f"SELECT l.bill_id, COUNT(*), SUM(l.amount) FROM {lines} l "  # noqa: S608 - names from models
-            f"WHERE l.bill_id IN (SELECT bill_id FROM {PRICES}) GROUP BY l.bill_id"
+            "WHERE l.bill_id >= %s AND l.bill_id <= %s GROUP BY l.bill_id",
+            [min(ours), max(ours)],
         )
-        totals = {bill_id: (count, Decimal(amount)) for bill_id, count, amount in cursor.fetchall()}
+        totals = {pk: (count, Decimal(amount)) for pk, count, amount in cursor.fetchall() if pk in ours}
     drop_table(PRICES)
     return totals
 
