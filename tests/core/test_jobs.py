@@ -93,9 +93,8 @@ def test_the_billing_run_tells_its_progress_part_by_part_and_bills_as_in_one_par
     assert heard == [(0, 4), (1, 4), (2, 4), (3, 4)]  # 8 workers, ids in 4 ranges of 2
 
     def lines(month: date) -> list[tuple[Any, ...]]:
-        return sorted(
-            BillLine.objects.filter(bill__month=month).values_list("bill__program_id", "enrollment_id", "amount", "rule")
-        )
+        lines = BillLine.objects.filter(bill__month=month)
+        return sorted(lines.values_list("bill__program_id", "enrollment_id", "amount", "rule"))
 
     assert len(lines(april)) == 8 and lines(april) == lines(MARCH)
     assert sorted(Bill.objects.filter(month=april).values_list("workers", "amount")) == sorted(
