@@ -97,12 +97,7 @@ def _enrollments_to_end(workers: pl.DataFrame) -> pl.DataFrame:
     # Driven by the workers changed (CROSS JOIN keeps SQLite from scanning the enrollments for them; PostgreSQL plans
     # it as any join), each enrollment with its bill lines of months after the cutoff (their last month, how many,
     # how much: the overpayment of a death); dates come as text, which Polars reads faster than drivers convert them.
-    # An enrollment's lines are found through its program's bills (the unique bill-and-enrollment index; no index on
-    # the enrollment alone: models.BillLine).
-    after = (
-        f"FROM {BILLS} b JOIN {LINES} l ON l.bill_id = b.id "
-        "WHERE b.program_id = e.program_id AND b.month > c.cutoff AND l.enrollment_id = e.id"
-    )
+    after = f"FROM {LINES} l JOIN {BILLS} b ON b.id = l.bill_id WHERE l.enrollment_id = e.id AND b.month > c.cutoff"
     columns = (
         f"e.id, e.program_id, e.worker_id, {_text('e.first_month')}, {_text('e.last_month')}, e.cost, e.status, "
         f"w.occupation, {_text('c.cutoff')}"
@@ -129,8 +124,8 @@ def _enrollments_to_end(workers: pl.DataFrame) -> pl.DataFrame:
             f"SELECT {columns}, CAST(MAX(b.month) AS TEXT) AS billed_after, COUNT(b.id) AS lines_after, "  # noqa: S608 - names from models
             f"COALESCE(SUM(CASE WHEN b.id IS NULL THEN 0 ELSE l.amount END), 0) AS amount_after "
             f"FROM {source} c CROSS JOIN {ENROLLMENTS} e JOIN {WORKERS} w ON w.id = e.worker_id "
-            f"LEFT JOIN ({BILLS} b JOIN {LINES} l ON l.bill_id = b.id) "
-            "ON b.program_id = e.program_id AND b.month > c.cutoff AND l.enrollment_id = e.id "
+            f"LEFT JOIN {LINES} l ON l.enrollment_id = e.id "
+            f"LEFT JOIN {BILLS} b ON b.id = l.bill_id AND b.month > c.cutoff "
             "WHERE e.worker_id = c.worker_id AND e.last_month >= c.cutoff "
             "GROUP BY e.id, e.program_id, e.worker_id, e.first_month, e.last_month, e.cost, e.status, w.occupation, "
             "c.cutoff"

@@ -220,19 +220,11 @@ class BillLine(models.Model):
     enrollment ids from the enrollment table and the bill it has just created, in one transaction: they cannot
     point at nothing. So the database keeps no foreign-key constraint on them; on PostgreSQL checking two
     constraints per line cost 15 of a million-line run's 23 seconds (EXPLAIN ANALYZE, docs/performance.md).
-    Deleting a bill deletes its lines (Django's cascade).
-
-    No index of its own for the enrollment either: every query finds an enrollment's lines through the bills of
-    its program, by the unique (bill, enrollment) index. Such an index took the billing run's lines in random order
-    and grew with every month billed: 30% of a run at two million lines, more each month (docs/performance.md).
-    Only an enrollment that never covered a month billed is ever deleted (``sponsorship.lifecycle``: withdrawn), so
-    nothing guards its deletion here: a guard would read every line of every month to look for it."""
+    Deleting stays guarded by Django (cascade from the bill, protect from the enrollment)."""
 
     # No index of its own for the bill: the unique (bill, enrollment) index leads with it.
     bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines", db_index=False, db_constraint=False)
-    enrollment = models.ForeignKey(
-        Enrollment, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
-    )
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="+", db_constraint=False)
     amount = _money(_("amount"))
     #: The discounts that priced the line (rule-book keys, e.g. ``discount.pp50_2025_other``); empty: normal iuran.
     rule = models.CharField(_("rule applied"), max_length=200, blank=True, default="")

@@ -122,7 +122,7 @@ def bill_number(program_id: int, month: date) -> str:
 #: A large run writes its lines part by part, each part the enrollments of this many worker ids (a range of the
 #: worker's key, read in order): its progress is heard after each part, and no part reads the registry again.
 WORKERS_PER_PART = 1_000_000
-PRICES = "billing_prices"
+BILLS, PRICES = "billing_bills", "billing_prices"
 
 
 def do_run_billing(
@@ -218,37 +218,42 @@ def _write_lines(
     if not bills:
         return {}
     lines, enrollments, workers = BillLine._meta.db_table, Enrollment._meta.db_table, Worker._meta.db_table
-    frame = pl.DataFrame(
-        [
-            (bill.program_id, job, bill.pk, int(q.price), q.rule)
-            for bill in bills
-            for job, q in priced[bill.program_id].items()
-        ],
-        schema={
-            "program_id": pl.Int64,
-            "occupation": pl.String,
-            "bill_id": pl.Int64,
-            "amount": pl.Int64,
-            "rule": pl.String,
-        },
-        orient="row",
+    # Each bill with the price of "other"; apart, the occupations a program prices otherwise (usually none). A
+    # left join on the occupation then never multiplies the lines, nor does the planner believe it might.
+    other = {bill.pk: priced[bill.program_id][Occupation.OTHER] for bill in bills}
+    temp_table(
+        BILLS,
+        "program_id bigint PRIMARY KEY, bill_id bigint NOT NULL, amount bigint NOT NULL, rule varchar(200) NOT NULL",
+        pl.DataFrame(
+            [(b.program_id, b.pk, int(other[b.pk].price), other[b.pk].rule) for b in bills],
+            schema={"program_id": pl.Int64, "bill_id": pl.Int64, "amount": pl.Int64, "rule": pl.String},
+            orient="row",
+        ),
     )
     temp_table(
         PRICES,
-        "program_id bigint NOT NULL, occupation varchar(32) NOT NULL, bill_id bigint NOT NULL, "
-        "amount bigint NOT NULL, rule varchar(200) NOT NULL, PRIMARY KEY (program_id, occupation)",
-        frame,
+        "program_id bigint NOT NULL, occupation varchar(32) NOT NULL, amount bigint NOT NULL, "
+        "rule varchar(200) NOT NULL, PRIMARY KEY (program_id, occupation)",
+        pl.DataFrame(
+            [
+                (b.program_id, job, int(q.price), q.rule)
+                for b in bills
+                for job, q in priced[b.program_id].items()
+                if (q.price, q.rule) != (other[b.pk].price, other[b.pk].rule)
+            ],
+            schema={"program_id": pl.Int64, "occupation": pl.String, "amount": pl.Int64, "rule": pl.String},
+            orient="row",
+        ),
     )
-    vocabulary = ", ".join(["%s"] * len(Occupation.values))
     sql = (
         f"INSERT INTO {lines} (bill_id, enrollment_id, amount, rule) "  # noqa: S608 - names from models
-        f"SELECT p.bill_id, e.id, p.amount, p.rule FROM {enrollments} e "
-        f"JOIN {workers} w ON w.id = e.worker_id "
-        f"JOIN {PRICES} p ON p.program_id = e.program_id AND p.occupation = "
-        f"CASE WHEN w.occupation IN ({vocabulary}) THEN w.occupation ELSE %s END "
+        "SELECT b.bill_id, e.id, COALESCE(p.amount, b.amount), COALESCE(p.rule, b.rule) "
+        f"FROM {enrollments} e JOIN {workers} w ON w.id = e.worker_id "
+        f"JOIN {BILLS} b ON b.program_id = e.program_id "
+        f"LEFT JOIN {PRICES} p ON p.program_id = e.program_id AND p.occupation = w.occupation "
         "WHERE e.first_month <= %s AND e.last_month >= %s AND (w.died_on IS NULL OR w.died_on >= %s)"
     )
-    params: list[Any] = [*Occupation.values, Occupation.OTHER, month, month, month]
+    params: list[Any] = [month, month, month]
     parts = _worker_parts()
     with connection.cursor() as cursor:
         for done, (low, high) in enumerate(parts):
@@ -269,6 +274,7 @@ def _write_lines(
         )
         totals = {pk: (count, Decimal(amount)) for pk, count, amount in cursor.fetchall() if pk in ours}
     drop_table(PRICES)
+    drop_table(BILLS)
     return totals
 
 

@@ -20,14 +20,9 @@ def _overpaid_lines(
     from paritrana.sponsorship.models import BillLine
 
     programs = _monev_programs(user, fiscal_year, program, region, sponsor, opd)
-    # The dead are few: their enrollments first (the died_on index), then the bills of their programs, then the
-    # lines of both (the unique bill-and-enrollment index; there is no index on the enrollment alone).
+    # The dead are few: their enrollments first (the died_on index), then their lines (the enrollment index).
     of_the_dead = Enrollment.objects.filter(worker__died_on__isnull=False, program__in=programs).values("pk")
-    return BillLine.objects.filter(
-        enrollment__in=of_the_dead,
-        bill__program=F("enrollment__program"),
-        bill__month__gt=F("enrollment__worker__died_on"),
-    )
+    return BillLine.objects.filter(enrollment__in=of_the_dead, bill__month__gt=F("enrollment__worker__died_on"))
 
 
 def overpayments(
