@@ -16,7 +16,7 @@ from django.db.models import Q
 from paritrana.analytics.compute import Tables, Targets
 from paritrana.analytics.definitions import Indicator, parse_definitions, standard_indicators
 from paritrana.analytics.store import FACT_SCHEMA, Store
-from paritrana.core.bulk import read_frame
+from paritrana.core.bulk import analyze, read_frame
 from paritrana.core.dates import today
 from paritrana.core.errors import N_, NotFound
 from paritrana.regions.choices import CODE_LENGTH
@@ -170,14 +170,8 @@ def fresh_statistics(
     """PostgreSQL: sample the tables the refresh joins before it reads them. Right after a billing run or an import
     the planner may still believe a table empty and join bill lines to enrollments by nested loops: a refresh of a
     few thousand workers then ran for over ten minutes (the suite's PostgreSQL leg, where test data is never seen
-    by autovacuum). ANALYZE samples a bounded number of rows, so it stays cheap at any size."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"ANALYZE {table}")  # fixed names of the app's tables
+    by autovacuum)."""
+    analyze(*tables)
 
 
 def _in_months(months: Sequence[date] | None) -> str:

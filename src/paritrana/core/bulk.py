@@ -17,7 +17,7 @@ import polars as pl
 from django.db import connection, transaction
 from django.utils import timezone
 
-__all__ = ["BATCH", "drop_table", "insert_frame", "read_frame", "sql_now", "temp_table"]
+__all__ = ["BATCH", "analyze", "drop_table", "insert_frame", "read_frame", "sql_now", "temp_table"]
 
 BATCH = 100_000
 ROWS_PER_STATEMENT = 100  # SQLite binds at most 32,766 values per statement: a hundred rows of up to 327 columns
@@ -133,6 +133,18 @@ def _one_plain_value(column: pl.Series) -> bool:
     if not (isinstance(first, int) or (isinstance(first, str) and _PLAIN.fullmatch(first))):
         return False
     return column.null_count() == 0 and bool(column.eq(first).all())
+
+
+def analyze(*tables: str) -> None:
+    """PostgreSQL: sample ``tables`` now rather than when autovacuum comes by (a minute or more later). Right after
+    a large write the planner would still believe a table its old size and choose its joins by that. ANALYZE
+    samples a bounded number of rows, so it stays cheap at any size. SQLite: nothing (its planner keeps no such
+    statistics unless asked)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")  # the app's own table names
 
 
 def temp_table(name: str, columns: str, frame: pl.DataFrame) -> None:
