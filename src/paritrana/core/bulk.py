@@ -152,9 +152,8 @@ def temp_table(name: str, columns: str, frame: pl.DataFrame) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {name}")
         cursor.execute(f"CREATE TEMPORARY TABLE {name} ({columns})")
-        insert_frame(name, frame)
-        if connection.vendor == "postgresql":  # autovacuum never sees a temporary table: its size, for the planner
-            cursor.execute(f"ANALYZE {name}")
+    insert_frame(name, frame)
+    analyze(name)  # autovacuum never sees a temporary table: its size, for the planner
 
 
 def drop_table(name: str) -> None:
