@@ -63,7 +63,12 @@ def test_large_insert_keeps_every_row_its_constants_and_the_tables_indexes() -> 
     assert back.height == 60_000 and back["birth_date"][0] == date(1990, 1, 31)
     # Dropped for the load (PostgreSQL: the unique NIK constraint too), built again after it, under their names.
     assert _indexes() == before and (("nik",), True) in before.values()
-    assert any(columns == ("desa_code",) for columns, _ in before.values())
+    assert before["registry_worker_list_order"] == (("desa_code", "name", "id"), False)
+    assert before["registry_worker_died_on"] == (("died_on",), False)
+    if connection.vendor == "postgresql":  # the partial index comes back partial
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_indexdef('registry_worker_died_on'::regclass)")
+            assert cursor.fetchone()[0].endswith("WHERE (died_on IS NOT NULL)")
 
 
 def test_large_insert_with_a_repeated_nik_is_refused_by_the_rebuilt_constraint_and_writes_nothing() -> None:
@@ -181,3 +186,17 @@ def test_rows_read_by_keys_are_exactly_those_keys_however_many(keys: list[str]) 
     )
     found = read_by_keys("SELECT nik FROM registry_worker", "nik", [*keys, *keys[:3]], schema={"nik": pl.String})
     assert sorted(found["nik"].to_list()) == sorted(k for k in set(keys) if int(k) < 10_000)
+
+
+def test_keys_with_quotes_backslashes_commas_and_braces_are_read_as_they_are() -> None:
+    """On PostgreSQL the keys travel as one array literal: a key that holds its syntax finds its own row only."""
+    from paritrana.core.bulk import read_by_keys
+
+    names = ['Ana "Ani"', "back\\slash", "a,b", "{kurung}", "NULL", " spasi ", "O'Brien"]
+    frame = _workers(len(names)).with_columns(name=pl.Series(names))
+    insert_frame(
+        "registry_worker", frame, constants={"status": "active", "created_at": sql_now(), "updated_at": sql_now()}
+    )
+    wanted = [*names[:4], "NULL", "tidak ada", "a", "b"]
+    found = read_by_keys("SELECT name FROM registry_worker", "name", wanted, schema={"name": pl.String})
+    assert sorted(found["name"].to_list()) == sorted(names[:5])
