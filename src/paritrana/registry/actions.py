@@ -171,7 +171,8 @@ def _differs() -> pl.Expr:
 
 def _existing(niks: pl.Series, fields: Sequence[str] = FIELDS) -> pl.DataFrame:
     """``id, nik, signature`` (of ``fields``) of the workers already registered under these NIKs. A large list against
-    a registry not much larger reads the registry in one pass; a small list asks for its NIKs in chunks."""
+    a registry not much larger reads the registry in one pass; a smaller list looks its NIKs up one by one in the
+    NIK index (``core.bulk.read_by_keys``)."""
     table = Worker._meta.db_table
     registered = count_up_to(table, 4 * niks.len() + 1)  # only "at most four times the list" matters
     schema = {"id": pl.Int64, "nik": pl.String, "signature": pl.String}
