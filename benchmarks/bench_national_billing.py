@@ -62,8 +62,8 @@ def _timed(run: Any, times: int = 10) -> tuple[float, float]:
     return statistics.median(seconds) * 1000, _p(seconds, 0.95) * 1000
 
 
-def _programs(desa_by_kab: dict[str, list[str]]) -> list[Any]:
-    """``PROGRAMS`` active APBD programs of ``YEAR``, shared out over the kabupaten by their workers (at least one
+def _programs(desa_by_kab: dict[str, list[str]], year: int = YEAR) -> list[Any]:
+    """``PROGRAMS`` active APBD programs of ``year``, shared out over the kabupaten by their workers (at least one
     each), through the app's actions (sponsor, program, approve, activate)."""
     from django.db.models import Count
     from django.db.models.functions import Substr
@@ -71,6 +71,7 @@ def _programs(desa_by_kab: dict[str, list[str]]) -> list[Any]:
     from paritrana.core.permissions import SYSTEM
     from paritrana.registry.models import Worker
     from paritrana.sponsorship import actions
+    from paritrana.sponsorship.models import Sponsor
 
     workers = dict(
         Worker.objects.filter(status="active")
@@ -88,13 +89,16 @@ def _programs(desa_by_kab: dict[str, list[str]]) -> list[Any]:
         share[max(kabs, key=lambda k: workers[k] / share[k])] += 1
     made = []
     for kab in kabs:
-        sponsor = actions.do_create_sponsor(actor=SYSTEM, name=f"Pemkab {kab}", kind="apbd_kabkota", region_code=kab)
+        # A kabupaten's sponsor funds its programs of every year.
+        sponsor = Sponsor.objects.filter(region_code=kab, kind="apbd_kabkota").first() or actions.do_create_sponsor(
+            actor=SYSTEM, name=f"Pemkab {kab}", kind="apbd_kabkota", region_code=kab
+        )
         for i in range(share[kab]):
             program = actions.do_create_program(
                 actor=SYSTEM,
                 sponsor=sponsor,
-                name=f"JKK-JKM {kab} {i + 1}",
-                fiscal_year=YEAR,
+                name=f"JKK-JKM {kab} {i + 1} ({year})",
+                fiscal_year=year,
                 pagu=(2 * workers[kab] // share[kab] + 100) * 16_800 * 12,  # headroom: ids share out unevenly
             )
             for step in ("approved", "active"):
@@ -103,9 +107,10 @@ def _programs(desa_by_kab: dict[str, list[str]]) -> list[Any]:
     return made
 
 
-def _enroll(leave_free_in: str = "") -> int:
-    """Every active worker in one program of its kabupaten (the worker's id picks which), in one statement;
-    ``leave_free_in``: a kabupaten where one worker in five is left in no program (the load test's pool)."""
+def _enroll(leave_free_in: str = "", year: int = YEAR) -> int:
+    """Every active worker in one program of ``year`` of its kabupaten (the worker's id picks which), for the whole
+    year, in one statement; ``leave_free_in``: a kabupaten where one worker in five is left in no program (the load
+    test's pool)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -116,6 +121,7 @@ def _enroll(leave_free_in: str = "") -> int:
                        ROW_NUMBER() OVER (PARTITION BY s.region_code ORDER BY pr.id) - 1 AS slot,
                        COUNT(*) OVER (PARTITION BY s.region_code) AS slots
                 FROM sponsorship_program pr JOIN sponsorship_sponsor s ON s.id = pr.sponsor_id
+                WHERE pr.fiscal_year = %s
             )
             INSERT INTO sponsorship_enrollment
                 (program_id, worker_id, desa_code, first_month, last_month, cost, status, created_at)
@@ -123,12 +129,13 @@ def _enroll(leave_free_in: str = "") -> int:
             FROM registry_worker w JOIN p ON p.kab = substr(w.desa_code, 1, 5) AND p.slot = w.id %% p.slots
             WHERE w.status = 'active' AND NOT (substr(w.desa_code, 1, 5) = %s AND w.id %% 5 = 0)
             """,
-            [date(YEAR, 1, 1), date(YEAR, 12, 1), leave_free_in],
+            [year, date(year, 1, 1), date(year, 12, 1), leave_free_in],
         )
         enrolled = cursor.rowcount
         cursor.execute(
             "UPDATE sponsorship_program pr SET committed = 201600 * "
-            "(SELECT COUNT(*) FROM sponsorship_enrollment e WHERE e.program_id = pr.id)"
+            "(SELECT COUNT(*) FROM sponsorship_enrollment e WHERE e.program_id = pr.id) WHERE pr.fiscal_year = %s",
+            [year],
         )
         # What autovacuum does after a large insert: statistics, and the visibility map index-only scans need.
         cursor.execute("VACUUM (ANALYZE) sponsorship_enrollment")

@@ -1,0 +1,188 @@
+"""The facts refresh as 24 months of bills pile up (issue 22: "facts refresh from 24 months of bills into the fact
+store under 2 minutes"). On PostgreSQL.
+
+Generates the registry of ``bench_national`` (``BENCH_WORKERS``, default 2,200,000), the 2,000 programs of
+``bench_national_billing`` for each of two fiscal years with every active worker enrolled in one of each year, then
+bills ``BENCH_MONTHS`` months (default 24, January of the first year on) one after another with ``do_run_billing``
+and, after each, refreshes the fact store as the scheduled job does (``do_refresh_facts``: the months that changed).
+Then, in the same run:
+
+* the full rebuild of every month (``full=True``, the baseline: what a refresh cost before it went month by month);
+* the bills of an old month paid (the third month, through ``do_record_payment``), and the refresh that follows;
+* a refresh with nothing changed.
+
+A national month is ten million lines, five times this set's; the table projects each refresh to that size by its
+time per million lines. Writes the table into docs/performance.md.
+
+    PARITRANA_PG_OPTIONS="-c shared_buffers=4GB -c work_mem=64MB -c maintenance_work_mem=2GB -c max_wal_size=16GB \
+      -c effective_cache_size=16GB" scripts/with-postgres.sh uv run python benchmarks/bench_facts_history.py
+
+Not part of ``make test``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+os.environ.setdefault("BENCH_WORKERS", "2200000")
+os.environ.setdefault("PARITRANA_DATA_DIR", tempfile.mkdtemp(prefix="paritrana-facts-history-"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import markdown_table, write_section
+from bench_national import generate_registry, regions_by_kab
+from bench_national_billing import YEAR, _enroll, _programs
+
+MONTHS = int(os.environ.get("BENCH_MONTHS", "24"))
+FIRST_YEAR = YEAR - 1
+NATIONAL_MONTH = 10_229_750  # lines of a national month (bench_national_billing)
+TARGET = 120  # seconds
+
+
+def _months() -> list[date]:
+    return [date(FIRST_YEAR + m // 12, m % 12 + 1, 1) for m in range(MONTHS)]
+
+
+def _lines(months: list[str]) -> int:
+    from paritrana.sponsorship.models import BillLine
+
+    wanted = [date.fromisoformat(m + "-01") for m in months]
+    return BillLine.objects.filter(bill__month__in=wanted).count()
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        sys.exit("bench_facts_history runs on PostgreSQL: scripts/with-postgres.sh uv run python " + __file__)
+    from paritrana.analytics.actions import do_refresh_facts
+    from paritrana.core.permissions import SYSTEM
+    from paritrana.registry.models import Worker
+    from paritrana.sponsorship.actions import do_record_payment, do_run_billing
+    from paritrana.sponsorship.models import Bill, BillLine
+
+    desa_by_kab = regions_by_kab()
+    generate_registry(desa_by_kab)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE registry_worker")
+    programs = [p for year in (FIRST_YEAR, YEAR) for p in _programs(desa_by_kab, year)]
+    enrolled = sum(_enroll(year=year) for year in (FIRST_YEAR, YEAR))
+    print(f"{Worker.objects.count():,} workers, {len(programs):,} programs, {enrolled:,} enrollments", flush=True)
+
+    rows = []
+    held = 0
+    for month in _months():
+        start = time.perf_counter()
+        billed = sum(b.workers for b in do_run_billing(actor=SYSTEM, month=month).bills)
+        billing = time.perf_counter() - start
+        held += billed
+        start = time.perf_counter()
+        refreshed = do_refresh_facts(actor=SYSTEM)
+        refresh = time.perf_counter() - start
+        rebuilt = _lines(refreshed["months"])
+        rows.append((month, held, billing, refresh, refreshed["months"], rebuilt))
+        print(
+            f"  {month:%Y-%m}: {billed:,} lines billed in {billing:.1f} s; refresh {refreshed['months']} "
+            f"({rebuilt:,} lines) in {refresh:.1f} s",
+            flush=True,
+        )
+
+    total = BillLine.objects.count()
+    start = time.perf_counter()
+    whole = do_refresh_facts(actor=SYSTEM, full=True)
+    full = time.perf_counter() - start
+    print(f"full rebuild: {len(whole['months'])} months, {total:,} lines in {full:.1f} s", flush=True)
+
+    old = _months()[2]
+    for bill in Bill.objects.filter(month=old):
+        do_record_payment(
+            actor=SYSTEM, bill_number=bill.number, reference=f"R-{bill.pk}", paid_on=bill.due_date, amount=bill.amount
+        )
+    start = time.perf_counter()
+    after_payment = do_refresh_facts(actor=SYSTEM)
+    paid_refresh = time.perf_counter() - start
+    paid_lines = _lines(after_payment["months"])
+    start = time.perf_counter()
+    unchanged = do_refresh_facts(actor=SYSTEM)
+    nothing = time.perf_counter() - start
+    print(f"after {old:%Y-%m} paid: {after_payment['months']} in {paid_refresh:.1f} s; nothing: {nothing:.1f} s")
+
+    def projected(seconds: float, lines: int, months: int) -> str:
+        """The same refresh at national size: ``months`` national months at this run's pace per line."""
+        if not lines:
+            return ""
+        at_scale = seconds / lines * NATIONAL_MONTH * months
+        return f"{at_scale:.0f} s ({'met' if at_scale < TARGET else 'NOT met'})"
+
+    table = [
+        [
+            f"{month:%Y-%m}",
+            f"{lines:,}",
+            f"{billing:.1f} s",
+            ", ".join(months),
+            f"{rebuilt:,}",
+            f"{refresh:.1f} s",
+            projected(refresh, rebuilt, len(months)),
+        ]
+        for month, lines, billing, refresh, months, rebuilt in rows
+    ]
+    table += [
+        [
+            "full rebuild (baseline)",
+            f"{total:,}",
+            "",
+            f"all {len(whole['months'])} months",
+            f"{total:,}",
+            f"{full:.1f} s",
+            projected(full, total, len(whole["months"])),
+        ],
+        [
+            f"{old:%Y-%m} paid",
+            f"{total:,}",
+            "",
+            ", ".join(after_payment["months"]),
+            f"{paid_lines:,}",
+            f"{paid_refresh:.1f} s",
+            projected(paid_refresh, paid_lines, len(after_payment["months"])),
+        ],
+        [
+            "nothing changed (a month inside its grace is rebuilt all the same)",
+            f"{total:,}",
+            "",
+            ", ".join(unchanged["months"]) or "none",
+            f"{_lines(unchanged['months']):,}",
+            f"{nothing:.1f} s",
+            projected(nothing, _lines(unchanged["months"]), len(unchanged["months"])),
+        ],
+    ]
+    body = (
+        f"{Worker.objects.count():,} workers, {len(programs):,} programs over two fiscal years, {enrolled:,} "
+        f"enrollments (`benchmarks/bench_facts_history.py`); PostgreSQL settings "
+        f"`{os.environ.get('PARITRANA_PG_OPTIONS', '(defaults)')}`; the fact store is the default DuckDB file. Each "
+        "month is billed (`do_run_billing`), then the store refreshed as the scheduled job does (`do_refresh_facts`: "
+        "the months that changed since the last refresh). The last column projects a refresh to national size "
+        f"({NATIONAL_MONTH:,} lines a month) at this run's time per line, against the target of {TARGET} s.\n\n"
+        + markdown_table(
+            [
+                "step",
+                "bill lines held",
+                "billing run",
+                "months refreshed",
+                "their lines",
+                "refresh",
+                "at national size",
+            ],
+            table,
+        )
+    )
+    write_section("facts-history", "The facts refresh as 24 months of bills pile up (issue 22)", body)
+
+
+if __name__ == "__main__":
+    main()
