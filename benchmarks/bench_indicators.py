@@ -527,14 +527,14 @@ def main() -> None:
             f"<= 20%: {met(overhead <= 20)}",
         ],
         [
-            "full year 2025, national, `compute()` (fresh process)",
+            f"full year {month.year}, national, `compute()` (fresh process)",
             "DuckDB",
             f"{min(year['seconds'], year['again_seconds']):.2f} s",
             f"first {year['seconds']:.2f} s",
             f"peak RSS {year['peak_rss_mb']:,.0f} MB: < 8 GB: {met(year['peak_rss_mb'] < 8 * 1024)}",
         ],
         [
-            "full year 2025, every kabupaten/kota (fresh process)",
+            f"full year {month.year}, every kabupaten/kota (fresh process)",
             "DuckDB",
             f"{min(year_kab['seconds'], year_kab['again_seconds']):.2f} s",
             f"first {year_kab['seconds']:.2f} s",
@@ -560,7 +560,7 @@ def main() -> None:
             ],
         ]
         if "year_seconds" in spark:
-            rows.append(["full year 2025, national", "Spark", f"{spark['year_seconds']:.1f} s", "", ""])
+            rows.append([f"full year {month.year}, national", "Spark", f"{spark['year_seconds']:.1f} s", "", ""])
     table = markdown_table(["measurement", "engine", "best", "median / other", "target"], rows)
     detail = markdown_table(
         ["source", "months", "computes", "Ibis: to SQL", "Ibis: run + fetch", "by hand: run + fetch"], breakdown

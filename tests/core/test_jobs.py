@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from paritrana.core import jobs
@@ -100,6 +101,10 @@ def test_the_billing_run_tells_its_progress_part_by_part_and_bills_as_in_one_par
     assert sorted(Bill.objects.filter(month=april).values_list("workers", "amount")) == sorted(
         Bill.objects.filter(month=MARCH).values_list("workers", "amount")
     )
+    # Each bill's totals, summed part by part as the lines are written, are those of the lines it holds.
+    for bill in Bill.objects.filter(month__in=[MARCH, april]):
+        held = BillLine.objects.filter(bill=bill).aggregate(n=Count("id"), total=Sum("amount"))
+        assert (bill.workers, bill.amount) == (held["n"], held["total"]) and bill.workers > 0
 
 
 def test_the_billing_page_runs_a_small_run_at_once_and_queues_a_large_one(
