@@ -30,6 +30,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("BENCH_WORKERS", "2200000")
 os.environ.setdefault("PARITRANA_DATA_DIR", tempfile.mkdtemp(prefix="paritrana-facts-history-"))
@@ -39,6 +40,10 @@ from bench_national import generate_registry, regions_by_kab
 from bench_national_billing import YEAR, _enroll, _programs
 
 MONTHS = int(os.environ.get("BENCH_MONTHS", "24"))
+#: ``BENCH_REFRESH=0``: the months billed one after another and nothing else (no refresh between them), the run's
+#: time and the bill-line indexes' sizes written into their own section.
+REFRESH = os.environ.get("BENCH_REFRESH", "1") != "0"
+BILLING_TARGET = 60  # seconds, issue 22
 FIRST_YEAR = YEAR - 1
 NATIONAL_MONTH = 10_229_750  # lines of a national month (bench_national_billing)
 TARGET = 120  # seconds
@@ -77,6 +82,9 @@ def main() -> None:
     enrolled = sum(_enroll(year=year) for year in (FIRST_YEAR, YEAR))
     print(f"{Worker.objects.count():,} workers, {len(programs):,} programs, {enrolled:,} enrollments", flush=True)
 
+    if not REFRESH:
+        _billing_only(programs, enrolled)
+        return
     rows = []
     held = 0
     for month in _months():
@@ -185,6 +193,43 @@ def main() -> None:
         )
     )
     write_section("facts-history", "The facts refresh as 24 months of bills pile up (issue 22)", body)
+
+
+def _billing_only(programs: list[Any], enrolled: int) -> None:
+    from django.db import connection
+
+    from paritrana.core.permissions import SYSTEM
+    from paritrana.registry.models import Worker
+    from paritrana.sponsorship.actions import do_run_billing
+
+    rows, held = [], 0
+    for month in _months():
+        with connection.cursor() as cursor:
+            cursor.execute("CHECKPOINT")  # each run starts without the dirty pages of the one before
+        start = time.perf_counter()
+        billed = sum(b.workers for b in do_run_billing(actor=SYSTEM, month=month).bills)
+        billing = time.perf_counter() - start
+        held += billed
+        rows.append(
+            [f"{month:%Y-%m}", f"{held:,}", f"{billing:.1f} s", "met" if billing < BILLING_TARGET else "NOT met"]
+        )
+        print(f"  {month:%Y-%m}: {billed:,} lines billed in {billing:.1f} s", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c WHERE c.oid = 'sponsorship_billline'::regclass "
+            "OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'sponsorship_billline'::regclass) "
+            "ORDER BY 2 DESC"
+        )
+        sizes = ", ".join(f"{name} {size / 2**30:.1f} GB" for name, size in cursor.fetchall())
+    body = (
+        f"{Worker.objects.count():,} workers, {len(programs):,} programs over two fiscal years, {enrolled:,} "
+        f"enrollments (`BENCH_REFRESH=0 benchmarks/bench_facts_history.py`); PostgreSQL settings "
+        f"`{os.environ.get('PARITRANA_PG_OPTIONS', '(defaults)')}`. The months billed one after another with "
+        f"`do_run_billing`, a checkpoint before each and nothing in between, against the target of "
+        f"{BILLING_TARGET} s. The bill lines in the end: {sizes}.\n\n"
+        + markdown_table(["month billed", "bill lines held after it", "billing run", "target"], rows)
+    )
+    write_section("billing-24-months", "Billing as 24 national months pile up (issue 22)", body)
 
 
 if __name__ == "__main__":

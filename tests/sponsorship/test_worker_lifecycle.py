@@ -142,6 +142,49 @@ def test_lines_billed_after_a_death_learnt_late_are_an_overpayment_per_program(d
         assert queries.overpayments(SYSTEM) == rows and queries.overpayment_lines(SYSTEM) == lines
 
 
+@pytest.mark.parametrize("one_statement", [True, False], ids=["few workers", "a list"])
+def test_lines_after_a_death_are_found_in_each_program_that_billed_them(
+    desas: list[str], one_statement: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lines keep no index on their enrollment: they are reached through each program's bills. A worker of two
+    programs (2024 and 2025), billed on in both after a death learnt late."""
+    if not one_statement:
+        monkeypatch.setattr(importlib.import_module("paritrana.sponsorship.lifecycle"), "SMALL", 0)
+    program, worker = _enrolled(desas[0])
+    later = make_program("36.03", fiscal_year=2025, pagu=10_000_000)
+    do_enroll(actor=SYSTEM, program=later, workers=[worker], first_month=date(2025, 1, 1))
+    bystander = make_worker(desas[1])
+    do_enroll(actor=SYSTEM, program=later, workers=[bystander], first_month=date(2025, 1, 1))
+    for month in [date(2024, m, 1) for m in range(1, 13)] + [date(2025, 1, 1), date(2025, 2, 1)]:
+        do_run_billing(actor=SYSTEM, month=month)
+    died = do_record_death(actor=SYSTEM, worker=worker, died_on=date(2024, 5, 31))
+    assert died.effects["overpaid_lines"] == 7 + 2  # type: ignore[attr-defined]
+    assert died.effects["overpaid_amount"] == int(9 * MONTHLY)  # type: ignore[attr-defined]
+    assert died.effects["enrollments_withdrawn"] == 0  # type: ignore[attr-defined]
+    ended = Enrollment.objects.filter(worker=worker).order_by("first_month")
+    assert [(e.status, e.last_month) for e in ended] == [("ended", date(2024, 12, 1)), ("ended", date(2025, 2, 1))]
+    assert Enrollment.objects.get(worker=bystander).status == "active"
+    rows = queries.overpayments(SYSTEM)
+    assert sorted((r["program_id"], r["lines"], r["workers"], r["amount"]) for r in rows) == [
+        (program.pk, 7, 1, int(7 * MONTHLY)),
+        (later.pk, 2, 1, int(2 * MONTHLY)),
+    ]
+    months = [line["month"] for line in queries.overpayment_lines(SYSTEM)]
+    assert sorted(months) == [f"2024-{m:02d}" for m in range(6, 13)] + ["2025-01", "2025-02"]
+
+
+def test_the_bill_lines_keep_no_index_on_their_enrollment() -> None:
+    """Each month would add an entry for every enrollment all over such an index (docs/performance.md): the lines
+    are reached through their program's bills and the unique (bill, enrollment) index."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, BillLine._meta.db_table)
+    indexed = sorted(tuple(about["columns"]) for about in found.values() if about["index"] or about["unique"])
+    assert ("enrollment_id",) not in indexed
+    assert ("bill_id", "enrollment_id") in indexed
+
+
 def test_a_death_claim_records_the_death(desas: list[str]) -> None:
     program, worker = _enrolled(desas[0])
     do_run_billing(actor=SYSTEM, month=date(2024, 1, 1))
