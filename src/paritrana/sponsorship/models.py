@@ -226,8 +226,8 @@ class BillLine(models.Model):
     are found through its program's bills instead (at most a few dozen), each probed in the unique (bill,
     enrollment) index: ``Bill.objects.filter(program=e.program, lines__enrollment=e)``, or in SQL a join on
     ``b.program_id = e.program_id`` before ``l.bill_id = b.id AND l.enrollment_id = e.id``. For the same reason
-    Django does not look for lines when an enrollment is deleted: only an enrollment never billed is (withdrawn
-    before its first month, ``sponsorship.lifecycle``), and that is checked there."""
+    Django does not look for lines when an enrollment is deleted: the only enrollments deleted are those withdrawn
+    before their first month with nothing billed (``sponsorship.lifecycle``), which have none."""
 
     # No index of its own for the bill: the unique (bill, enrollment) index leads with it.
     bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines", db_index=False, db_constraint=False)
