@@ -146,8 +146,8 @@ def test_lines_billed_after_a_death_learnt_late_are_an_overpayment_per_program(d
 def test_lines_after_a_death_are_found_in_each_program_that_billed_them(
     desas: list[str], one_statement: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The lines keep no index on their enrollment: they are reached through each program's bills. A worker of two
-    programs (2024 and 2025), billed on in both after a death learnt late."""
+    """A worker of two programs (2024 and 2025), billed on in both after a death learnt late: each program's lines
+    after the death are found, counted and reported under that program."""
     if not one_statement:
         monkeypatch.setattr(importlib.import_module("paritrana.sponsorship.lifecycle"), "SMALL", 0)
     program, worker = _enrolled(desas[0])
@@ -171,18 +171,6 @@ def test_lines_after_a_death_are_found_in_each_program_that_billed_them(
     ]
     months = [line["month"] for line in queries.overpayment_lines(SYSTEM)]
     assert sorted(months) == [f"2024-{m:02d}" for m in range(6, 13)] + ["2025-01", "2025-02"]
-
-
-def test_the_bill_lines_keep_no_index_on_their_enrollment() -> None:
-    """Each month would add an entry for every enrollment all over such an index (docs/performance.md): the lines
-    are reached through their program's bills and the unique (bill, enrollment) index."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        found = connection.introspection.get_constraints(cursor, BillLine._meta.db_table)
-    indexed = sorted(tuple(about["columns"]) for about in found.values() if about["index"] or about["unique"])
-    assert ("enrollment_id",) not in indexed
-    assert ("bill_id", "enrollment_id") in indexed
 
 
 def test_a_death_claim_records_the_death(desas: list[str]) -> None:
