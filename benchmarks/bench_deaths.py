@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import polars as pl
 from _report import markdown_table, write_section
 
 N = int(os.environ.get("BENCH_ROWS", "1000000"))
@@ -36,11 +37,22 @@ def settle() -> None:
     time.sleep(2)
 
 
+def write_death_list(path: Path, workers: pl.DataFrame, died: pl.Series) -> Path:
+    """A death list as Dukcapil sends one (NIK, name, date of death, source; semicolons) of ``workers`` (``nik``,
+    ``name``), who died on ``died``."""
+    workers.select(
+        pl.col("nik").alias("NIK"),
+        pl.col("name").alias("Nama"),
+        died.dt.strftime("%d/%m/%Y").alias("Tanggal Meninggal"),
+        pl.lit("Dukcapil").alias("Sumber"),
+    ).write_csv(path, separator=";")
+    return path
+
+
 def main() -> None:
     import django
 
     django.setup()
-    import polars as pl
     from django.core.management import call_command
     from django.db import connection
 
@@ -110,13 +122,7 @@ def main() -> None:
     # overpayment), from Dukcapil; the same workers as a worker list for the baseline.
     chosen = frame.filter(pl.col("i") % 10 == 0)
     died = pl.select(pl.lit(date(2024, 1, 1)) + pl.duration(days=chosen["i"] // 10 % 180)).to_series()
-    deaths = FOLDER / "kematian.csv"
-    chosen.select(
-        pl.col("nik").alias("NIK"),
-        pl.col("name").alias("Nama"),
-        died.dt.strftime("%d/%m/%Y").alias("Tanggal Meninggal"),
-        pl.lit("Dukcapil").alias("Sumber"),
-    ).write_csv(deaths, separator=";")
+    deaths = write_death_list(FOLDER / "kematian.csv", chosen, died)
     listed = FOLDER / "pekerja.csv"
     chosen.select(
         pl.col("nik").alias("NIK"),

@@ -135,11 +135,46 @@ def test_lines_billed_after_a_death_learnt_late_are_an_overpayment_per_program(d
         ("2024-08", 16_800),
     ]
     assert lines[0]["nik"].count("*") == 10  # masked
-    # More dead than a list holds: the same answers through the subquery.
-    overpayment_queries = importlib.import_module("paritrana.sponsorship.queries.overpayments")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(overpayment_queries, "FEW_DEAD", 0)
-        assert queries.overpayments(SYSTEM) == rows and queries.overpayment_lines(SYSTEM) == lines
+    assert _marked() == ["2024-06", "2024-07", "2024-08"]  # what monev reads them by
+
+
+def _marked() -> list[str]:
+    """The months of the bill lines marked as billed after the worker's death."""
+    lines = BillLine.objects.filter(after_death=True).order_by("bill__month")
+    return [m.isoformat()[:7] for m in lines.values_list("bill__month", flat=True)]
+
+
+def _overpaid_months() -> list[str]:
+    return sorted(line["month"] for line in queries.overpayment_lines(SYSTEM))
+
+
+def test_the_overpayment_follows_a_death_corrected_or_undone(desas: list[str]) -> None:
+    _, worker = _enrolled(desas[0])
+    for month in range(1, 9):
+        do_run_billing(actor=SYSTEM, month=date(2024, month, 1))
+    worker = do_record_death(actor=SYSTEM, worker=worker, died_on=date(2024, 5, 31))
+    assert _overpaid_months() == _marked() == ["2024-06", "2024-07", "2024-08"]
+    worker = do_record_death(actor=SYSTEM, worker=worker, died_on=date(2024, 6, 30), reason="akta kematian")
+    assert _overpaid_months() == _marked() == ["2024-07", "2024-08"]  # June was a month of life after all
+    worker = do_set_worker_status(
+        actor=SYSTEM, worker=worker, status=WorkerStatus.ACTIVE, on=date(2024, 9, 2), reason="salah orang"
+    )
+    assert _overpaid_months() == _marked() == []  # no death, nothing to recover
+    assert queries.overpayments(SYSTEM) == []
+    do_record_death(actor=SYSTEM, worker=worker, died_on=date(2024, 3, 31), reason="akta kematian yang benar")
+    assert _overpaid_months() == _marked() == ["2024-04", "2024-05", "2024-06", "2024-07", "2024-08"]
+
+
+def test_a_merge_into_the_record_of_a_death_makes_the_moved_months_an_overpayment(desas: list[str]) -> None:
+    program = make_program("36.03", fiscal_year=2024, pagu=10_000_000)
+    keep, other = make_worker(desas[0]), make_worker(desas[0])
+    do_enroll(actor=SYSTEM, program=program, workers=[other], first_month=date(2024, 1, 1))
+    for month in range(1, 5):
+        do_run_billing(actor=SYSTEM, month=date(2024, month, 1))
+    keep = do_record_death(actor=SYSTEM, worker=keep, died_on=date(2024, 2, 10))
+    assert _marked() == []  # the record of the death had no enrollment
+    do_merge_workers(actor=SYSTEM, keep=keep, other=other, reason="satu orang, dua NIK", on=date(2024, 4, 20))
+    assert _overpaid_months() == _marked() == ["2024-03", "2024-04"]
 
 
 @pytest.mark.parametrize("one_statement", [True, False], ids=["few workers", "a list"])
@@ -169,8 +204,8 @@ def test_lines_after_a_death_are_found_in_each_program_that_billed_them(
         (program.pk, 7, 1, int(7 * MONTHLY)),
         (later.pk, 2, 1, int(2 * MONTHLY)),
     ]
-    months = [line["month"] for line in queries.overpayment_lines(SYSTEM)]
-    assert sorted(months) == [f"2024-{m:02d}" for m in range(6, 13)] + ["2025-01", "2025-02"]
+    months = [f"2024-{m:02d}" for m in range(6, 13)] + ["2025-01", "2025-02"]
+    assert _overpaid_months() == _marked() == months
 
 
 def test_a_death_claim_records_the_death(desas: list[str]) -> None:

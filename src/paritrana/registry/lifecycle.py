@@ -91,7 +91,8 @@ class WorkerChange:
 
     ``kind``: ``death`` (``workers.on`` is the day of death), ``move`` (to ``desa_code``; empty: moved away to a place
     the registry does not hold), ``merge`` (the one worker of ``workers`` was merged into ``into``), ``inactive``
-    (the status became inactive on ``workers.on``). ``workers`` has the columns ``worker_id`` (Int64) and ``on``
+    (the status became inactive on ``workers.on``), ``revived`` (a death recorded by mistake undone on
+    ``workers.on``: active again, no date of death). ``workers`` has the columns ``worker_id`` (Int64) and ``on``
     (Date): one row for a change by hand, a row per worker for a death list."""
 
     kind: str
@@ -1228,17 +1229,15 @@ def do_set_worker_status(
         raise Conflict(N_("The worker is already {status}."), field="status", status=status)
     kept = _evidence(evidence)
     before = _state(locked)
+    revived = locked.died_on is not None and status == WorkerStatus.ACTIVE
     locked.status, locked.status_on = status, on
     if status == WorkerStatus.ACTIVE:
         locked.died_on = None
     locked.save(update_fields=["status", "status_on", "died_on", "updated_at"])
     after = _state(locked)
     _event(locked, WorkerEventKind.STATUS, on, actor, reason=reason, evidence=kept, before=before, after=after)
-    effects = (
-        _notify(WorkerChange("inactive", _one(locked.pk, on), actor, reason=reason))
-        if status == WorkerStatus.INACTIVE
-        else {}
-    )
+    kind = "inactive" if status == WorkerStatus.INACTIVE else "revived" if revived else ""
+    effects = _notify(WorkerChange(kind, _one(locked.pk, on), actor, reason=reason)) if kind else {}
     audit.record(
         actor=actor,
         action="worker.status",

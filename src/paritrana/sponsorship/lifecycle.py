@@ -6,6 +6,8 @@ inside the action's transaction (registered in ``SponsorshipConfig.ready``; the 
   stay on the enrollment (their bill lines exist and are listed as an overpayment to recover, see
   ``queries.overpayments``); billing never adds a line after the month of death (``actions.do_run_billing``). An
   enrollment that would start after that month, with nothing billed, is withdrawn: it never covered a month.
+- **Death recorded, corrected or undone** (``revived``), **merge**: the worker's bill lines are marked again
+  (``BillLine.after_death``: billed for a month after the death), which is how monev finds the overpayment.
 - **Move to a known desa**: the same, for the enrollments in programs whose area does not hold the new desa; the
   others go on. The program's page lists the enrollments so ended (``ended_by_worker_changes``).
 - **Merge**: the other record's enrollments and claims move to the record kept; an enrollment in a program the kept
@@ -44,10 +46,18 @@ CHANGED = "lifecycle_changed"
 #: Up to this many rows go in the statements themselves; more go through a temporary table.
 SMALL = 100
 ENDING = "lifecycle_ending"
+MARKING = "lifecycle_marking"
 
 
 def worker_changed(change: WorkerChange) -> dict[str, Any]:
-    if change.kind in ("death", "inactive"):
+    if change.kind == "death":
+        effects = _end(change, change.workers)
+        _mark_after_death(change.workers)
+        return effects
+    if change.kind == "revived":  # a death recorded by mistake undone: its lines are no overpayment any more
+        _mark_after_death(change.workers)
+        return {}
+    if change.kind == "inactive":
         return _end(change, change.workers)
     if change.kind == "move":
         return _end(change, change.workers, staying_in=change.desa_code or None)
@@ -83,17 +93,9 @@ def _enrollments_to_end(workers: pl.DataFrame) -> pl.DataFrame:
         .unique("worker_id", keep="first")
         .sort("worker_id")
     )
-    # A few workers (a change by hand) go in the statement; a list goes through a temporary table (creating one
-    # costs more than the query for a single worker on PostgreSQL).
     if changed.height == 0:
         return pl.DataFrame(schema=SCHEMA)
-    if changed.height <= SMALL:
-        rows = ", ".join(["(%s, %s)"] * changed.height)
-        source = f"(SELECT column1 AS worker_id, column2 AS cutoff FROM (VALUES {rows}) AS v)"  # noqa: S608 - placeholders
-        params = [value for row in changed.iter_rows() for value in row]
-    else:
-        temp_table(CHANGED, "worker_id bigint PRIMARY KEY, cutoff date NOT NULL", changed)
-        source, params = CHANGED, []
+    source, params = _as_source(changed, CHANGED, "worker_id bigint PRIMARY KEY, cutoff date NOT NULL")
     # Driven by the workers changed (CROSS JOIN keeps SQLite from scanning the enrollments for them; PostgreSQL plans
     # it as any join), each enrollment with its bill lines of months after the cutoff (their last month, how many,
     # how much: the overpayment of a death); dates come as text, which Polars reads faster than drivers convert them.
@@ -134,6 +136,39 @@ def _enrollments_to_end(workers: pl.DataFrame) -> pl.DataFrame:
     if not params:
         drop_table(CHANGED)
     return frame
+
+
+def _as_source(frame: pl.DataFrame, table: str, columns: str) -> tuple[str, list[Any]]:
+    """``frame`` as a table to join, and its parameters: a few rows (a change by hand) in the statement itself, more
+    (a list) through the temporary table ``table`` (``columns`` as SQL), since creating one costs more than the
+    query for a single worker on PostgreSQL. No parameters: the caller drops ``table`` when done."""
+    if frame.height > SMALL:
+        temp_table(table, columns, frame)
+        return table, []
+    names = ", ".join(f"column{i} AS {name}" for i, name in enumerate(frame.columns, start=1))
+    rows = ", ".join(["(" + ", ".join(["%s"] * frame.width) + ")"] * frame.height)
+    source = f"(SELECT {names} FROM (VALUES {rows}) AS v)"  # noqa: S608 - column names and placeholders
+    return source, [value for row in frame.iter_rows() for value in row]
+
+
+def _mark_after_death(workers: pl.DataFrame) -> None:
+    """Mark the bill lines of the enrollments of ``workers`` (``worker_id``) billed for a month that began after
+    the worker's death, and unmark the others: ``BillLine.after_death``, the overpayments monev lists. Worked out
+    again from the dates recorded, so a death recorded, corrected to another day or undone, and enrollments moved
+    by a merge all come out right; only the lines whose mark is wrong are written."""
+    ids = workers.select(pl.col("worker_id").cast(pl.Int64)).unique().sort("worker_id")
+    if ids.height == 0:
+        return
+    source, params = _as_source(ids, MARKING, "worker_id bigint PRIMARY KEY")
+    wrong = (
+        f"SELECT l.id FROM {source} c CROSS JOIN {ENROLLMENTS} e JOIN {WORKERS} w ON w.id = e.worker_id "  # noqa: S608 - names from models
+        f"JOIN {LINES} l ON l.enrollment_id = e.id JOIN {BILLS} b ON b.id = l.bill_id "
+        "WHERE e.worker_id = c.worker_id AND l.after_death <> (w.died_on IS NOT NULL AND b.month > w.died_on)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {LINES} SET after_death = NOT after_death WHERE id IN ({wrong})", params)  # noqa: S608
+    if not params:
+        drop_table(MARKING)
 
 
 def _text(column: str) -> str:
@@ -269,6 +304,7 @@ def _merge(change: WorkerChange) -> dict[str, Any]:
         )
         for key in ("enrollments_ended", "enrollments_withdrawn", "committed_returned"):
             effects[key] = effects.get(key, 0) + more.get(key, 0)
+    _mark_after_death(pl.DataFrame({"worker_id": [gone, kept]}, schema={"worker_id": pl.Int64}))
     effects["overlaps"] = _overlaps(kept, set(moved_ids))
     return effects
 

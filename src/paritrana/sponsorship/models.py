@@ -228,9 +228,15 @@ class BillLine(models.Model):
     amount = _money(_("amount"))
     #: The discounts that priced the line (rule-book keys, e.g. ``discount.pp50_2025_other``); empty: normal iuran.
     rule = models.CharField(_("rule applied"), max_length=200, blank=True, default="")
+    #: Billed for a month after the worker's death, recorded later than the bill: an overpayment to recover. Kept by
+    #: ``sponsorship.lifecycle`` whenever a death is recorded, corrected or undone and when records merge, so monev
+    #: reads these few lines through a small partial index instead of every line of every dead worker (issue 22).
+    #: The database default lets the billing run's INSERT leave it out: billing never bills after a known death.
+    after_death = models.BooleanField(_("billed after death"), default=False, db_default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["bill", "enrollment"], name="one_line_per_enrollment")]
+        indexes = [models.Index(fields=["bill"], condition=models.Q(after_death=True), name="billline_after_death")]
 
 
 class Payment(models.Model):
