@@ -49,3 +49,16 @@ def test_the_lines_billed_after_a_recorded_death_are_marked_on_upgrade() -> None
 
     assert queries.overpayment_lines(SYSTEM) == before
     assert BillLine.objects.filter(after_death=True).count() == 3
+
+
+@pytest.mark.django_db
+def test_bill_lines_keep_the_indexes_billing_pays_for_and_no_more() -> None:
+    """The lines' indexes as the migrations leave them: the unique (bill, enrollment), the two small ones of the lines
+    billed after a death (sponsorship 0006), and none of their own on the enrollment (0007; see ``BillLine``)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, "sponsorship_billline")
+    plain = {name: tuple(about["columns"]) for name, about in found.items() if about["index"] and not about["unique"]}
+    assert plain == {"billline_after_death": ("bill_id",), "billline_after_death_enrollment": ("enrollment_id",)}
+    assert any(about["unique"] and about["columns"] == ["bill_id", "enrollment_id"] for about in found.values())

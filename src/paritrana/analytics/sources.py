@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
-from django.db.models import Q
+from django.db.models import F, Q
 
 from paritrana.analytics.compute import Tables, Targets
 from paritrana.analytics.definitions import Indicator, parse_definitions, standard_indicators
@@ -227,7 +227,12 @@ def changed_months(since: datetime) -> list[date]:
     )
     found |= months_of(Bill.objects.filter(due_date__gte=since.date() - timedelta(days=longest_grace)))
     changed_workers = Worker.objects.filter(updated_at__gte=since).values("id")
-    found |= months_of(Bill.objects.filter(lines__enrollment__worker__in=changed_workers))
+    # Through the changed workers' enrollments and their programs' bills: the lines keep no enrollment index.
+    found |= months_of(
+        Bill.objects.filter(
+            program__enrollments__worker__in=changed_workers, lines__enrollment=F("program__enrollments")
+        )
+    )
     found |= months_of(Bill.objects.filter(Q(program__in=changed_programs) | Q(program__sponsor__in=changed_sponsors)))
     return sorted(found)
 

@@ -99,7 +99,11 @@ def _enrollments_to_end(workers: pl.DataFrame) -> pl.DataFrame:
     # Driven by the workers changed (CROSS JOIN keeps SQLite from scanning the enrollments for them; PostgreSQL plans
     # it as any join), each enrollment with its bill lines of months after the cutoff (their last month, how many,
     # how much: the overpayment of a death); dates come as text, which Polars reads faster than drivers convert them.
-    after = f"FROM {LINES} l JOIN {BILLS} b ON b.id = l.bill_id WHERE l.enrollment_id = e.id AND b.month > c.cutoff"
+    # The lines through the program's bills after the cutoff, each probed in the unique (bill, enrollment) index:
+    # the lines keep no index on their enrollment (see ``BillLine``).
+    lines_after = f"{BILLS} b JOIN {LINES} l ON l.bill_id = b.id"
+    after_cutoff = "b.program_id = e.program_id AND b.month > c.cutoff AND l.enrollment_id = e.id"
+    after = f"FROM {lines_after} WHERE {after_cutoff}"
     columns = (
         f"e.id, e.program_id, e.worker_id, {_text('e.first_month')}, {_text('e.last_month')}, e.cost, e.status, "
         f"w.occupation, {_text('c.cutoff')}"
@@ -123,11 +127,10 @@ def _enrollments_to_end(workers: pl.DataFrame) -> pl.DataFrame:
     else:
         # A list: one pass joining the lines, grouped per enrollment.
         query = (
-            f"SELECT {columns}, CAST(MAX(b.month) AS TEXT) AS billed_after, COUNT(b.id) AS lines_after, "  # noqa: S608 - names from models
-            f"COALESCE(SUM(CASE WHEN b.id IS NULL THEN 0 ELSE l.amount END), 0) AS amount_after "
+            f"SELECT {columns}, CAST(MAX(b.month) AS TEXT) AS billed_after, COUNT(l.id) AS lines_after, "  # noqa: S608 - names from models
+            f"COALESCE(SUM(l.amount), 0) AS amount_after "
             f"FROM {source} c CROSS JOIN {ENROLLMENTS} e JOIN {WORKERS} w ON w.id = e.worker_id "
-            f"LEFT JOIN {LINES} l ON l.enrollment_id = e.id "
-            f"LEFT JOIN {BILLS} b ON b.id = l.bill_id AND b.month > c.cutoff "
+            f"LEFT JOIN ({lines_after}) ON {after_cutoff} "
             "WHERE e.worker_id = c.worker_id AND e.last_month >= c.cutoff "
             "GROUP BY e.id, e.program_id, e.worker_id, e.first_month, e.last_month, e.cost, e.status, w.occupation, "
             "c.cutoff"
@@ -160,13 +163,23 @@ def _mark_after_death(workers: pl.DataFrame) -> None:
     if ids.height == 0:
         return
     source, params = _as_source(ids, MARKING, "worker_id bigint PRIMARY KEY")
-    wrong = (
-        f"SELECT l.id FROM {source} c CROSS JOIN {ENROLLMENTS} e JOIN {WORKERS} w ON w.id = e.worker_id "  # noqa: S608 - names from models
-        f"JOIN {LINES} l ON l.enrollment_id = e.id JOIN {BILLS} b ON b.id = l.bill_id "
-        "WHERE e.worker_id = c.worker_id AND l.after_death <> (w.died_on IS NOT NULL AND b.month > w.died_on)"
+    of_workers = f"{source} c CROSS JOIN {ENROLLMENTS} e JOIN {WORKERS} w ON w.id = e.worker_id"
+    after_death = "w.died_on IS NOT NULL AND b.month > w.died_on"
+    # To mark: the lines of the program's bills after the death, each probed in the unique (bill, enrollment) index
+    # (the lines keep no index on their enrollment, see ``BillLine``): none at all for a death recorded in time.
+    # To unmark: the marked lines, through their own small index.
+    to_mark = (
+        f"SELECT l.id FROM {of_workers} JOIN {BILLS} b ON b.program_id = e.program_id AND {after_death} "  # noqa: S608 - names from models
+        f"JOIN {LINES} l ON l.bill_id = b.id AND l.enrollment_id = e.id WHERE e.worker_id = c.worker_id "
+        "AND NOT l.after_death"
+    )
+    to_unmark = (
+        f"SELECT l.id FROM {of_workers} JOIN {LINES} l ON l.enrollment_id = e.id AND l.after_death "  # noqa: S608 - names from models
+        f"JOIN {BILLS} b ON b.id = l.bill_id WHERE e.worker_id = c.worker_id AND NOT ({after_death})"
     )
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {LINES} SET after_death = NOT after_death WHERE id IN ({wrong})", params)  # noqa: S608
+        for mark, lines in ((True, to_mark), (False, to_unmark)):
+            cursor.execute(f"UPDATE {LINES} SET after_death = %s WHERE id IN ({lines})", [mark, *params])  # noqa: S608
     if not params:
         drop_table(MARKING)
 
@@ -235,6 +248,8 @@ def _end(change: WorkerChange, workers: pl.DataFrame, *, staying_in: str | None 
                 [EnrollmentStatus.ENDED],
             )
         drop_table(ENDING)
+    # Withdrawn: nothing billed after the cutoff, which comes before the first month, so never billed at all. Django
+    # does not look for lines when deleting an enrollment (see ``BillLine``); this is why it need not.
     ids = withdrawn["id"].to_list()
     for start in range(0, len(ids), 5000):
         Enrollment.objects.filter(pk__in=ids[start : start + 5000]).delete()

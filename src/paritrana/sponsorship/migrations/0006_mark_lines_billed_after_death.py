@@ -50,4 +50,10 @@ class Migration(migrations.Migration):
             model_name="billline",
             index=models.Index(condition=models.Q(("after_death", True)), fields=["bill"], name="billline_after_death"),
         ),
+        migrations.AddIndex(
+            model_name="billline",
+            index=models.Index(
+                condition=models.Q(("after_death", True)), fields=["enrollment"], name="billline_after_death_enrollment"
+            ),
+        ),
     ]

@@ -111,7 +111,9 @@ def overpayment_lines(
         .filter(scope.q("enrollment__desa_code"))
         .select_related("bill__program__sponsor", "enrollment__worker")
         .annotate(fully_paid=Q(bill__paid__gte=F("bill__amount")))
-        .order_by("bill__program__sponsor__name", "bill__program__name", "enrollment__worker__name", "bill__month")
+        .order_by(
+            "bill__program__sponsor__name", "bill__program__name", "enrollment__worker__name", "bill__month", "pk"
+        )
     )
     return [
         {
