@@ -56,6 +56,45 @@ def _before(user: Any, fiscal_year: int | None, program: int | None, region: str
     return BillLine.objects.filter(enrollment__in=of_the_dead, bill__month__gt=F("enrollment__worker__died_on"))
 
 
+def _upgrade_steps() -> list[tuple[str, float]]:
+    """The steps of migrations sponsorship 0006 and 0007 on this database, timed (for docs/deployment.md): the lines
+    billed after a recorded death marked from scratch, the two partial indexes built, the enrollment index dropped
+    (built again first, as a database of the previous release has it)."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    migration = importlib.import_module("paritrana.sponsorship.migrations.0006_mark_lines_billed_after_death")
+    steps = []
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE sponsorship_billline SET after_death = false WHERE after_death")
+        cursor.execute("DROP INDEX billline_after_death")
+        cursor.execute("DROP INDEX billline_after_death_enrollment")
+        cursor.execute("CREATE INDEX sponsorship_billline_enrollment_id ON sponsorship_billline (enrollment_id)")
+        cursor.execute("VACUUM ANALYZE sponsorship_billline")
+        for step, statement in (
+            ("0006 marks the lines billed after a recorded death", None),
+            (
+                "0006 builds the index of the marked lines by bill",
+                'CREATE INDEX "billline_after_death" ON "sponsorship_billline" ("bill_id") WHERE "after_death"',
+            ),
+            (
+                "0006 builds the index of the marked lines by enrollment",
+                'CREATE INDEX "billline_after_death_enrollment" '
+                'ON "sponsorship_billline" ("enrollment_id") WHERE "after_death"',
+            ),
+            ("0007 drops the enrollment index", "DROP INDEX sponsorship_billline_enrollment_id"),
+        ):
+            start = time.perf_counter()
+            if statement is None:
+                migration.mark_lines_after_death(None, SimpleNamespace(execute=cursor.execute))
+            else:
+                cursor.execute(statement)
+            steps.append((step, time.perf_counter() - start))
+    return steps
+
+
 def _timed(fn: Any, repeat: int = 3) -> tuple[float, Any]:
     """Best of ``repeat`` after one warm-up run (the pages are read again and again), and the answer."""
     answer = fn()
@@ -194,6 +233,7 @@ def main() -> None:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
         plan = "\n".join(r[0] for r in cursor.fetchall())
     lines_total = BillLine.objects.count()
+    upgrade = _upgrade_steps()
     table = markdown_table(
         [
             "operator",
@@ -214,6 +254,7 @@ def main() -> None:
                 f"{apply:.1f} s",
             ],
             [f"of it the marking ({marked:,} lines marked)", f"{marking:.1f} s"],
+            *([f"upgrade: {step}", f"{seconds:.1f} s"] for step, seconds in upgrade),
         ],
     )
     body = (
