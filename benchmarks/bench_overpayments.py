@@ -70,7 +70,7 @@ def _upgrade_steps() -> list[tuple[str, float]]:
     with connection.cursor() as cursor:
         cursor.execute("UPDATE sponsorship_billline SET after_death = false WHERE after_death")
         cursor.execute("DROP INDEX billline_after_death")
-        cursor.execute("DROP INDEX billline_after_death_enrollment")
+        cursor.execute("DROP INDEX billline_after_death_enr")
         cursor.execute("CREATE INDEX sponsorship_billline_enrollment_id ON sponsorship_billline (enrollment_id)")
         cursor.execute("VACUUM ANALYZE sponsorship_billline")
         for step, statement in (
@@ -81,7 +81,7 @@ def _upgrade_steps() -> list[tuple[str, float]]:
             ),
             (
                 "0006 builds the index of the marked lines by enrollment",
-                'CREATE INDEX "billline_after_death_enrollment" '
+                'CREATE INDEX "billline_after_death_enr" '
                 'ON "sponsorship_billline" ("enrollment_id") WHERE "after_death"',
             ),
             ("0007 drops the enrollment index", "DROP INDEX sponsorship_billline_enrollment_id"),

@@ -60,5 +60,5 @@ def test_bill_lines_keep_the_indexes_billing_pays_for_and_no_more() -> None:
     with connection.cursor() as cursor:
         found = connection.introspection.get_constraints(cursor, "sponsorship_billline")
     plain = {name: tuple(about["columns"]) for name, about in found.items() if about["index"] and not about["unique"]}
-    assert plain == {"billline_after_death": ("bill_id",), "billline_after_death_enrollment": ("enrollment_id",)}
+    assert plain == {"billline_after_death": ("bill_id",), "billline_after_death_enr": ("enrollment_id",)}
     assert any(about["unique"] and about["columns"] == ["bill_id", "enrollment_id"] for about in found.values())

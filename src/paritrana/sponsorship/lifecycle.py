@@ -188,7 +188,7 @@ def _mark_after_death(workers: pl.DataFrame) -> None:
         drop_table(MARKING)
     if changed >= ANALYZE_MARKS:
         # The planner told how many lines are marked now: believing none, it read every marked line for each
-        # death recorded after a long list instead of the worker's own (17 ms a death, not 1; docs/performance.md).
+        # death recorded after a long list instead of the worker's own (27 ms a death, not 10; docs/performance.md).
         analyze(LINES)
 
 

@@ -250,9 +250,7 @@ class BillLine(models.Model):
         # enrollment (a death corrected or undone finds the marks to take off): both small.
         indexes = [
             models.Index(fields=["bill"], condition=models.Q(after_death=True), name="billline_after_death"),
-            models.Index(
-                fields=["enrollment"], condition=models.Q(after_death=True), name="billline_after_death_enrollment"
-            ),
+            models.Index(fields=["enrollment"], condition=models.Q(after_death=True), name="billline_after_death_enr"),
         ]
 
 

@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="billline",
             index=models.Index(
-                condition=models.Q(("after_death", True)), fields=["enrollment"], name="billline_after_death_enrollment"
+                condition=models.Q(("after_death", True)), fields=["enrollment"], name="billline_after_death_enr"
             ),
         ),
     ]
