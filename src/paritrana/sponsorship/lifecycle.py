@@ -34,7 +34,7 @@ from paritrana.core.bulk import analyze, drop_table, read_frame, temp_table
 from paritrana.core.permissions import in_scope
 from paritrana.registry.lifecycle import WorkerChange
 from paritrana.sponsorship.choices import EnrollmentStatus
-from paritrana.sponsorship.models import BillLine, Claim, Enrollment, Program
+from paritrana.sponsorship.models import Bill, BillLine, Claim, Enrollment, Program
 
 __all__ = ["ended_by_worker_changes", "worker_changed"]
 
@@ -164,8 +164,34 @@ def _mark_after_death(workers: pl.DataFrame) -> None:
     ids = workers.select(pl.col("worker_id").cast(pl.Int64)).unique().sort("worker_id")
     if ids.height == 0:
         return
-    source, params = _as_source(ids, MARKING, "worker_id bigint PRIMARY KEY")
-    of_workers = f"{source} c CROSS JOIN {ENROLLMENTS} e JOIN {WORKERS} w ON w.id = e.worker_id"
+    if ids.height <= SMALL:
+        changed = sum(
+            _mark_enrollment(*row)
+            for row in Enrollment.objects.filter(worker_id__in=ids["worker_id"].to_list()).values_list(
+                "pk", "program_id", "worker__died_on"
+            )
+        )
+    else:
+        changed = _mark_list(ids)
+    if changed >= ANALYZE_MARKS:
+        # The planner told how many lines are marked now: believing none, it read every marked line for each
+        # death recorded after a long list instead of the worker's own (27 ms a death, not 10; docs/performance.md).
+        analyze(LINES)
+
+
+def _mark_enrollment(enrollment_id: int, program_id: int, died_on: Any) -> int:
+    """One enrollment's marks, in statements on one table each: whatever PostgreSQL believes of the tables' sizes
+    (none yet, right after a load) it cannot join them the wrong way round."""
+    after = Bill.objects.filter(program_id=program_id, month__gt=died_on) if died_on else Bill.objects.none()
+    lines = BillLine.objects.filter(enrollment_id=enrollment_id)
+    marked = lines.filter(bill__in=after, after_death=False).update(after_death=True) if died_on else 0
+    return marked + lines.filter(after_death=True).exclude(bill__in=after).update(after_death=False)
+
+
+def _mark_list(ids: pl.DataFrame) -> int:
+    """The marks of a list of workers, set-based through a temporary table."""
+    temp_table(MARKING, "worker_id bigint PRIMARY KEY", ids)
+    of_workers = f"{MARKING} c CROSS JOIN {ENROLLMENTS} e JOIN {WORKERS} w ON w.id = e.worker_id"
     after_death = "w.died_on IS NOT NULL AND b.month > w.died_on"
     # To mark: the lines of the program's bills after the death, each probed in the unique (bill, enrollment) index
     # (the lines keep no index on their enrollment, see ``BillLine``): none at all for a death recorded in time.
@@ -182,14 +208,10 @@ def _mark_after_death(workers: pl.DataFrame) -> None:
     changed = 0
     with connection.cursor() as cursor:
         for mark, lines in ((True, to_mark), (False, to_unmark)):
-            cursor.execute(f"UPDATE {LINES} SET after_death = %s WHERE id IN ({lines})", [mark, *params])  # noqa: S608
+            cursor.execute(f"UPDATE {LINES} SET after_death = %s WHERE id IN ({lines})", [mark])  # noqa: S608
             changed += max(cursor.rowcount, 0)
-    if not params:
-        drop_table(MARKING)
-    if changed >= ANALYZE_MARKS:
-        # The planner told how many lines are marked now: believing none, it read every marked line for each
-        # death recorded after a long list instead of the worker's own (27 ms a death, not 10; docs/performance.md).
-        analyze(LINES)
+    drop_table(MARKING)
+    return changed
 
 
 def _text(column: str) -> str:
