@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 from django.db import connection, transaction
+from django.db.models import Max, Min
 
 from paritrana.core import audit
 from paritrana.core.bulk import analyze, drop_table, temp_table
@@ -118,6 +119,9 @@ def bill_number(program_id: int, month: date) -> str:
     return f"TAG-{program_id:05d}-{month:%Y%m}"
 
 
+#: A large run writes its lines part by part, each part the enrollments of this many worker ids (a range of the
+#: worker's key, read in order): its progress is heard after each part, and no part reads the registry again.
+WORKERS_PER_PART = 1_000_000
 BILLS, PRICES = "billing_bills", "billing_prices"
 #: A run writing this many lines samples the bill tables for the planner as it ends (``core.bulk.analyze``).
 ANALYZE_AFTER = 100_000
@@ -133,8 +137,8 @@ def do_run_billing(
     """Bill ``month`` for every active program covering it (or the given ones) inside the actor's scope, one line
     per enrolled worker, priced by the rules in force that month. Idempotent: a program already billed for the
     month is reported and left alone, never billed twice (a unique constraint backs this). All or nothing: one
-    transaction. ``progress(done, total)`` hears of its two steps: the lines written (one statement, most of the
-    time), then the bills totalled and audited (a national run is a background job, ``sponsorship.jobs``)."""
+    transaction. ``progress(done, total)`` hears of the parts of the registry done (a national run is a background
+    job, ``sponsorship.jobs``)."""
     scope = require(actor, "sponsorship.manage")
     month = first_of_month(month)
     chosen = (
@@ -179,11 +183,7 @@ def do_run_billing(
             for program in todo
             if program.pk in priced
         )
-        if progress:
-            progress(0, 2)
-        totals = _write_lines(bills, priced, month)
-        if progress:
-            progress(1, 2)
+        totals = _write_lines(bills, priced, month, progress)
         empty = [b.pk for b in bills if b.pk not in totals]
         Bill.objects.filter(pk__in=empty).delete()  # nobody covered this month: no bill
         bills = [b for b in bills if b.pk in totals]
@@ -208,20 +208,23 @@ def do_run_billing(
 
 
 def _write_lines(
-    bills: list[Bill], priced: dict[int, dict[str, MonthQuote]], month: date
+    bills: list[Bill],
+    priced: dict[int, dict[str, MonthQuote]],
+    month: date,
+    progress: Callable[[int, int], None] | None,
 ) -> dict[int, tuple[int, Decimal]]:
     """One line per enrollment of the bills' programs covering ``month`` whose worker was alive at its start, at
     the price of the worker's occupation (one outside the vocabulary pays that of "other"), written by the database
-    itself in one statement, in the order of the lines' unique (bill, enrollment) key. Answers each bill's line
-    count and sum (bills without lines are absent).
+    itself in one statement per part of the registry. Answers each bill's line count and sum (bills without lines
+    are absent).
 
     Why so, measured at national size (docs/performance.md): a statement per program read each program's
     enrollments scattered over the table and probed the worker's row per line (98.9 s for 10.2 million lines); one
-    statement for the run joins the tables whole. In key order, because the run's bills are the newest: each line
-    then goes at the right end of the unique index instead of a descent to wherever the join happened to produce
-    it (a month with two years held: 78.9 s in the order of the enrollments' table, 54.4 s sorted within ranges of
-    a million workers, 47.4 s as one sorted statement). A dead worker is left out on the worker's row itself: "NOT
-    IN (the dead)" hashed every dead worker of the country."""
+    statement per range of workers for the whole run reads both tables of a range together (45.0 s). Each part's
+    lines are sorted by their unique key: in the order the join produced them, a month took 53-83 s depending on
+    how the enrollments' table had been filled; sorted, 52-54 s. (One sorted statement for the run took 46-80 s:
+    its plan, and so its time, varied from month to month.) A dead worker is left out on the worker's row itself:
+    "NOT IN (the dead)" hashed every dead worker of the country."""
     if not bills:
         return {}
     lines, enrollments, workers = BillLine._meta.db_table, Enrollment._meta.db_table, Worker._meta.db_table
@@ -258,22 +261,37 @@ def _write_lines(
         f"FROM {enrollments} e JOIN {workers} w ON w.id = e.worker_id "
         f"JOIN {BILLS} b ON b.program_id = e.program_id "
         f"LEFT JOIN {PRICES} p ON p.program_id = e.program_id AND p.occupation = w.occupation "
-        "WHERE e.first_month <= %s AND e.last_month >= %s AND (w.died_on IS NULL OR w.died_on >= %s) "
-        "ORDER BY b.bill_id, e.id"
+        "WHERE e.first_month <= %s AND e.last_month >= %s AND (w.died_on IS NULL OR w.died_on >= %s)"
     )
-    params = [month, month, month]
+    params: list[Any] = [month, month, month]
+    parts = _worker_parts()
+    totals: dict[int, tuple[int, Decimal]] = {}
     with connection.cursor() as cursor:
-        if _pg():
-            # Each bill's count and sum from the rows as they are written: reading the lines back took 11.7 of a
-            # national run's 81 s with 24 months held (docs/performance.md). SQLite has no DML in a WITH.
-            cursor.execute(
-                f"WITH written AS ({sql} RETURNING bill_id, amount) "  # noqa: S608 - names from models
-                "SELECT bill_id, COUNT(*), SUM(amount) FROM written GROUP BY bill_id",
-                params,
-            )
-            totals = {pk: (count, Decimal(amount)) for pk, count, amount in cursor.fetchall()}
-        else:
-            cursor.execute(sql, params)
+        for done, (low, high) in enumerate(parts):
+            if progress:
+                progress(done, len(parts))
+            part_sql, part_params = sql, params
+            if low is not None:
+                # The range on both sides: each part reads its own slice of the enrollments and of the registry.
+                part_sql += " AND e.worker_id >= %s AND e.worker_id < %s AND w.id >= %s AND w.id < %s"
+                part_params = [*params, low, high, low, high]
+            # In the order of the lines' unique (bill, enrollment) key, whatever the order the join produces: each
+            # line then goes next to the one before it in that index, not wherever its bill's lines end.
+            part_sql += " ORDER BY b.bill_id, e.id"
+            if _pg():
+                # Each bill's count and sum from the rows as they are written: reading the lines back took 11.7 of
+                # a national run's 81 s with 24 months held (docs/performance.md). SQLite has no DML in a WITH.
+                cursor.execute(
+                    f"WITH written AS ({part_sql} RETURNING bill_id, amount) "  # noqa: S608 - names from models
+                    "SELECT bill_id, COUNT(*), SUM(amount) FROM written GROUP BY bill_id",
+                    part_params,
+                )
+                for pk, count, amount in cursor.fetchall():
+                    lines_before, amount_before = totals.get(pk, (0, Decimal(0)))
+                    totals[pk] = (lines_before + count, amount_before + Decimal(amount))
+            else:
+                cursor.execute(part_sql, part_params)
+        if not _pg():
             # The run's bills were made together: one range of the unique index, whatever the lines of earlier months.
             ours = {bill.pk for bill in bills}
             cursor.execute(
@@ -285,6 +303,16 @@ def _write_lines(
     drop_table(PRICES)
     drop_table(BILLS)
     return totals
+
+
+def _worker_parts() -> list[tuple[int | None, int | None]]:
+    """The worker-id ranges a run's lines are written in: one part, unbounded, unless the registry spans more than
+    ``WORKERS_PER_PART`` ids."""
+    span = Worker.objects.aggregate(low=Min("id"), high=Max("id"))
+    low, high = span["low"], span["high"]
+    if low is None or high - low < WORKERS_PER_PART:
+        return [(None, None)]
+    return [(start, start + WORKERS_PER_PART) for start in range(low, high + 1, WORKERS_PER_PART)]
 
 
 def _pg() -> bool:
